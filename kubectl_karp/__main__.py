@@ -1,0 +1,3 @@
+from kubectl_karp.cli.app import main
+
+main()

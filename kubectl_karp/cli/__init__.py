@@ -1,0 +1,1 @@
+"""The ``kubectl karp`` command line: thin click commands over the core."""

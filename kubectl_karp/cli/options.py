@@ -1,0 +1,135 @@
+"""Shared kubectl-style options, applied to each command by decorator (never copy-pasted).
+
+kubectl accepts its global flags after the sub-command (``kubectl get pods -n x``), so
+they live on every command rather than on the group.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+OUTPUT_FORMATS = ("table", "wide", "json", "yaml")
+
+
+def parse_request_timeout(value: str) -> float | None:
+    """kubectl's --request-timeout: ``0`` = none, a bare number = seconds, or 1s/2m/1h."""
+    text = value.strip()
+    if text in ("", "0"):
+        return None
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    for suffix in ("ms", "s", "m", "h"):
+        if text.endswith(suffix) and text[: -len(suffix)].replace(".", "", 1).isdigit():
+            return float(text[: -len(suffix)]) * units[suffix]
+    if text.replace(".", "", 1).isdigit():
+        return float(text)
+    raise click.BadParameter(f"invalid duration {value!r}: use 0, a number of seconds, or "
+                             "a value such as 10s, 1m", param_hint="'--request-timeout'")
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    """Where the cluster state comes from and how commands scope it."""
+
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespace: str | None = None
+    all_namespaces: bool = False
+    selector: str | None = None
+    request_timeout: float | None = 20.0
+    snapshot: str | None = None
+    demo: bool = False
+    catalogs: tuple[str, ...] = ()
+    region: str | None = None
+    refresh: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def offline(self) -> bool:
+        return self.demo or self.snapshot is not None
+
+
+def _collect(kwargs: dict[str, Any]) -> ClusterOptions:
+    timeout_text = kwargs.pop("request_timeout")
+    opts = ClusterOptions(
+        kubeconfig=kwargs.pop("kubeconfig"),
+        context=kwargs.pop("context"),
+        namespace=kwargs.pop("namespace"),
+        all_namespaces=kwargs.pop("all_namespaces"),
+        selector=kwargs.pop("selector", None),
+        request_timeout=parse_request_timeout(timeout_text),
+        snapshot=kwargs.pop("snapshot"),
+        demo=kwargs.pop("demo"),
+        catalogs=tuple(kwargs.pop("catalog", ()) or ()),
+        region=kwargs.pop("region", None),
+        refresh=kwargs.pop("refresh", False),
+    )
+    if opts.demo and opts.snapshot is not None:
+        raise click.UsageError("--demo and --snapshot cannot be used together")
+    return opts
+
+
+def cluster_options(*, selector: bool = True, catalog: bool = False) -> Callable[[F], F]:
+    """kubectl's connection and scoping flags plus ``--snapshot``/``--demo``.
+
+    The decorated function receives one ``cluster: ClusterOptions`` argument instead.
+    ``catalog=True`` adds ``--catalog``, ``--region`` and ``--refresh`` for commands that
+    need instance types.
+    """
+
+    def decorate(func: F) -> F:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs["cluster"] = _collect(kwargs)
+            return func(*args, **kwargs)
+
+        # update_wrapper also carries click's __click_params__ from options applied below us.
+        decorated: Any = functools.update_wrapper(wrapper, func)
+        opts: list[Callable[[Any], Any]] = [
+            click.option("--kubeconfig", metavar="PATH", envvar=None,
+                         help="Path to the kubeconfig file (default: $KUBECONFIG, "
+                              "~/.kube/config, or in-cluster)."),
+            click.option("--context", metavar="NAME", help="The kubeconfig context to use."),
+            click.option("-n", "--namespace", metavar="NS",
+                         help="Only consider pods in this namespace."),
+            click.option("-A", "--all-namespaces", is_flag=True,
+                         help="Consider pods in every namespace (the default for cluster-wide "
+                              "commands)."),
+            click.option("--request-timeout", default="20s", show_default=True, metavar="DUR",
+                         help="How long to wait for one API request (0 = no limit)."),
+            click.option("--snapshot", metavar="PATH",
+                         help="Read cluster state from saved YAML/JSON (a file, a directory, "
+                              "or - for stdin) instead of a live cluster."),
+            click.option("--demo", is_flag=True,
+                         help="Use the embedded TKE demo cluster instead of a live cluster."),
+        ]
+        if selector:
+            opts.append(click.option("-l", "--selector", metavar="SELECTOR",
+                                     help="Only consider pods matching this label selector "
+                                          "(e.g. app=web,tier!=db)."))
+        if catalog:
+            opts += [
+                click.option("--catalog", multiple=True, metavar="PATH",
+                             help="Instance-type catalogue file (repeatable); see README."),
+                click.option("--region", metavar="REGION",
+                             help="Cloud region for the live catalogue (TKE: ap-guangzhou…)."),
+                click.option("--refresh", is_flag=True,
+                             help="Ignore the cached live catalogue and fetch it again."),
+            ]
+        for opt in reversed(opts):
+            decorated = opt(decorated)
+        return decorated  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def output_option(choices: tuple[str, ...] = OUTPUT_FORMATS, default: str = "table"
+                  ) -> Callable[[F], F]:
+    return click.option(
+        "-o", "--output", type=click.Choice(choices), default=default, show_default=True,
+        help="Output format: " + "|".join(choices) + ".")

@@ -1,0 +1,47 @@
+"""Instance types and their offerings: what a cloud can launch, where, and at what price."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kubectl_karp.model.objects import Labels
+from kubectl_karp.model.resources import Resources
+
+
+@dataclass(frozen=True, slots=True)
+class Offering:
+    """One (zone, capacity type) in which an instance type can be launched."""
+
+    zone: str  # the value nodes carry in topology.kubernetes.io/zone (TKE: numeric zone ID)
+    capacity_type: str  # on-demand | spot | reserved
+    price_per_hour: float | None = None  # None: price unknown
+    available: bool = True
+    zone_name: str = ""  # human name (ap-guangzhou-3) when it differs from ``zone``
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceType:
+    name: str
+    labels: Labels = field(default_factory=dict)  # complete: provider labels already derived
+    capacity: Resources = field(default_factory=dict)
+    allocatable: Resources = field(default_factory=dict)  # already computed by the provider
+    offerings: tuple[Offering, ...] = ()
+
+    def available_offerings(self) -> tuple[Offering, ...]:
+        return tuple(o for o in self.offerings if o.available)
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceTypeCatalog:
+    """A set of instance types from one source (live API, a file, the bundled data, the nodes)."""
+
+    provider: str  # tke | aws | alibaba | huawei | generic
+    region: str = ""
+    source: str = ""  # where the figures came from, in words
+    instance_types: tuple[InstanceType, ...] = ()
+    illustrative_prices: bool = False  # prices are examples, not a quote
+    prices_known: bool = True
+    origin: str = ""  # file path, "tencentcloud-api", "bundled", "inferred from nodes"
+
+    def by_name(self) -> dict[str, InstanceType]:
+        return {it.name: it for it in self.instance_types}

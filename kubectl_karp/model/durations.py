@@ -1,0 +1,53 @@
+"""Go-style durations as Karpenter writes them (``5m``, ``720h``, ``1h30m``, ``Never``)."""
+
+from __future__ import annotations
+
+import re
+
+from kubectl_karp.errors import InputError
+
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+
+
+def parse_duration(text: object, *, where: str | None = None, allow_never: bool = True
+                   ) -> int | None:
+    """Seconds (rounded down), or ``None`` for ``Never``."""
+    if isinstance(text, bool) or not isinstance(text, (str, int)):
+        raise InputError(f"expected a duration such as 30s, 5m or 720h, got {text!r}",
+                         where=where)
+    value = str(text).strip()
+    if value == "Never":
+        if allow_never:
+            return None
+        raise InputError("'Never' is not allowed here", where=where)
+    if value == "0":
+        return 0
+    pos = 0
+    seconds = 0.0
+    for match in _PART.finditer(value):
+        if match.start() != pos:
+            break
+        seconds += float(match[1]) * _UNIT_SECONDS[match[2]]
+        pos = match.end()
+    if pos != len(value) or not value:
+        raise InputError(f"invalid duration {value!r}: use Go syntax such as 30s, 5m, 1h30m"
+                         + (" or Never" if allow_never else ""), where=where)
+    return int(seconds)
+
+
+def format_duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "Never"
+    if seconds == 0:
+        return "0s"
+    parts = []
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        parts.append(f"{hours}h")
+    if minutes:
+        parts.append(f"{minutes}m")
+    if secs:
+        parts.append(f"{secs}s")
+    return "".join(parts)

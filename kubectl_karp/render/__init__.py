@@ -1,0 +1,1 @@
+"""Renderers at the edge: tables, JSON/YAML documents, colour."""

@@ -1,0 +1,103 @@
+"""Machine output (JSON/YAML) and kubectl-style tables.
+
+Machine output is stable and documented (README): nothing but the document goes to
+stdout, never colour. Tables follow kubectl: upper-case headers, plain columns.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
+
+import yaml
+from tabulate import tabulate
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block-style YAML that keeps key order and never emits aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def to_yaml(data: Any) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+                     allow_unicode=True, width=100)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def emit_document(data: Any, fmt: str, stream: IO[str] | None = None) -> None:
+    """Write ``data`` as JSON or YAML to stdout."""
+    out = stream or sys.stdout
+    out.write(to_json(data) if fmt == "json" else to_yaml(data))
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A kubectl-like table: upper-case headers, two-space gaps, no borders."""
+    if not rows:
+        return ""
+    text = tabulate([["" if c is None else c for c in row] for row in rows],
+                    headers=[h.upper() for h in headers], tablefmt="plain",
+                    disable_numparse=True)
+    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+
+
+def use_color(stream: IO[str] | None = None) -> bool:
+    """Colour only on a terminal, never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    target = stream or sys.stdout
+    isatty = getattr(target, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class Style:
+    """ANSI styling that collapses to plain text when colour is off."""
+
+    _CODES: Mapping[str, str] = {"bold": "1", "dim": "2", "red": "31", "green": "32",
+                                 "yellow": "33", "blue": "34", "magenta": "35", "cyan": "36"}
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def apply(self, text: str, *styles: str) -> str:
+        if not self.enabled or not styles:
+            return text
+        codes = ";".join(self._CODES[s] for s in styles)
+        return f"\x1b[{codes}m{text}\x1b[0m"
+
+    def bold(self, text: str) -> str:
+        return self.apply(text, "bold")
+
+    def dim(self, text: str) -> str:
+        return self.apply(text, "dim")
+
+    def ok(self, text: str) -> str:
+        return self.apply(text, "green")
+
+    def bad(self, text: str) -> str:
+        return self.apply(text, "red")
+
+    def warn(self, text: str) -> str:
+        return self.apply(text, "yellow")
+
+    def fix(self, text: str) -> str:
+        return self.apply(text, "cyan")
+
+
+def money(value: float | None, *, digits: int = 4) -> str:
+    return "-" if value is None else f"${value:.{digits}f}"

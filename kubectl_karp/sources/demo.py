@@ -1,0 +1,29 @@
+"""The embedded demo cluster: the TKE scenario of the seed solution plus surroundings.
+
+Shipped as YAML package data (kubectl_karp/data/demo/) and read through the file source,
+so the demo exercises exactly the code path users' saved snapshots take.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from kubectl_karp.model.parse import build_snapshot
+from kubectl_karp.model.snapshot import ClusterSnapshot
+from kubectl_karp.sources.files import parse_text
+
+DEMO_PACKAGE = "kubectl_karp.data"
+DEMO_DIR = "demo"
+
+
+def demo_documents() -> list[tuple[object, str]]:
+    folder = resources.files(DEMO_PACKAGE).joinpath(DEMO_DIR)
+    docs: list[tuple[object, str]] = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith((".yaml", ".yml")):
+            docs.extend(parse_text(entry.read_text(encoding="utf-8"), f"demo/{entry.name}"))
+    return docs
+
+
+def load_demo() -> ClusterSnapshot:
+    return build_snapshot(demo_documents(), source="demo (embedded TKE cluster)")
