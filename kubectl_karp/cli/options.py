@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import click
+
+from kubectl_karp.sources.options import ClusterOptions
+
+__all__ = ["OUTPUT_FORMATS", "ClusterOptions", "cluster_options", "output_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,28 +34,6 @@ def parse_request_timeout(value: str) -> float | None:
         return float(text)
     raise click.BadParameter(f"invalid duration {value!r}: use 0, a number of seconds, or "
                              "a value such as 10s, 1m", param_hint="'--request-timeout'")
-
-
-@dataclass(frozen=True)
-class ClusterOptions:
-    """Where the cluster state comes from and how commands scope it."""
-
-    kubeconfig: str | None = None
-    context: str | None = None
-    namespace: str | None = None
-    all_namespaces: bool = False
-    selector: str | None = None
-    request_timeout: float | None = 20.0
-    snapshot: str | None = None
-    demo: bool = False
-    catalogs: tuple[str, ...] = ()
-    region: str | None = None
-    refresh: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def offline(self) -> bool:
-        return self.demo or self.snapshot is not None
 
 
 def _collect(kwargs: dict[str, Any]) -> ClusterOptions:

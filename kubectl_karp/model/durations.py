@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 from kubectl_karp.errors import InputError
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|μs|ms|s|m|h)")
+_UNIT_SECONDS = {"ns": Fraction(1, 10**9), "us": Fraction(1, 10**6), "µs": Fraction(1, 10**6),
+                 "μs": Fraction(1, 10**6), "ms": Fraction(1, 1000), "s": Fraction(1),
+                 "m": Fraction(60), "h": Fraction(3600)}
 
 
 def parse_duration(text: object, *, where: str | None = None, allow_never: bool = True
@@ -24,11 +27,11 @@ def parse_duration(text: object, *, where: str | None = None, allow_never: bool 
     if value == "0":
         return 0
     pos = 0
-    seconds = 0.0
+    seconds = Fraction(0)
     for match in _PART.finditer(value):
         if match.start() != pos:
             break
-        seconds += float(match[1]) * _UNIT_SECONDS[match[2]]
+        seconds += Fraction(match[1]) * _UNIT_SECONDS[match[2]]
         pos = match.end()
     if pos != len(value) or not value:
         raise InputError(f"invalid duration {value!r}: use Go syntax such as 30s, 5m, 1h30m"

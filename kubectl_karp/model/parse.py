@@ -41,8 +41,7 @@ from kubectl_karp.model.objects import (
     TopologySpreadConstraint,
     WeightedPodAffinityTerm,
 )
-from kubectl_karp.model.quantity import parse_milli, parse_nonnegative_milli
-from kubectl_karp.model.resources import Resources
+from kubectl_karp.model.quantity import parse_nonnegative_milli
 from kubectl_karp.model.snapshot import ClusterSnapshot
 
 # Node class kinds of the providers we know: (group, kind) → provider id.
@@ -287,8 +286,8 @@ def effective_requests(spec: Mapping[str, Any], where: str) -> dict[str, int]:
 
     total: dict[str, int] = {}
     for i, container in enumerate(_list(spec.get("containers"), f"{where}.containers")):
-        for name, milli in container_requests(_map(container, where),
-                                              f"{where}.containers[{i}]").items():
+        at = f"{where}.containers[{i}]"
+        for name, milli in container_requests(_map(container, at), at).items():
             total[name] = total.get(name, 0) + milli
     sidecars: dict[str, int] = {}
     init_peak: dict[str, int] = {}
@@ -570,7 +569,8 @@ def parse_node_pool(doc: Mapping[str, Any], where: str) -> NodePool:
                                     f"{where}.spec.template.spec.startupTaints"),
         node_class_ref=_node_class_ref(tspec.get("nodeClassRef"),
                                        f"{where}.spec.template.spec.nodeClassRef"),
-        expire_after_seconds=parse_duration(expire, where=f"{where}.spec.template.spec.expireAfter"),
+        expire_after_seconds=parse_duration(
+            expire, where=f"{where}.spec.template.spec.expireAfter"),
         termination_grace_period_seconds=parse_duration(
             tgp, where=f"{where}.spec.template.spec.terminationGracePeriod")
         if tgp is not None else None,
@@ -793,6 +793,52 @@ def parse_catalog(doc: Mapping[str, Any], where: str) -> InstanceTypeCatalog:
     )
 
 
+def _exact_quantity(resource: str, milli: int) -> str:
+    """A quantity string that parses back to exactly ``milli`` (catalogue round trips)."""
+    if milli % 1000:
+        return f"{milli}m"
+    units = milli // 1000
+    if resource in ("memory", "ephemeral-storage", "storage") and units % 1024 == 0:
+        for suffix, factor in (("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
+            if units % factor == 0:
+                return f"{units // factor}{suffix}"
+    return str(units)
+
+
+def catalog_to_document(catalog: InstanceTypeCatalog, *, with_allocatable: bool = True
+                        ) -> dict[str, Any]:
+    """The ``kind: InstanceTypeCatalog`` document ``parse_catalog`` reads back unchanged."""
+    doc: dict[str, Any] = {"kind": "InstanceTypeCatalog", "provider": catalog.provider}
+    if catalog.region:
+        doc["region"] = catalog.region
+    if catalog.source:
+        doc["source"] = catalog.source
+    if catalog.illustrative_prices:
+        doc["illustrativePrices"] = True
+    types = []
+    for it in catalog.instance_types:
+        entry: dict[str, Any] = {"name": it.name}
+        if it.labels:
+            entry["labels"] = dict(sorted(it.labels.items()))
+        entry["capacity"] = {k: _exact_quantity(k, v) for k, v in it.capacity.items()}
+        if with_allocatable and it.allocatable:
+            entry["allocatable"] = {k: _exact_quantity(k, v) for k, v in it.allocatable.items()}
+        offerings = []
+        for off in it.offerings:
+            item: dict[str, Any] = {"zone": off.zone}
+            if off.zone_name:
+                item["zoneName"] = off.zone_name
+            item["capacityType"] = off.capacity_type
+            if off.price_per_hour is not None:
+                item["pricePerHour"] = off.price_per_hour
+            item["available"] = off.available
+            offerings.append(item)
+        entry["offerings"] = offerings
+        types.append(entry)
+    doc["instanceTypes"] = types
+    return doc
+
+
 # --------------------------------------------------------------------------- documents → snapshot
 
 def flatten(doc: Any, origin: str) -> Iterable[tuple[Mapping[str, Any], str]]:
@@ -936,8 +982,9 @@ def workload_pods(doc: Mapping[str, Any], where: str, *, replicas: int | None = 
     pods = []
     base = parse_pod_spec({**tmeta, "name": f"{name}-0", "namespace": namespace,
                            "ownerReferences": [owner]}, tspec, f"{where}.spec.template")
-    raw_template = {"apiVersion": "v1", "kind": "Pod",
-                    "metadata": {**tmeta, "namespace": namespace}, "spec": tspec}
+    raw_template: dict[str, Any] = {"apiVersion": "v1", "kind": "Pod",
+                                    "metadata": {**tmeta, "namespace": namespace},
+                                    "spec": tspec}
     for i in range(count):
         pod_name = f"{name}-{i}"
         pod = Pod(**{**_fields(base), "name": pod_name, "uid": f"{namespace}/{pod_name}",

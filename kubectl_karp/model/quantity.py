@@ -28,8 +28,8 @@ _DECIMAL = {
     "E": Fraction(10**18),
 }
 _QUANTITY = re.compile(
-    r"^(?P<sign>[+-]?)(?P<num>\d+(?:\.\d*)?|\.\d+)"
-    r"(?:(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])|[eE](?P<exp>[+-]?\d+))?$"
+    r"^(?P<sign>[+-]?)(?P<num>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+    r"(?:(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])|[eE](?P<exp>[+-]?[0-9]+))?\Z"
 )
 # Kubernetes stores a quantity's value in an int64; anything larger is
 # certainly a typo (a missing unit separator, an extra exponent) and is refused.
@@ -100,12 +100,18 @@ def format_cpu(milli: int) -> str:
     return str(milli // 1000) if milli % 1000 == 0 else f"{milli}m"
 
 
+_BINARY_DESC = (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20),
+                ("Ki", 2**10))
+_DECIMAL_DESC = (("E", 10**18), ("P", 10**15), ("T", 10**12), ("G", 10**9), ("M", 10**6),
+                 ("k", 10**3))
+
+
 def format_memory(milli: int) -> str:
-    """Memory in the largest binary unit that keeps it whole, else with one decimal in Gi/Mi."""
+    """Memory for people: the largest binary unit that keeps it whole, else one decimal in
+    Gi/Mi/Ki (``14.7Gi``, lossy). Machine output uses :func:`format_memory_exact`."""
     value = milli // 1000 if milli % 1000 == 0 else milli / 1000
     if isinstance(value, int):
-        for suffix, factor in (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30),
-                               ("Mi", 2**20), ("Ki", 2**10)):
+        for suffix, factor in _BINARY_DESC:
             if value and value % factor == 0:
                 return f"{value // factor}{suffix}"
     for suffix, factor in (("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
@@ -114,12 +120,26 @@ def format_memory(milli: int) -> str:
     return str(value)
 
 
+def format_memory_exact(milli: int) -> str:
+    """Memory exactly, in the largest binary (else decimal) unit that keeps it whole:
+    ``1Gi``, ``1536Mi``, ``1500k``, ``1001``, ``500m``; ``parse_milli`` gives the same number."""
+    if milli % 1000:
+        return f"{milli}m"
+    value = milli // 1000
+    if value:
+        for table in (_BINARY_DESC, _DECIMAL_DESC):
+            for suffix, factor in table:
+                if value % factor == 0:
+                    return f"{value // factor}{suffix}"
+    return str(value)
+
+
 def format_quantity(resource: str, milli: int) -> str:
     """Render a quantity of ``resource`` for humans and for YAML round-trips."""
     if resource == "cpu":
         return format_cpu(milli)
     if resource in ("memory", "ephemeral-storage", "storage") or resource.startswith("hugepages-"):
-        return format_memory(milli)
+        return format_memory_exact(milli)
     return str(milli // 1000) if milli % 1000 == 0 else f"{milli}m"
 
 

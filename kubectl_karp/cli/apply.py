@@ -1,0 +1,308 @@
+"""``kubectl karp apply``: validate, diff and safely apply NodePools and node classes.
+
+Every document is validated before anything is written; a single error means no write.
+Writes are server-side applies (field manager ``kubectl-karp``), node classes first.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import click
+
+from kubectl_karp.cli.options import (
+    ClusterOptions,
+    cluster_options,
+    output_option,
+    parse_request_timeout,
+)
+from kubectl_karp.core.validation import Manifest, ValidationReport, validate
+from kubectl_karp.core.validation.diff import is_unchanged, unified
+from kubectl_karp.core.validation.placeholders import parse_set_values
+from kubectl_karp.core.validation.rules import node_class_ref
+from kubectl_karp.core.validation.schemas import BY_API
+from kubectl_karp.errors import ClusterError, InputError, UsageError
+from kubectl_karp.model.catalog import InstanceTypeCatalog
+from kubectl_karp.model.objects import NodeClass
+from kubectl_karp.render.output import Style, emit_document, use_color
+
+DEFAULT_WAIT = "5m"
+OUTPUTS = ("text", "json", "yaml")
+
+
+@dataclass
+class Outcome:
+    """What happened, for -o json|yaml (a documented, stable shape: see docs/apply.md)."""
+
+    dry_run: str
+    report: ValidationReport | None = None
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    applied: bool = False
+
+    def add(self, m: Manifest, action: str, diff: str = "", detail: str = "") -> None:
+        entry: dict[str, Any] = {"object": m.ident, "file": m.file, "document": m.index,
+                                 "action": action}
+        if diff:
+            entry["diff"] = diff
+        if detail:
+            entry["detail"] = detail
+        self.objects.append(entry)
+
+    def document(self, status: int) -> dict[str, Any]:
+        report = self.report
+        return {
+            "kind": "ApplyResult", "status": status, "dryRun": self.dry_run,
+            "valid": bool(report and report.ok),
+            "schemaSource": report.schema_source if report else "",
+            "findings": [f.as_dict() for f in report.findings] if report else [],
+            "notes": list(report.notes) if report else [],
+            "objects": self.objects,
+        }
+
+
+def _err(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def _catalogs(opts: ClusterOptions) -> tuple[tuple[InstanceTypeCatalog, ...], bool]:
+    """(catalogues, authoritative): --catalog files, else the bundled TKE one (partial)."""
+    from kubectl_karp.sources.catalogs import bundled_catalogs, read_catalog_files
+
+    if opts.catalogs:
+        catalogs = read_catalog_files(opts.catalogs)
+        return catalogs, not all(c.origin.startswith("bundled") for c in catalogs)
+    return bundled_catalogs("tke", opts.region), False
+
+
+def _offline_classes(opts: ClusterOptions) -> list[NodeClass]:
+    from kubectl_karp.sources import load_snapshot
+
+    return list(load_snapshot(opts).node_classes)
+
+
+def _print_report(report: ValidationReport, style: Style) -> None:
+    for note in report.notes:
+        _err(f"note: {note}")
+    for finding in report.warnings:
+        _err(f"{style.warn('warning')}: {finding}")
+    for finding in report.errors:
+        _err(f"{style.bad('error')}: {finding}")
+
+
+def _ordered(manifests: Sequence[Manifest]) -> list[Manifest]:
+    """Node classes before NodePools, so that references resolve as soon as they land."""
+    return sorted(manifests, key=lambda m: 0 if BY_API[(m.api_version, m.kind)].is_node_class
+                  else 1)
+
+
+def _show_diff(text: str, style: Style, out: IO[str]) -> None:
+    for line in text.splitlines():
+        if line.startswith("+") and not line.startswith("+++"):
+            line = style.ok(line)
+        elif line.startswith("-") and not line.startswith("---"):
+            line = style.bad(line)
+        elif line.startswith("@@"):
+            line = style.fix(line)
+        out.write(line + "\n")
+
+
+def _parse_wait(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = parse_request_timeout(value)
+    except click.BadParameter:
+        raise click.BadParameter(f"invalid timeout {value!r}: use a value such as 90s or 5m",
+                                 param_hint="'--wait'") from None
+    return seconds if seconds is not None else 365 * 24 * 3600.0
+
+
+@click.command("apply", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-f", "--filename", "filenames", multiple=True, required=True,
+              metavar="FILE|DIR|-", help="Manifests to apply (repeatable; - for stdin).")
+@click.option("--set", "set_values", multiple=True, metavar="KEY=VALUE",
+              help="Fill ${KEY} placeholders (repeatable); the environment fills the rest.")
+@click.option("--dry-run", type=click.Choice(["none", "client", "server"]), default="none",
+              is_flag=False, flag_value="client", show_default=True,
+              help="client: validate and diff only; server: also run the API server's "
+                   "admission and validation, without persisting.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Show a per-object diff against the cluster.")
+@click.option("--wait", "wait", is_flag=False, flag_value=DEFAULT_WAIT, default=None,
+              metavar="[=TIMEOUT]",
+              help=f"After applying, wait for node classes and NodePools to be Ready "
+                   f"(default timeout {DEFAULT_WAIT}).")
+@click.option("-y", "--yes", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--force-conflicts", is_flag=True,
+              help="Take over fields another field manager owns (server-side apply force).")
+@output_option(OUTPUTS, "text")
+@cluster_options(selector=False, catalog=True)
+def apply(filenames: tuple[str, ...], set_values: tuple[str, ...], dry_run: str,
+          show_diff: bool, wait: str | None, yes: bool, force_conflicts: bool, output: str,
+          cluster: ClusterOptions) -> int:
+    """Validate, diff and safely apply NodePools and node classes.
+
+    \b
+    Examples:
+      kubectl karp apply -f nodeclass.yaml -f nodepool.yaml --set CLUSTER_ID=cls-abc --diff
+      kubectl karp apply -f karpenter/ --dry-run=server
+      kubectl karp apply -f nodepool.yaml --yes --wait=2m
+
+    \b
+    Exit status: 0 applied (or valid, with --dry-run), 1 validation or server errors,
+    2 usage error.
+    """
+    try:
+        values = parse_set_values(set_values)
+    except InputError as err:
+        raise UsageError(str(err)) from None
+    wait_seconds = _parse_wait(wait)
+    if wait_seconds is not None and dry_run != "none":
+        raise UsageError("--wait needs a real apply; it cannot be combined with --dry-run")
+    from kubectl_karp.sources.apply import read_manifests
+
+    manifests = read_manifests(list(filenames), values, dict(os.environ))
+    outcome = Outcome(dry_run=dry_run)
+    status = _run(manifests, cluster, outcome, show_diff=show_diff, yes=yes,
+                  force=force_conflicts, wait_seconds=wait_seconds, machine=output != "text")
+    if output != "text":
+        emit_document(outcome.document(status), output)
+    return status
+
+
+def _connect(manifests: Sequence[Manifest], cluster: ClusterOptions, dry_run: str
+             ) -> tuple[Any, dict[str, Any] | None, list[NodeClass] | None]:
+    """(client or None, the CRDs, the referenced node classes in the cluster)."""
+    from kubectl_karp.sources.apply import connect
+
+    try:
+        client = connect(cluster)
+        kinds = {BY_API[(m.api_version, m.kind)] for m in manifests
+                 if (m.api_version, m.kind) in BY_API}
+        crds: dict[str, Any] | None = None
+        try:
+            crds = client.crds(sorted(kinds, key=lambda k: k.kind))
+        except ClusterError as err:
+            if "forbidden" not in str(err):
+                raise
+            _err(f"note: cannot read CRDs ({err}); checking against kubectl-karp's own "
+                 "schema model")
+        refs = {(r.group, r.kind, r.name) for m in manifests if m.kind == "NodePool"
+                and (r := node_class_ref(m.doc)) is not None}
+        return client, crds, client.node_classes(refs)
+    except ClusterError as err:
+        if dry_run != "client":
+            raise
+        _err(f"note: {err}; validating offline")
+        return None, None, None
+
+
+def _run(manifests: Sequence[Manifest], cluster: ClusterOptions, outcome: Outcome, *,
+         show_diff: bool, yes: bool, force: bool, wait_seconds: float | None,
+         machine: bool) -> int:
+    style = Style(use_color(sys.stderr))
+    client: Any = None
+    crds: dict[str, Any] | None = None
+    cluster_classes: list[NodeClass] | None
+    if cluster.offline:
+        cluster_classes = _offline_classes(cluster)
+        if outcome.dry_run != "client":
+            _err("note: --snapshot/--demo: validating only (nothing is written)")
+        outcome.dry_run = "client"
+    else:
+        client, crds, cluster_classes = _connect(manifests, cluster, outcome.dry_run)
+    catalogs, authoritative = _catalogs(cluster)
+    report = validate(manifests, crds=crds, cluster_node_classes=cluster_classes,
+                      catalogs=catalogs, catalog_authoritative=authoritative)
+    outcome.report = report
+    _print_report(report, style)
+    if not report.ok:
+        docs = len({f.origin for f in report.errors})
+        _err(f"error: {len(report.errors)} validation error(s) in {docs} document(s); "
+             "nothing was applied")
+        return 1
+    ordered = _ordered(manifests)
+    if client is None:
+        for m in ordered:
+            outcome.add(m, "valid")
+        _err(f"note: {len(ordered)} object(s) valid (schema: {report.schema_source}); "
+             "nothing was applied")
+        return 0
+    return _apply(client, ordered, outcome, show_diff=show_diff, yes=yes, force=force,
+                  wait_seconds=wait_seconds, machine=machine)
+
+
+def _apply(client: Any, manifests: Sequence[Manifest], outcome: Outcome, *, show_diff: bool,
+           yes: bool, force: bool, wait_seconds: float | None, machine: bool) -> int:
+    from kubectl_karp.sources.apply import ConflictError
+
+    style = Style(use_color(sys.stdout) and not machine)
+    dry_run = outcome.dry_run
+    lives = {m.ident: client.live(m) for m in manifests}
+    diffs = {m.ident: unified(m.ident, lives[m.ident], m.doc) for m in manifests}
+    changed = [m for m in manifests if not is_unchanged(lives[m.ident], m.doc)]
+    interactive = dry_run == "none" and not yes and bool(changed)
+    if (show_diff or interactive) and not machine:
+        for m in manifests:
+            if diffs[m.ident]:
+                _show_diff(diffs[m.ident], style, sys.stdout)
+    if interactive:
+        if machine or not (sys.stdin.isatty() and sys.stdout.isatty()):
+            _err("error: not applied: there is no terminal to confirm on; re-run with --yes "
+                 "(and --diff to review the changes)")
+            for m in manifests:
+                outcome.add(m, "not applied", diffs[m.ident])
+            return 1
+        if not click.confirm(f"Apply {len(changed)} change(s)?", default=False, err=True):
+            _err("note: nothing was applied")
+            for m in manifests:
+                outcome.add(m, "not applied", diffs[m.ident])
+            return 1
+    suffix = {"server": " (server dry run)", "client": " (dry run)"}.get(dry_run, "")
+
+    def said(m: Manifest, action: str) -> None:
+        outcome.add(m, action, diffs[m.ident])
+        if not machine:
+            click.echo(f"{m.ident} {action}{suffix}")
+
+    for index, m in enumerate(manifests):
+        action = "unchanged" if m not in changed else \
+            "created" if lives[m.ident] is None else "configured"
+        if dry_run == "client" or (action == "unchanged" and dry_run == "none"):
+            said(m, action)
+            continue
+        try:
+            client.apply(m, dry_run=dry_run == "server", force=force)
+        except ClusterError as err:
+            _err(f"error: {err}" if isinstance(err, ConflictError) else
+                 f"error: applying {m.ident} failed: {err}")
+            outcome.add(m, "failed", diffs[m.ident], str(err))
+            for rest in manifests[index + 1:]:
+                outcome.add(rest, "not applied", diffs[rest.ident])
+            if dry_run == "none":
+                applied = [f"{o['object']} ({o['action']})" for o in outcome.objects
+                           if o["action"] in ("created", "configured")]
+                left = [x.ident for x in manifests[index:]]
+                _err(f"note: applied: {', '.join(applied) or 'nothing'}; not applied: "
+                     f"{', '.join(left)}")
+            return 1
+        said(m, action)
+    if wait_seconds is None:
+        return 0
+    from kubectl_karp.sources.apply import wait_ready
+
+    outcomes = wait_ready(client, manifests, wait_seconds,
+                          report=lambda line: _err(f"note: {line}"))
+    by_ident = {o["object"]: o for o in outcome.objects}
+    for o in outcomes:
+        by_ident[o.manifest.ident]["ready"] = o.ready
+        if o.ready and not machine:
+            click.echo(f"{o.manifest.ident} {style.ok('Ready')}")
+        elif not o.ready:
+            by_ident[o.manifest.ident]["detail"] = o.detail
+            _err(f"error: timed out waiting for {o.manifest.ident} to be Ready: {o.detail}")
+    return 1 if any(not o.ready for o in outcomes) else 0

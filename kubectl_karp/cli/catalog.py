@@ -1,0 +1,254 @@
+"""``kubectl karp catalog``: instance types with allocatable resources, zones and prices."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import click
+
+from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
+from kubectl_karp.core.context import NodePoolContext, SchedulingContext, build_context
+from kubectl_karp.errors import InputError, UsageError
+from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
+from kubectl_karp.model.objects import (
+    CAPACITY_ON_DEMAND,
+    LABEL_ARCH,
+    LABEL_CAPACITY_TYPE,
+    LABEL_ZONE,
+)
+from kubectl_karp.model.parse import catalog_to_document
+from kubectl_karp.model.quantity import format_cpu
+from kubectl_karp.model.requirements import Requirement, Requirements
+from kubectl_karp.model.snapshot import ClusterSnapshot
+from kubectl_karp.providers import PROVIDERS
+from kubectl_karp.render.output import Style, emit_document, money, table, to_yaml, use_color
+
+PROVIDER_CHOICES = tuple(PROVIDERS)
+CAPACITY_TYPES = ("on-demand", "spot", "reserved")
+
+
+@dataclass(frozen=True)
+class Row:
+    it: InstanceType
+    provider: str
+    offerings: tuple[Offering, ...]  # available ones matching the filters
+    excluded: str = ""  # why --nodepool rules it out (empty: allowed)
+
+
+def _gib(milli: int) -> str:
+    value = milli / 1000 / 2**30
+    return f"{value:.0f}Gi" if milli % (2**30 * 1000) == 0 else f"{value:.2f}Gi"
+
+
+def _zone_matches(offering: Offering, zone: str | None) -> bool:
+    return zone is None or zone in (offering.zone, offering.zone_name)
+
+
+def _pool_requirements(npc: NodePoolContext) -> Requirements:
+    pool = npc.node_pool
+    reqs = Requirements.from_node_selector_requirements(
+        pool.requirements, where=f"NodePool {pool.name} spec.template.spec.requirements")
+    reqs = reqs.intersect(Requirements.from_labels(pool.template_labels))
+    if reqs.defined(LABEL_CAPACITY_TYPE) is None:
+        # Karpenter launches on-demand unless the NodePool asks for something else.
+        reqs = reqs.add(Requirement.of(LABEL_CAPACITY_TYPE, "In", [CAPACITY_ON_DEMAND]))
+    return reqs
+
+
+def _exclusion(it: InstanceType, offerings: Sequence[Offering], reqs: Requirements,
+               npc: NodePoolContext) -> tuple[str, tuple[Offering, ...]]:
+    clash = reqs.intersects(Requirements.from_labels(it.labels))
+    if clash is not None:
+        return clash.describe(f"NodePool {npc.name}", it.name), ()
+    zone_req, ctype_req = reqs.get(LABEL_ZONE), reqs.get(LABEL_CAPACITY_TYPE)
+    allowed = tuple(o for o in offerings if ctype_req.has(o.capacity_type)
+                    and (zone_req.has(o.zone) or (o.zone_name and zone_req.has(o.zone_name))))
+    if allowed:
+        return "", allowed
+    if not it.offerings:
+        zones = ", ".join(sorted(npc.node_class_zones or ())) or "none"
+        return f"not offered in the node class's zones ({zones})", ()
+    if not offerings:
+        return "no available offering matches --zone/--capacity-type (or all are sold out)", ()
+    return (f"no available offering satisfies the NodePool's {LABEL_ZONE} / "
+            f"{LABEL_CAPACITY_TYPE} requirements"), ()
+
+
+def _rows(ctx: SchedulingContext, catalogs: Sequence[InstanceTypeCatalog], *,
+          nodepool: str | None, zone: str | None, capacity_type: str | None) -> list[Row]:
+    def keep(o: Offering) -> bool:
+        return o.available and _zone_matches(o, zone) and (
+            capacity_type is None or o.capacity_type == capacity_type)
+
+    if nodepool is None:
+        rows = []
+        for catalog in catalogs:
+            for it in catalog.instance_types:
+                offerings = tuple(o for o in it.offerings if keep(o))
+                if offerings or (zone is None and capacity_type is None):
+                    rows.append(Row(it, catalog.provider, offerings))
+        return rows
+    npc = ctx.node_pool(nodepool)
+    if npc is None:
+        names = ", ".join(n.name for n in ctx.node_pools) or "none"
+        raise InputError(f"NodePool {nodepool!r} not found (NodePools: {names})")
+    for problem in npc.problems:
+        click.echo(f"warning: {problem.message}", err=True)
+    reqs = _pool_requirements(npc)
+    rows = []
+    for it in npc.instance_types:
+        offerings = tuple(o for o in it.offerings if keep(o))
+        reason, allowed = _exclusion(it, offerings, reqs, npc)
+        rows.append(Row(it, npc.provider or "", allowed, reason))
+    return rows
+
+
+def _price(offerings: Sequence[Offering], ctype: str) -> float | None:
+    prices = [o.price_per_hour for o in offerings
+              if o.capacity_type == ctype and o.price_per_hour is not None]
+    return min(prices) if prices else None
+
+
+def _zones(ctx: SchedulingContext, offerings: Sequence[Offering]) -> str:
+    zones = sorted({o.zone for o in offerings})
+    return ",".join(ctx.zone_names.get(z, z) for z in zones) or "-"
+
+
+def _table(ctx: SchedulingContext, rows: Sequence[Row], *, wide: bool, nodepool: str | None,
+           style: Style) -> str:
+    mark = "*" if ctx.illustrative_prices else ""
+    headers = ["name", "cpu", "memory", "alloc-cpu", "alloc-memory", "pods", "zones",
+               "capacity-types", f"on-demand/h{mark}", f"spot/h{mark}"]
+    if wide:
+        headers[1:1] = ["provider", "family", "arch"]
+        if nodepool:
+            headers.append("excluded-because")
+    out = []
+    for row in rows:
+        if row.excluded and not wide:
+            continue
+        it = row.it
+        family = next((v for k, v in it.labels.items() if k.endswith("/instance-family")), "-")
+        ctypes = ",".join(sorted({o.capacity_type for o in row.offerings})) or "-"
+        cells: list[str] = [
+            style.dim(it.name) if row.excluded else it.name,
+            format_cpu(it.capacity.get("cpu", 0)), _gib(it.capacity.get("memory", 0)),
+            format_cpu(it.allocatable.get("cpu", 0)), _gib(it.allocatable.get("memory", 0)),
+            str(it.allocatable.get("pods", it.capacity.get("pods", 0)) // 1000),
+            _zones(ctx, row.offerings), ctypes,
+            money(_price(row.offerings, "on-demand")), money(_price(row.offerings, "spot"))]
+        if wide:
+            cells[1:1] = [row.provider, family, it.labels.get(LABEL_ARCH, "-")]
+            if nodepool:
+                cells.append(row.excluded or "-")
+        out.append(cells)
+    return table(headers, out)
+
+
+def _choose(cluster: ClusterOptions, provider: str | None, nodepool: str | None
+            ) -> SchedulingContext:
+    from kubectl_karp.sources import load_snapshot
+    from kubectl_karp.sources.catalogs import choose_catalogs
+
+    region_given = bool(cluster.region or os.environ.get("TENCENTCLOUD_REGION"))
+    need_cluster = cluster.offline or nodepool is not None or not (
+        cluster.catalogs or region_given)
+    snapshot = load_snapshot(cluster) if need_cluster else ClusterSnapshot(source="none")
+    if not need_cluster and not cluster.catalogs and provider not in (None, "tke"):
+        raise UsageError(f"there is no live catalogue for provider {provider}: pass "
+                         "--catalog FILE (see docs/catalog-format.md)")
+    choice = choose_catalogs(cluster, snapshot, force_live=not need_cluster)
+    for note in choice.notes:
+        click.echo(f"note: {note}", err=True)
+    return build_context(snapshot, choice.catalogs, catalog_source=choice.source)
+
+
+@click.command("catalog")
+@cluster_options(selector=False, catalog=True)
+@click.option("--provider", type=click.Choice(PROVIDER_CHOICES),
+              help="Only this cloud's instance types.")
+@click.option("--nodepool", metavar="NAME",
+              help="Only what this NodePool's requirements and node class permit "
+                   "(-o wide also lists the others and why they are excluded).")
+@click.option("--zone", metavar="ZONE",
+              help="Only types with an available offering in this zone (ID or name).")
+@click.option("--capacity-type", type=click.Choice(CAPACITY_TYPES),
+              help="Only types with an available offering of this capacity type.")
+@output_option()
+def catalog(cluster: ClusterOptions, provider: str | None, nodepool: str | None,
+            zone: str | None, capacity_type: str | None, output: str) -> int:
+    """List instance types: CPU, memory, what stays allocatable, zones and prices.
+
+    Instance types come from --catalog files, catalogues inside a --snapshot, the bundled
+    TKE catalogue (--demo), the Tencent Cloud API (live TKE cluster, or --region without a
+    cluster), or the cluster's own nodes. -o yaml writes the catalogue file format, so a live
+    catalogue can be saved and reused with --catalog.
+
+    \b
+    Examples:
+      kubectl karp catalog --demo --nodepool test
+      kubectl karp catalog --region ap-guangzhou --capacity-type spot -o wide
+      kubectl karp catalog --region ap-guangzhou -o yaml > tke-gz.yaml
+    """
+    ctx = _choose(cluster, provider, nodepool)
+    catalogs = [c for c in ctx.catalogs if provider is None or c.provider == provider]
+    region = cluster.region or os.environ.get("TENCENTCLOUD_REGION")
+    if region and len({c.region for c in catalogs}) > 1:
+        mine = [c for c in catalogs if c.region == region]
+        if not mine:
+            have = ", ".join(sorted({c.region for c in catalogs if c.region}))
+            raise InputError(f"no catalogue for region {region} (have: {have})")
+        catalogs = mine
+    for note in ctx.notes:
+        if not (ctx.illustrative_prices and "illustrative" in note):  # said once, below
+            click.echo(f"note: {note}", err=True)
+    rows = _rows(ctx, catalogs, nodepool=nodepool, zone=zone, capacity_type=capacity_type)
+    if provider is not None:
+        rows = [r for r in rows if r.provider == provider]
+    rows.sort(key=lambda r: (bool(r.excluded), r.it.capacity.get("cpu", 0),
+                             r.it.capacity.get("memory", 0), r.it.name))
+    if output in ("json", "yaml"):
+        docs = _documents(ctx, catalogs, rows, filtered=bool(nodepool or zone or capacity_type))
+        if output == "yaml":
+            click.echo("---\n".join(to_yaml(d) for d in docs), nl=False)
+        else:
+            emit_document(docs[0] if len(docs) == 1 else {"kind": "List", "items": docs}, "json")
+        return 0
+    text = _table(ctx, rows, wide=output == "wide", nodepool=nodepool,
+                  style=Style(use_color()))
+    if not text:
+        click.echo("No instance types match.", err=True)
+        return 0
+    click.echo(text, nl=False)
+    click.echo(f"note: instance types from {ctx.catalog_source}", err=True)
+    if ctx.illustrative_prices:
+        click.echo("note: * prices are illustrative (bundled catalogue), not a quote", err=True)
+    elif not ctx.prices_known:
+        click.echo("note: prices are unknown for these instance types", err=True)
+    return 0
+
+
+def _documents(ctx: SchedulingContext, catalogs: Sequence[InstanceTypeCatalog],
+               rows: Sequence[Row], *, filtered: bool) -> list[dict[str, object]]:
+    """Catalogue documents (the --catalog file format), narrowed to the rows shown."""
+    allowed = {(r.provider, r.it.name): r for r in rows if not r.excluded}
+    docs = []
+    for catalog in catalogs:
+        types = []
+        for it in catalog.instance_types:
+            row = allowed.get((catalog.provider, it.name))
+            if row is None:
+                continue
+            types.append(replace(it, offerings=row.offerings) if filtered else it)
+        if types:
+            docs.append(catalog_to_document(replace(catalog, instance_types=tuple(types))))
+    if not docs and rows and ctx.node_pools:  # --nodepool: its types live in the context
+        provider = rows[0].provider
+        types = [replace(r.it, offerings=r.offerings) for r in rows if not r.excluded]
+        docs.append(catalog_to_document(InstanceTypeCatalog(
+            provider=provider, source=ctx.catalog_source, instance_types=tuple(types),
+            illustrative_prices=ctx.illustrative_prices)))
+    return docs or [catalog_to_document(InstanceTypeCatalog(provider=catalogs[0].provider
+                                                            if catalogs else "generic"))]

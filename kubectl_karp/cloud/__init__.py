@@ -1,0 +1,1 @@
+"""I/O with cloud provider APIs (Tencent Cloud) and the on-disk catalogue cache."""

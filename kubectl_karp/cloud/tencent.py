@@ -1,0 +1,331 @@
+"""The live TKE catalogue from the Tencent Cloud API, through the official Python SDK.
+
+``DescribeZones`` maps zone names to the numeric zone IDs TKE nodes carry; then
+``DescribeZoneInstanceConfigInfos`` is asked once per charge type (POSTPAID_BY_HOUR →
+on-demand, SPOTPAID → spot). An offering is available only when Status is SELL and, where the
+answer reports it, Inventory > 0.
+
+``KARP_TENCENTCLOUD_ENDPOINT`` (a URL; ``http://`` allowed) sends every call to another
+endpoint: private/internal endpoints, or a local test server. The SDK is imported lazily.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlparse
+
+from kubectl_karp.cloud.cache import cache_path, read_cached, ttl_from_env, write_cached
+from kubectl_karp.errors import CloudError
+from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
+from kubectl_karp.providers.tke import LABEL_FAMILY, zone_id_from_name
+
+ENV_ENDPOINT = "KARP_TENCENTCLOUD_ENDPOINT"
+ENV_METADATA = "KARP_TENCENTCLOUD_METADATA_ENDPOINT"
+METADATA_URL = "http://metadata.tencentyun.com/latest/meta-data/"
+SERVICE, VERSION = "cvm", "2017-03-12"
+CHARGE_TYPES = {"POSTPAID_BY_HOUR": "on-demand", "SPOTPAID": "spot"}
+RETRYABLE = ("RequestLimitExceeded", "InternalError", "ServerNetworkError", "ClientNetworkError",
+             "ResourceUnavailable")
+AUTH_CODES = ("AuthFailure", "UnauthorizedOperation", "InvalidCredential")
+_ARM_CPUS = ("ampere", "kunpeng", "yitian", "arm")
+
+
+class TencentCloudError(CloudError):
+    """A Tencent Cloud API failure; ``no_credentials`` lets callers fall back quietly."""
+
+    def __init__(self, message: str, *, no_credentials: bool = False) -> None:
+        super().__init__(message)
+        self.no_credentials = no_credentials
+
+
+@dataclass(frozen=True)
+class Credentials:
+    credential: Any  # tencentcloud.common.credential.Credential or compatible
+    source: str  # where they came from, in words; never the secret itself
+    secrets: tuple[str, ...] = ()  # redacted from any message we print
+
+
+# --------------------------------------------------------------------------- credentials
+
+def _from_env() -> Credentials | None:
+    from tencentcloud.common.credential import Credential
+
+    secret_id = os.environ.get("TENCENTCLOUD_SECRET_ID", "")
+    secret_key = os.environ.get("TENCENTCLOUD_SECRET_KEY", "")
+    if not secret_id or not secret_key:
+        return None
+    token = os.environ.get("TENCENTCLOUD_SESSION_TOKEN") or None
+    if secret_id.strip() != secret_id or secret_key.strip() != secret_key:
+        raise TencentCloudError("environment TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY "
+                                "has leading or trailing spaces")
+    return Credentials(Credential(secret_id, secret_key, token),
+                       "environment TENCENTCLOUD_SECRET_ID", (secret_id, secret_key))
+
+
+def _from_profile() -> Credentials | None:
+    from tencentcloud.common.credential import ProfileCredential
+
+    for path in ("~/.tencentcloud/credentials", "/etc/tencentcloud/credentials"):
+        if os.path.exists(os.path.expanduser(path)):
+            break
+    else:
+        return None
+    cred = ProfileCredential().get_credential()
+    if cred is None:
+        return None
+    return Credentials(cred, f"profile file {path} [default]", (cred.secret_id, cred.secret_key))
+
+
+def _from_instance_role(metadata_url: str, timeout: float) -> Credentials | None:
+    """The CVM instance role, when the metadata service answers quickly (we may not be on CVM)."""
+    from tencentcloud.common.credential import Credential
+
+    base = metadata_url.rstrip("/") + "/cam/security-credentials/"
+    try:
+        with urllib.request.urlopen(base, timeout=timeout) as resp:
+            role = resp.read().decode().strip().splitlines()[0]
+        with urllib.request.urlopen(base + role, timeout=timeout) as resp:
+            data = json.loads(resp.read().decode())
+    except (OSError, ValueError, IndexError, urllib.error.URLError):
+        return None
+    if not isinstance(data, dict) or data.get("Code") != "Success":
+        return None
+    secret_id, secret_key = str(data.get("TmpSecretId", "")), str(data.get("TmpSecretKey", ""))
+    if not secret_id or not secret_key:
+        return None
+    return Credentials(Credential(secret_id, secret_key, data.get("Token")),
+                       f"CVM instance role {role}", (secret_id, secret_key))
+
+
+def find_credentials(*, metadata_timeout: float = 1.0) -> Credentials:
+    """The SDK's chain: environment, profile file, CVM instance role."""
+    found = _from_env() or _from_profile() or _from_instance_role(
+        os.environ.get(ENV_METADATA) or METADATA_URL, metadata_timeout)
+    if found is None:
+        raise TencentCloudError(
+            "no Tencent Cloud credentials found (looked at TENCENTCLOUD_SECRET_ID/"
+            "TENCENTCLOUD_SECRET_KEY, ~/.tencentcloud/credentials and the CVM instance role)",
+            no_credentials=True)
+    return found
+
+
+# --------------------------------------------------------------------------- the client
+
+def endpoint_from_env() -> str:
+    return os.environ.get(ENV_ENDPOINT, "").strip()
+
+
+def _client_profile(endpoint: str, timeout: int) -> Any:
+    from tencentcloud.common.profile.client_profile import ClientProfile
+    from tencentcloud.common.profile.http_profile import HttpProfile
+
+    if endpoint:
+        url = urlparse(endpoint if "://" in endpoint else f"https://{endpoint}")
+        if url.scheme not in ("http", "https") or not url.netloc:
+            raise TencentCloudError(f"{ENV_ENDPOINT}={endpoint!r} is not an http(s) URL")
+        http = HttpProfile(endpoint=url.netloc, protocol=url.scheme, reqTimeout=timeout)
+    else:
+        http = HttpProfile(reqTimeout=timeout)
+    return ClientProfile(httpProfile=http)
+
+
+class TencentClient:
+    """Calls with retries: RequestLimitExceeded, 5xx and network errors back off and retry."""
+
+    def __init__(self, region: str, credentials: Credentials, *, endpoint: str = "",
+                 attempts: int = 5, base_delay: float = 0.5, timeout: int = 20,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        from tencentcloud.common.common_client import CommonClient
+
+        self.region = region
+        self.credentials = credentials
+        self.attempts = attempts
+        self.base_delay = base_delay
+        self.sleep = sleep
+        self.endpoint = endpoint
+        self._client = CommonClient(SERVICE, VERSION, credentials.credential, region,
+                                    profile=_client_profile(endpoint, timeout))
+
+    def _redact(self, text: str) -> str:
+        for secret in self.credentials.secrets:
+            if secret:
+                text = text.replace(secret, "***")
+        return " ".join(text.split())
+
+    def call(self, action: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
+            TencentCloudSDKException,
+        )
+
+        where = f"Tencent Cloud API {action} ({self.region})"
+        for attempt in range(1, self.attempts + 1):
+            try:
+                answer = self._client.call_json(action, dict(params))
+            except TencentCloudSDKException as err:
+                code = str(err.get_code() or "")
+                message = self._redact(str(err.get_message() or ""))
+                if code.startswith(AUTH_CODES):
+                    raise TencentCloudError(
+                        f"{where} refused the credentials from {self.credentials.source}: "
+                        f"{code}: {message[:200]}") from None
+                if code.startswith(RETRYABLE) and attempt < self.attempts:
+                    self.sleep(min(self.base_delay * 2 ** (attempt - 1), 8.0))
+                    continue
+                if code == "ServerNetworkError":
+                    message = "the server answered with an HTTP error"
+                raise TencentCloudError(f"{where} failed: {code}: {message[:200]}"
+                                        + (f" (after {attempt} attempts)" if attempt > 1
+                                           else "")) from None
+            except (ValueError, KeyError, TypeError) as err:
+                raise TencentCloudError(f"{where} returned a malformed answer: "
+                                        f"{type(err).__name__}") from None
+            response = answer.get("Response") if isinstance(answer, dict) else None
+            if not isinstance(response, dict):
+                raise TencentCloudError(f"{where} returned a malformed answer: no Response")
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def zones(self) -> dict[str, str]:
+        """Zone name → zone ID, for zones in state AVAILABLE."""
+        response = self.call("DescribeZones", {})
+        out: dict[str, str] = {}
+        for i, item in enumerate(_items(response, "ZoneSet", "DescribeZones")):
+            name, zone_id = item.get("Zone"), item.get("ZoneId")
+            if not isinstance(name, str) or not isinstance(zone_id, str | int):
+                raise TencentCloudError(f"Tencent Cloud API DescribeZones returned a malformed "
+                                        f"answer: ZoneSet[{i}] lacks Zone or ZoneId")
+            if item.get("ZoneState", "AVAILABLE") == "AVAILABLE":
+                out[name] = str(zone_id)
+        return out
+
+    def quotas(self, charge_type: str) -> list[Mapping[str, Any]]:
+        response = self.call("DescribeZoneInstanceConfigInfos", {
+            "Filters": [{"Name": "instance-charge-type", "Values": [charge_type]}]})
+        return _items(response, "InstanceTypeQuotaSet", "DescribeZoneInstanceConfigInfos")
+
+
+def _items(response: Mapping[str, Any], key: str, action: str) -> list[Mapping[str, Any]]:
+    value = response.get(key)
+    if isinstance(value, str):  # the TKE flavour of the API returns the set JSON-encoded
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = None
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise TencentCloudError(f"Tencent Cloud API {action} returned a malformed answer: "
+                                f"{key} is missing or not a list")
+    return value
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+def _number(item: Mapping[str, Any], key: str, where: str) -> float:
+    value = item.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise TencentCloudError(f"{where}: {key} is missing or not a number")
+    try:
+        return float(value)
+    except ValueError:
+        raise TencentCloudError(f"{where}: {key} {value!r} is not a number") from None
+
+
+def _price(item: Mapping[str, Any]) -> float | None:
+    price = item.get("Price")
+    if not isinstance(price, dict):
+        return None
+    for key in ("UnitPriceDiscount", "UnitPrice"):
+        value = price.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            return float(value)
+    return None
+
+
+def _arch(item: Mapping[str, Any]) -> str:
+    arch = item.get("Arch") or item.get("CpuArch")
+    if isinstance(arch, str) and arch:
+        return {"x86_64": "amd64", "aarch64": "arm64"}.get(arch.lower(), arch.lower())
+    cpu_type = str(item.get("CpuType") or "").lower()
+    return "arm64" if any(h in cpu_type for h in _ARM_CPUS) else "amd64"
+
+
+def build_catalog(region: str, zones: Mapping[str, str],
+                  quotas: Mapping[str, Sequence[Mapping[str, Any]]], *, source: str
+                  ) -> InstanceTypeCatalog:
+    """Pure conversion of the API answers (charge type → items) into a catalogue."""
+    capacity: dict[str, dict[str, int]] = {}
+    labels: dict[str, dict[str, str]] = {}
+    offerings: dict[str, dict[tuple[str, str], Offering]] = {}
+    for charge_type, items in quotas.items():
+        capacity_type = CHARGE_TYPES[charge_type]
+        for i, item in enumerate(items):
+            where = (f"Tencent Cloud API DescribeZoneInstanceConfigInfos returned a malformed "
+                     f"answer: InstanceTypeQuotaSet[{i}]")
+            name, zone_name = item.get("InstanceType"), item.get("Zone")
+            if not isinstance(name, str) or not name or not isinstance(zone_name, str):
+                raise TencentCloudError(f"{where} lacks InstanceType or Zone")
+            if item.get("InstanceChargeType", charge_type) != charge_type:
+                continue
+            cpu = int(_number(item, "Cpu", where))
+            memory_gb = int(_number(item, "Memory", where))
+            gpu = item.get("GpuCount") or item.get("Gpu") or 0
+            res = {"cpu": cpu * 1000, "memory": memory_gb * 2**30 * 1000}
+            if isinstance(gpu, int | float) and not isinstance(gpu, bool) and gpu >= 1:
+                res["nvidia.com/gpu"] = int(gpu) * 1000
+            capacity.setdefault(name, res)
+            family = item.get("InstanceFamily") or name.split(".")[0]
+            labels.setdefault(name, {LABEL_FAMILY: str(family), "kubernetes.io/arch": _arch(item)})
+            zone_id = zones.get(zone_name) or zone_id_from_name(zone_name) or zone_name
+            inventory = item.get("Inventory")
+            in_stock = inventory is None or (isinstance(inventory, int | float) and inventory > 0)
+            # A zone DescribeZones did not list as AVAILABLE cannot launch anything.
+            zone_open = not zones or zone_name in zones
+            offering = Offering(zone=zone_id, capacity_type=capacity_type,
+                                price_per_hour=_price(item),
+                                available=item.get("Status") == "SELL" and in_stock and zone_open,
+                                zone_name=zone_name if zone_name != zone_id else "")
+            offerings.setdefault(name, {})[(zone_id, capacity_type)] = offering
+    types = tuple(
+        InstanceType(name=name, labels=labels[name], capacity=capacity[name],
+                     offerings=tuple(sorted(offerings[name].values(),
+                                            key=lambda o: (o.zone, o.capacity_type))))
+        for name in sorted(capacity))
+    return InstanceTypeCatalog(provider="tke", region=region, source=source,
+                               instance_types=types,
+                               prices_known=any(o.price_per_hour is not None
+                                                for t in types for o in t.offerings),
+                               origin="tencentcloud-api")
+
+
+def fetch_catalog(region: str, *, credentials: Credentials | None = None, endpoint: str = "",
+                  sleep: Callable[[float], None] = time.sleep) -> InstanceTypeCatalog:
+    """Ask the API now (no cache)."""
+    creds = credentials or find_credentials()
+    client = TencentClient(region, creds, endpoint=endpoint, sleep=sleep)
+    zones = client.zones()
+    quotas = {charge: client.quotas(charge) for charge in CHARGE_TYPES}
+    where = f" via {endpoint}" if endpoint else ""
+    return build_catalog(region, zones, quotas, source=f"Tencent Cloud API {region}{where}")
+
+
+def load_live_catalog(region: str, *, refresh: bool = False, now: datetime | None = None,
+                      credentials: Credentials | None = None,
+                      sleep: Callable[[float], None] = time.sleep) -> InstanceTypeCatalog:
+    """The live catalogue for ``region``, from the disk cache unless stale or ``refresh``."""
+    endpoint = endpoint_from_env()
+    moment = now or datetime.now(timezone.utc)
+    path = cache_path("tke", region, endpoint)
+    if not refresh:
+        cached = read_cached(path, now=moment, ttl=ttl_from_env())
+        if cached is not None:
+            return cached
+    catalog = fetch_catalog(region, credentials=credentials, endpoint=endpoint, sleep=sleep)
+    write_cached(path, catalog, now=moment)
+    return catalog

@@ -1,0 +1,99 @@
+"""Catalogue resolution for live TKE clusters: the API (via the real SDK), or a fallback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from kubectl_karp.cli.app import run
+from kubectl_karp.cli.options import ClusterOptions
+from kubectl_karp.cloud import tencent
+from kubectl_karp.sources.catalogs import load_context
+from kubectl_karp.sources.demo import demo_documents, load_demo
+from tests.cloud.conftest import SECRET_KEY, FakeCloud, error
+from tests.emulator import KubeEmulator
+
+
+def test_live_cluster_with_tke_nodepools_uses_the_api(cloud: FakeCloud) -> None:
+    # A live cluster: not --demo/--snapshot; the snapshot is handed over already read.
+    ctx = load_context(ClusterOptions(), load_demo())
+    assert cloud.actions()[0] == "DescribeZones"
+    assert ctx.catalog_source.startswith("Tencent Cloud API ap-guangzhou")  # region from nodes
+    assert ctx.prices_known and not ctx.illustrative_prices
+    npc = ctx.node_pool("test")
+    assert npc is not None
+    medium = {it.name: it for it in npc.instance_types}["S5.MEDIUM4"]
+    assert medium.allocatable["cpu"] == 1930  # computed by the TKE provider
+    assert medium.capacity["pods"] == 61_000  # the cluster's nodes say 61 pods
+    assert {o.zone for o in medium.offerings} == {"100003", "100004"}
+    assert ctx.price_of("S5.MEDIUM4", "100003", "spot") == 0.05
+    load_context(ClusterOptions(), load_demo())
+    assert len(cloud.calls) == 3  # second command served from the disk cache
+    load_context(ClusterOptions(refresh=True), load_demo())
+    assert len(cloud.calls) == 6
+
+
+def test_region_flag_beats_env_beats_nodes(cloud: FakeCloud, monkeypatch: pytest.MonkeyPatch
+                                           ) -> None:
+    monkeypatch.setenv("TENCENTCLOUD_REGION", "ap-shanghai")
+    ctx = load_context(ClusterOptions(), load_demo())
+    assert ctx.catalog_source.startswith("Tencent Cloud API ap-shanghai")
+    ctx = load_context(ClusterOptions(region="ap-beijing"), load_demo())
+    assert ctx.catalog_source.startswith("Tencent Cloud API ap-beijing")
+
+
+def test_catalog_command_with_region_needs_no_cluster(
+        cloud: FakeCloud, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["catalog", "--region", "ap-guangzhou", "-o", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["region"] == "ap-guangzhou" and "illustrativePrices" not in doc
+    assert {t["name"] for t in doc["instanceTypes"]} == {"S5.MEDIUM4", "S5.LARGE8",
+                                                         "SR1.MEDIUM4"}
+    assert run(["catalog", "--region", "ap-guangzhou", "--capacity-type", "spot"]) == 0
+    out = capsys.readouterr().out
+    assert "S5.MEDIUM4" in out and "$0.0500" in out and "S5.LARGE8" not in out
+
+
+def test_auth_failure_is_one_error_line(cloud: FakeCloud,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    cloud.script["DescribeZones"] = [error("AuthFailure.SignatureFailure", "bad signature")]
+    assert run(["catalog", "--region", "ap-guangzhou"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: Tencent Cloud API DescribeZones (ap-guangzhou) refused the "
+                          "credentials from environment TENCENTCLOUD_SECRET_ID")
+    assert len(err.strip().splitlines()) == 1 and SECRET_KEY not in err
+
+
+def test_without_credentials_falls_back_to_the_bundled_catalogue(
+        cloud: FakeCloud, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer) -> None:
+    monkeypatch.delenv("TENCENTCLOUD_SECRET_ID")
+    monkeypatch.delenv("TENCENTCLOUD_SECRET_KEY")
+    httpserver.expect_request("/meta/cam/security-credentials/").respond_with_data(
+        "", status=404)
+    monkeypatch.setenv(tencent.ENV_METADATA, httpserver.url_for("/meta/"))
+    ctx = load_context(ClusterOptions(), load_demo())
+    assert cloud.calls == []
+    assert ctx.illustrative_prices
+    assert any("no Tencent Cloud credentials" in n and "bundled" in n for n in ctx.notes)
+
+
+def test_snapshots_never_call_the_api(cloud: FakeCloud) -> None:
+    demo = Path(__file__).resolve().parents[2] / "kubectl_karp" / "data" / "demo"
+    ctx = load_context(ClusterOptions(snapshot=str(demo)))
+    assert cloud.calls == [] and not ctx.prices_known
+
+
+def test_catalog_on_a_live_cluster_end_to_end(cloud: FakeCloud, k8s: KubeEmulator,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    # The demo objects served by a Kubernetes API emulator; the real SDK asks the fake cloud.
+    k8s.add_all(cast(dict[str, Any], d) for d, _ in demo_documents())
+    assert run(["catalog", "--nodepool", "test", *k8s.cli_args]) == 0
+    out, err = capsys.readouterr()
+    assert cloud.actions()[0] == "DescribeZones"
+    assert "S5.MEDIUM4" in out and "$0.2000" in out and "SR1.MEDIUM4" not in out
+    assert "Tencent Cloud API ap-guangzhou" in err and "illustrative" not in err
+    assert k8s.writes() == []

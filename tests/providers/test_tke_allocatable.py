@@ -1,0 +1,69 @@
+"""TKE allocatable pinned to the figures karpenter-provider-tke computes (types.go)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kubectl_karp.model.quantity import parse_milli
+from kubectl_karp.providers import tke
+
+MI = 2**20 * 1000
+
+
+def alloc(cpu: int, mem_gb: int, pods: int = 61, *, legacy: bool = False) -> dict[str, int]:
+    provider = tke.TKEProvider(**{**tke.PROVIDER.__dict__, "legacy_kube_reserved": legacy})
+    return provider.allocatable({"cpu": cpu * 1000, "memory": parse_milli(f"{mem_gb}Gi"),
+                                 "pods": pods * 1000})
+
+
+def test_s5_medium4_matches_upstream() -> None:
+    # Upstream: S5.MEDIUM4 (2 vCPU, 4GB, 61 pods) leaves 1930m CPU and 2428Mi memory.
+    result = alloc(2, 4)
+    assert result["cpu"] == 1930
+    assert result["memory"] == 2428 * MI
+    assert result["pods"] == 61_000
+
+
+def test_memory_after_kdump_and_vm_overhead() -> None:
+    # (4GiB - 256MiB kdump) * 0.925, rounded up to a byte = 3552MiB exactly.
+    assert tke.memory_after_overhead(4 * 2**30) == 3552 * 2**20
+    # Below 1800MiB there is no kdump reservation.
+    assert tke.kdump_reserved(1024 * 2**20) == 0
+    assert tke.kdump_reserved(64 * 2**30) == 512 * 2**20
+    assert tke.kdump_reserved(200 * 2**30) == 0
+
+
+@pytest.mark.parametrize(("cpu_milli", "expected"), [
+    (1000, 60), (2000, 70), (4000, 80), (8000, 90), (32000, 150)])
+def test_cpu_kube_reserved_tiers(cpu_milli: int, expected: int) -> None:
+    assert tke.kube_reserved(cpu_milli, 110, 8)[0] == expected
+
+
+def test_legacy_kube_reserved_before_1_29() -> None:
+    cpu, memory = tke.kube_reserved(4000, 61, 8, legacy=True)
+    assert cpu == 100
+    assert memory == 1843  # 4*256 + 4*204.8, truncated like the provider's int64()
+    assert alloc(4, 8, legacy=True)["cpu"] == 3900
+
+
+def test_memory_reserved_is_the_smaller_of_pods_and_tiers() -> None:
+    # 20Mi*pods+256Mi (1476Mi for 61 pods) beats the tiered 3645Mi for 32GB…
+    assert tke.kube_reserved(8000, 61, 32)[1] == 1476
+    # …and the tiered 512Mi beats it for 2GB.
+    assert tke.kube_reserved(2000, 61, 2)[1] == 512
+
+
+def test_default_max_pods_is_110() -> None:
+    result = tke.PROVIDER.allocatable({"cpu": 2000, "memory": parse_milli("4Gi")})
+    assert result["pods"] == 110_000
+    assert tke.PROVIDER.allocatable({"cpu": 2000, "memory": parse_milli("4Gi")},
+                                    max_pods=61)["pods"] == 61_000
+
+
+def test_zone_ids_and_names() -> None:
+    assert tke.zone_name_from_id("100003") == "ap-guangzhou-3"
+    assert tke.zone_id_from_name("ap-shanghai-5") == "200005"
+    assert tke.zone_id_from_name("ap-beijing-7") == "800007"
+    assert tke.region_of_zone("800006") == "ap-beijing"
+    assert tke.zone_name_from_id("not-a-zone") is None
+    assert tke.normalize_region("gz") == "ap-guangzhou"
