@@ -6,6 +6,7 @@ not import kubernetes, textual or the Tencent SDK (benchmarks/startup.py measure
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -24,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "explain": ("kubectl_karp.cli.explain", "explain",
                 "Explain why pods are Pending, per NodePool and instance type, with fixes."),
     "consolidate": ("kubectl_karp.cli.consolidate", "consolidate",
-                    "Dry-run Karpenter consolidation: what it would delete or replace (read-only)."),
+                    "Dry-run consolidation: what Karpenter would delete or replace (read-only)."),
     "apply": ("kubectl_karp.cli.apply", "apply",
               "Validate, diff and safely apply NodePools and node classes."),
     "catalog": ("kubectl_karp.cli.catalog", "catalog",
@@ -105,10 +106,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # The reader went away (| head); leave quietly as other CLI tools do.
-        try:
+        with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the final flush
-        except OSError:
-            pass
         return 1
     except Exception as err:  # pragma: no cover - a bug; still one line, never a traceback
         if os.environ.get("KARP_DEBUG"):
@@ -121,4 +120,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def main() -> None:
+    # Shell completion requests (kubectl_complete-karp, the scripts from `completion`)
+    # are answered without running a command; see cli/complete.py.
+    if os.environ.get("_KUBECTL_KARP_COMPLETE"):
+        from kubectl_karp.cli.complete import answer_env
+
+        sys.exit(answer_env())
     sys.exit(run())

@@ -8,7 +8,7 @@ import click
 
 from kubectl_karp import __version__
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
-from kubectl_karp.render.output import emit_document
+from kubectl_karp.errors import KarpError
 
 
 @click.command("version")
@@ -17,30 +17,48 @@ from kubectl_karp.render.output import emit_document
 @output_option(("table", "json", "yaml"), default="table")
 def version(client: bool, cluster: ClusterOptions, output: str) -> int:
     """Show the plugin and Python versions and, when a cluster is reachable, the server
-    version and the Karpenter CRDs it serves."""
+    version and the Karpenter CRDs it serves.
+
+    Like kubectl, the client part is printed even when the server cannot be reached; the
+    exit status is then 1.
+
+    \b
+    Examples:
+      kubectl karp version
+      kubectl karp version --client
+      kubectl karp version --context prod -o json
+    """
     info: dict[str, object] = {"clientVersion": __version__,
                                "python": platform.python_version()}
-    server_error = None
+    server_error: KarpError | None = None
     if not client and not cluster.offline:
         try:
             from kubectl_karp.sources.live import server_info
 
             info.update(server_info(cluster))
-        except Exception as err:  # the cluster is optional here: report, do not fail
-            server_error = str(err)
+        except KarpError as err:
+            server_error = err
     if output in ("json", "yaml"):
+        from kubectl_karp.render.output import emit_document
+
         emit_document(info, output)
-        return 0
-    click.echo(f"kubectl-karp: v{__version__}")
-    click.echo(f"Python: {info['python']}")
-    if "serverVersion" in info:
-        click.echo(f"Server: {info['serverVersion']}")
-        crds = info.get("karpenterCRDs") or {}
-        if isinstance(crds, dict) and crds:
-            for name, versions in crds.items():
-                click.echo(f"CRD {name}: {versions}")
-        else:
-            click.echo("Karpenter CRDs: none found")
-    elif server_error:
-        click.echo(f"Server: unreachable ({server_error})")
+    else:
+        click.echo(f"Client Version: v{__version__} (Python {info['python']})")
+        if "serverVersion" in info:
+            click.echo(f"Context: {info['context']} ({info['server']})")
+            click.echo(f"Server Version: {info['serverVersion']}")
+            crds = info.get("karpenterCRDs")
+            if isinstance(crds, dict) and crds:
+                from kubectl_karp.render.output import table
+
+                click.echo("Karpenter CRDs:")
+                rows = [(name, ", ".join(versions)) for name, versions in crds.items()]
+                for line in table(("crd", "versions"), rows).splitlines()[1:]:
+                    click.echo(f"  {line}")
+            else:
+                click.echo("Karpenter CRDs: none found")
+            if info.get("karpenterNote"):
+                click.echo(f"note: {info['karpenterNote']}", err=True)
+    if server_error is not None:
+        raise server_error
     return 0

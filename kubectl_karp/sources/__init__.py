@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from kubectl_karp.model.snapshot import ClusterSnapshot
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kubectl_karp.cli.options import ClusterOptions
+    from kubectl_karp.sources.options import ClusterOptions
 
 
 def load_snapshot(opts: ClusterOptions) -> ClusterSnapshot:

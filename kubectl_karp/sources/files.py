@@ -5,6 +5,7 @@ Accepts multi-document YAML, JSON, and ``kind: List`` output of ``kubectl get -o
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -49,7 +50,8 @@ def read_documents(paths: Sequence[str]) -> list[tuple[Any, str]]:
     for name, path in _expand(paths):
         label = "stdin" if path is None else name
         try:
-            text = sys.stdin.read() if path is None else path.read_text(encoding="utf-8")
+            data = sys.stdin.buffer.read() if path is None else path.read_bytes()
+            text = _decode(data)
         except UnicodeDecodeError:
             raise InputError(f"{label}: not a UTF-8 text file") from None
         except OSError as err:
@@ -58,20 +60,42 @@ def read_documents(paths: Sequence[str]) -> list[tuple[Any, str]]:
     return out
 
 
+def _decode(data: bytes) -> str:
+    # PowerShell's `>` writes UTF-16 with a byte-order mark; editors add a UTF-8 one.
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    return data.decode("utf-8-sig")
+
+
+def _json_stream(text: str) -> list[Any]:
+    """One JSON value, or several written back to back (``jq -c``, ``--watch`` output)."""
+    decoder = json.JSONDecoder()
+    values: list[Any] = []
+    pos = 0
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos >= len(text):
+            return values
+        value, pos = decoder.raw_decode(text, pos)
+        values.append(value)
+
+
 def parse_text(text: str, label: str) -> list[tuple[Any, str]]:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            data = json.loads(text)
+            values = _json_stream(text)
         except json.JSONDecodeError as err:
             raise InputError(f"{label}: malformed JSON at line {err.lineno} column "
                              f"{err.colno}: {err.msg}") from None
+        data = values[0] if len(values) == 1 else values
         docs = data if isinstance(data, list) else [data]
         return [(d, f"{label} document {i + 1}") for i, d in enumerate(docs)]
     out = []
     index = 0
     try:
-        for index, doc in enumerate(yaml.load_all(text, Loader=_Loader), start=1):  # noqa: B007
+        for index, doc in enumerate(yaml.load_all(text, Loader=_Loader), start=1):
             if doc is not None:
                 out.append((doc, f"{label} document {index}"))
     except yaml.YAMLError as err:

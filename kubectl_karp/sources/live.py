@@ -1,0 +1,227 @@
+"""Cluster state from a live API server, read once into a ClusterSnapshot.
+
+Reads only what the tools need: nodes, non-terminal pods (Succeeded/Failed are filtered by
+the server), DaemonSets, PDBs, PVCs, PVs, StorageClasses, namespace labels and the
+Karpenter objects whose CRDs discovery finds. Secrets and ConfigMaps are never read.
+Lists are paginated and run concurrently; bodies are decoded with ``json.loads`` rather
+than the client's (slow) model classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from kubectl_karp.errors import ClusterError
+from kubectl_karp.model.parse import build_snapshot
+from kubectl_karp.model.snapshot import ClusterSnapshot
+from kubectl_karp.sources.kubeclient import Connection, connect
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kubectl_karp.sources.options import ClusterOptions
+
+KARPENTER_GROUP = "karpenter.sh"
+# Versions of karpenter.sh the model understands, best first.
+KARPENTER_VERSIONS = ("v1", "v1beta1")
+PRE_V1_VERSIONS = ("v1alpha5",)
+# Node class API groups → the versions we parse, best first.
+NODE_CLASS_GROUPS: dict[str, tuple[str, ...]] = {
+    "karpenter.k8s.tke": ("v1beta1", "v1"),
+    "karpenter.k8s.aws": ("v1", "v1beta1"),
+    "karpenter.k8s.alibabacloud": ("v1alpha1", "v1"),
+    "karpenter.k8s.huawei": ("v1alpha1", "v1"),
+}
+NODE_CLASS_KINDS = frozenset({"TKEMachineNodeClass", "EC2NodeClass", "ECSNodeClass",
+                              "CCENodeClass"})
+WORKERS = 6
+TERMINAL_PODS = "status.phase!=Succeeded,status.phase!=Failed"
+# Large and never used: dropped before documents are kept (and written by `snapshot`).
+_DROPPED_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """One collection to read."""
+
+    path: str
+    api_version: str
+    kind: str
+    resource: str  # for messages: "pods", "nodepools.karpenter.sh"
+    required: bool
+    query: Mapping[str, str] | None = None
+
+
+CORE_LISTS = (
+    ListSpec("/api/v1/nodes", "v1", "Node", "nodes", True),
+    ListSpec("/api/v1/pods", "v1", "Pod", "pods", True, {"fieldSelector": TERMINAL_PODS}),
+    ListSpec("/apis/apps/v1/daemonsets", "apps/v1", "DaemonSet", "daemonsets.apps", False),
+    ListSpec("/apis/policy/v1/poddisruptionbudgets", "policy/v1", "PodDisruptionBudget",
+             "poddisruptionbudgets.policy", False),
+    ListSpec("/api/v1/persistentvolumeclaims", "v1", "PersistentVolumeClaim",
+             "persistentvolumeclaims", False),
+    ListSpec("/api/v1/persistentvolumes", "v1", "PersistentVolume", "persistentvolumes",
+             False),
+    ListSpec("/apis/storage.k8s.io/v1/storageclasses", "storage.k8s.io/v1", "StorageClass",
+             "storageclasses.storage.k8s.io", False),
+    ListSpec("/api/v1/namespaces", "v1", "Namespace", "namespaces", False),
+)
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What discovery found about Karpenter in the cluster."""
+
+    lists: tuple[ListSpec, ...]
+    # CRD name (plural.group) → served versions, for `version` and messages.
+    crds: Mapping[str, tuple[str, ...]]
+    notes: tuple[str, ...]
+    karpenter_version: str | None  # the karpenter.sh version read; None if not installed
+    pre_v1_only: bool
+
+
+def _group_versions(groups_doc: Any) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for group in (groups_doc or {}).get("groups") or []:
+        if not isinstance(group, Mapping) or not isinstance(group.get("name"), str):
+            continue
+        versions = [str(v["version"]) for v in group.get("versions") or []
+                    if isinstance(v, Mapping) and isinstance(v.get("version"), str)]
+        out[group["name"]] = tuple(versions)
+    return out
+
+
+def _pick(served: tuple[str, ...], wanted: tuple[str, ...]) -> str | None:
+    for version in wanted:
+        if version in served:
+            return version
+    return None
+
+
+def _resources(conn: Connection, group: str, version: str) -> list[Mapping[str, Any]]:
+    doc = conn.get_json(f"/apis/{group}/{version}", resource=f"the {group}/{version} API",
+                        verb="discover", allow=(404,))
+    if not isinstance(doc, Mapping):
+        return []
+    return [r for r in doc.get("resources") or []
+            if isinstance(r, Mapping) and isinstance(r.get("name"), str)
+            and "/" not in r["name"]]
+
+
+def discover(conn: Connection, pool: ThreadPoolExecutor | None = None) -> Discovery:
+    """Find the Karpenter and node class APIs the server serves."""
+    groups = _group_versions(conn.get_json("/apis", resource="the list of API groups",
+                                           verb="discover"))
+    karpenter_served = groups.get(KARPENTER_GROUP, ())
+    karpenter_version = _pick(karpenter_served, KARPENTER_VERSIONS)
+    # (group, version, read its objects?) — unsupported versions are still probed so that
+    # `version` can name their CRDs.
+    probes: list[tuple[str, str, bool]] = []
+    for group, versions in ((KARPENTER_GROUP, KARPENTER_VERSIONS), *NODE_CLASS_GROUPS.items()):
+        served = groups.get(group, ())
+        if served:
+            chosen = _pick(served, versions)
+            probes.append((group, chosen or served[0], chosen is not None))
+    runner: Callable[..., Any] = pool.map if pool is not None else map
+    found = list(runner(lambda probe: _resources(conn, probe[0], probe[1]), probes))
+    lists: list[ListSpec] = []
+    crds: dict[str, tuple[str, ...]] = {}
+    for (group, version, read), resources in zip(probes, found, strict=True):
+        for res in resources:
+            crds[f"{res['name']}.{group}"] = groups[group]
+            kind = res.get("kind")
+            wanted = ("NodePool", "NodeClaim") if group == KARPENTER_GROUP else NODE_CLASS_KINDS
+            if read and kind in wanted:
+                lists.append(ListSpec(f"/apis/{group}/{version}/{res['name']}",
+                                      f"{group}/{version}", str(kind),
+                                      f"{res['name']}.{group}", kind == "NodePool"))
+    notes: list[str] = []
+    pre_v1 = bool(karpenter_served) and karpenter_version is None and any(
+        v in karpenter_served for v in PRE_V1_VERSIONS)
+    if karpenter_version == "v1beta1":
+        notes.append("Karpenter serves karpenter.sh/v1beta1 only; read as such, but "
+                     "Karpenter v1 (karpenter.sh/v1) is what kubectl-karp models")
+    return Discovery(tuple(lists), crds, tuple(notes), karpenter_version, pre_v1)
+
+
+def _clean(item: dict[str, Any], api_version: str, kind: str) -> dict[str, Any]:
+    # List items carry no apiVersion/kind; put them first so the snapshot reads naturally.
+    doc: dict[str, Any] = {"apiVersion": item.get("apiVersion") or api_version,
+                           "kind": item.get("kind") or kind}
+    doc.update((k, v) for k, v in item.items() if k not in ("apiVersion", "kind"))
+    meta = doc.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+        annotations = meta.get("annotations")
+        if isinstance(annotations, dict):
+            for key in _DROPPED_ANNOTATIONS:
+                annotations.pop(key, None)
+        if kind == "Namespace":
+            doc = {"apiVersion": "v1", "kind": "Namespace",
+                   "metadata": {"name": meta.get("name"), "labels": meta.get("labels") or {}}}
+    return doc
+
+
+def _not_installed(context: str, discovery: Discovery) -> str:
+    if discovery.pre_v1_only:
+        return (f"Karpenter in context {context} is a pre-v1 release (karpenter.sh/v1alpha5 "
+                "Provisioners only); kubectl-karp needs Karpenter v1 (karpenter.sh/v1 "
+                "NodePools)")
+    return f"Karpenter is not installed in context {context}: no karpenter.sh NodePool CRD"
+
+
+def read_cluster(opts: ClusterOptions, *, require_karpenter: bool = True) -> ClusterSnapshot:
+    """Read the cluster the options point at into a snapshot."""
+    with connect(opts, pool_size=WORKERS) as conn, ThreadPoolExecutor(WORKERS) as pool:
+        discovery = discover(conn, pool)
+        notes = list(discovery.notes)
+        has_node_pools = any(spec.kind == "NodePool" for spec in discovery.lists)
+        if not has_node_pools:
+            message = _not_installed(conn.context, discovery)
+            if require_karpenter:
+                raise ClusterError(message)
+            notes.append(message)
+        specs = CORE_LISTS + discovery.lists
+
+        def fetch(spec: ListSpec) -> list[dict[str, Any]] | ClusterError:
+            try:
+                return conn.list_all(spec.path, resource=spec.resource, query=spec.query)
+            except ClusterError as err:
+                return err
+
+        results = list(pool.map(fetch, specs))
+    documents: list[tuple[Any, str]] = []
+    origin = f"context {conn.context}"
+    for spec, result in zip(specs, results, strict=True):
+        if isinstance(result, ClusterError):
+            if spec.required or not str(result).startswith("forbidden:"):
+                raise result
+            notes.append(f"{result}; continuing without {spec.resource}")
+            continue
+        documents.extend((_clean(item, spec.api_version, spec.kind), origin)
+                         for item in result)
+    apis = tuple(sorted(spec.resource for spec in discovery.lists))
+    return build_snapshot(documents, source=origin, captured_at=datetime.now(timezone.utc),
+                          karpenter_apis=apis, notes=notes)
+
+
+def server_info(opts: ClusterOptions) -> dict[str, Any]:
+    """``serverVersion``, ``karpenterCRDs`` ({crd name: [versions]}) and ``context``."""
+    with connect(opts, pool_size=4) as conn, ThreadPoolExecutor(4) as pool:
+        version_future = pool.submit(conn.get_json, "/version",
+                                     resource="the server version")
+        discovery = discover(conn, pool)
+        version = version_future.result()
+    git_version = version.get("gitVersion") if isinstance(version, Mapping) else None
+    info: dict[str, Any] = {
+        "context": conn.context,
+        "server": conn.host,
+        "serverVersion": git_version or "unknown",
+        "karpenterCRDs": {name: list(versions) for name, versions in
+                          sorted(discovery.crds.items())},
+    }
+    if discovery.karpenter_version is None:
+        info["karpenterNote"] = _not_installed(conn.context, discovery)
+    return info

@@ -1,0 +1,144 @@
+"""``kubectl karp snapshot``: what it writes from a live cluster, and reading it back offline."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kubectl_karp.cli.app import run
+from kubectl_karp.cli.options import ClusterOptions
+from kubectl_karp.cli.snapshot import write_list
+from kubectl_karp.sources import load_snapshot
+from kubectl_karp.sources.live import read_cluster
+from tests.emulator import KubeEmulator
+from tests.live.cluster_data import node, pod, small_cluster
+
+
+def _model(snap: Any) -> tuple[Any, ...]:
+    return (snap.nodes, snap.pods, snap.node_pools, snap.node_claims, snap.node_classes,
+            snap.daemon_sets, snap.pdbs, snap.pvcs, snap.pvs, snap.storage_classes,
+            dict(snap.namespaces))
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_live_snapshot_is_one_list_of_what_was_read(
+        k8s: KubeEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    k8s.add_all(small_cluster())
+    assert run(["snapshot", "-o", fmt, *k8s.cli_args]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    doc = json.loads(captured.out) if fmt == "json" else yaml.safe_load(captured.out)
+    assert doc["apiVersion"] == "v1" and doc["kind"] == "List"
+    kinds = sorted({item["kind"] for item in doc["items"]})
+    assert kinds == ["Namespace", "Node", "NodeClaim", "NodePool", "Pod",
+                     "PodDisruptionBudget", "TKEMachineNodeClass"]
+    assert all("managedFields" not in item["metadata"] for item in doc["items"])
+    assert not any(item["metadata"]["name"] == "web-200" for item in doc["items"])  # Succeeded
+    # Nothing was written and no Secret or ConfigMap was even asked for.
+    assert k8s.writes() == []
+    assert not [r for r in k8s.requests if "secrets" in r.path or "configmaps" in r.path]
+
+    # Every command can run offline on it: the model read back equals the live one.
+    saved = tmp_path / f"cluster.{fmt}"
+    saved.write_text(captured.out, encoding="utf-8")
+    offline = load_snapshot(ClusterOptions(snapshot=str(saved)))
+    live = read_cluster(k8s.options())
+    assert _model(offline) == _model(live)
+    assert set(offline.karpenter_apis) <= set(live.karpenter_apis)
+    assert offline.notes == ()
+
+
+def test_snapshot_of_a_snapshot_is_stable(k8s: KubeEmulator, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    k8s.add_all(small_cluster())
+    assert run(["snapshot", *k8s.cli_args]) == 0
+    first = capsys.readouterr().out
+    saved = tmp_path / "cluster.yaml"
+    saved.write_text(first, encoding="utf-8")
+    assert run(["snapshot", "--snapshot", str(saved)]) == 0
+    assert capsys.readouterr().out == first
+
+
+def test_snapshot_without_karpenter_notes_it_on_stderr(
+        k8s: KubeEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    k8s.add_all([node(0), pod(1, node_name="10.0.0.0")])
+    assert run(["snapshot", "-o", "json", *k8s.cli_args]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ("note: Karpenter is not installed in context emulator: "
+                            "no karpenter.sh NodePool CRD\n")
+    assert len(json.loads(captured.out)["items"]) == 2
+
+
+def test_snapshot_of_an_unreachable_cluster(k8s: KubeEmulator,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    k8s.stop()
+    assert run(["snapshot", *k8s.cli_args]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (f"error: cannot reach the Kubernetes API server at {k8s.url}: "
+                            "connection refused\n")
+
+
+def test_snapshot_forbidden(k8s: KubeEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    k8s.add_all(small_cluster())
+    k8s.fail("/api/v1/nodes", 403)
+    assert run(["snapshot", *k8s.cli_args]) == 1
+    assert capsys.readouterr().err == ("error: forbidden: cannot list nodes at the cluster "
+                                       "scope as user system:serviceaccount:default:reader\n")
+
+
+# --------------------------------------------------------------------------- the writer
+
+_scalars = (st.none() | st.booleans() | st.integers(-2**63, 2**63)
+            | st.floats(allow_nan=False) | st.text(st.characters(exclude_categories=("Cs",))))
+_json = st.recursive(_scalars, lambda children: st.lists(children, max_size=4) | st.dictionaries(
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=8), children, max_size=4),
+    max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(st.text(max_size=6), _json, max_size=5), max_size=4))
+def test_written_yaml_and_json_read_back_identically(items: list[dict[str, Any]]) -> None:
+    for fmt, load in (("yaml", yaml.safe_load), ("json", json.loads)):
+        out = io.StringIO()
+        write_list(items, fmt, out)
+        assert load(out.getvalue()) == {"apiVersion": "v1", "kind": "List", "items": items}
+
+
+@pytest.mark.parametrize("text", ["yes", "No", "on", "OFF", "null", "~", "", "1", "0x1F",
+                                  "1e3", "1_000", "2026-01-10", "10.0.0.1", "- a", "a: b",
+                                  "#x", "&a", "*a", "!t", "%x", "@x", "`x", "'q'", "\"q\"",
+                                  "a\nb", " a", "a ", ".inf", "<<", "=", "?", "|", ">",
+                                  "\x85", "\u2028", "\ufeff", "\x7f", "广州三区"])
+def test_strings_yaml_could_misread_are_quoted(text: str) -> None:
+    out = io.StringIO()
+    write_list([{text: text, "list": [text]}], "yaml", out)
+    assert yaml.safe_load(out.getvalue())["items"] == [{text: text, "list": [text]}]
+
+
+def test_yaml_layout_is_kubectl_like() -> None:
+    out = io.StringIO()
+    write_list([{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "labels": {}},
+                 "spec": {"containers": [{"name": "c", "args": ["x", "z"]}]}}], "yaml", out)
+    assert out.getvalue() == (
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: a\n    labels: {}\n"
+        "  spec:\n    containers:\n    - name: c\n      args:\n      - x\n      - z\n")
+
+
+def test_unquoted_yaml_timestamps_are_written_as_kubernetes_does(tmp_path: Path) -> None:
+    path = tmp_path / "n.yaml"
+    path.write_text("apiVersion: v1\nkind: Node\nmetadata:\n  name: a\n"
+                    "  creationTimestamp: 2026-01-10T08:00:00Z\n", encoding="utf-8")
+    for fmt in ("yaml", "json"):
+        out = io.StringIO()
+        write_list(load_snapshot(ClusterOptions(snapshot=str(path))).documents, fmt, out)
+        doc = yaml.safe_load(out.getvalue()) if fmt == "yaml" else json.loads(out.getvalue())
+        assert doc["items"][0]["metadata"]["creationTimestamp"] == "2026-01-10T08:00:00Z"
