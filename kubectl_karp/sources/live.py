@@ -141,8 +141,9 @@ def discover(conn: Connection, pool: ThreadPoolExecutor | None = None) -> Discov
     pre_v1 = bool(karpenter_served) and karpenter_version is None and any(
         v in karpenter_served for v in PRE_V1_VERSIONS)
     if karpenter_version == "v1beta1":
-        notes.append("Karpenter serves karpenter.sh/v1beta1 only; read as such, but "
-                     "Karpenter v1 (karpenter.sh/v1) is what kubectl-karp models")
+        notes.append(f"Karpenter in context {conn.context} serves karpenter.sh/v1beta1 only "
+                     "(a pre-v1 release); NodePools are read as v1beta1, but kubectl-karp "
+                     "models Karpenter v1 and results may differ")
     return Discovery(tuple(lists), crds, tuple(notes), karpenter_version, pre_v1)
 
 

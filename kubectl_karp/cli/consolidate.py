@@ -1,0 +1,218 @@
+"""``kubectl karp consolidate``: a read-only dry run of Karpenter's disruption controller."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+import click
+
+from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
+from kubectl_karp.errors import InputError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kubectl_karp.core.disruption.plan import ConsolidationPlan, NodeReport
+    from kubectl_karp.render.output import Style
+
+_MOVES_SHOWN = 5
+
+
+def parse_now(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(timezone.utc)
+    value = text.strip()
+    try:
+        when = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith(("Z", "z"))
+                                      else value)
+    except ValueError:
+        raise UsageError(f"--now: {text!r} is not an RFC 3339 time such as "
+                         "2026-03-02T12:00:00Z") from None
+    if when.tzinfo is None:
+        raise UsageError(f"--now: {text!r} has no time zone; add Z for UTC") from None
+    return when.astimezone(timezone.utc)
+
+
+def _money(value: float | None) -> str:
+    from kubectl_karp.render.output import money
+
+    return money(value)
+
+
+def _when(value: datetime | None) -> str:
+    return "-" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _actions(plan: ConsolidationPlan, style: Style, wide: bool) -> list[str]:
+    from kubectl_karp.render.output import table
+
+    rows = []
+    for i, a in enumerate(plan.actions, 1):
+        rep = ", ".join(f"{r.instance_type} {r.capacity_type} {r.zone_name or r.zone} "
+                        f"{_money(r.price_per_hour)}" for r in a.replacements) or "-"
+        rows.append([str(i), style.bold(a.type), a.method, ",".join(a.nodes), rep,
+                     str(len(a.moves)), _money(a.savings_per_hour)])
+    lines = [style.bold(f"Actions ({len(plan.actions)})")]
+    if not rows:
+        return [*lines, "  none: Karpenter would not disrupt any node now", ""]
+    text = table(["#", "type", "method", "nodes", "replacement", "pods", "savings/h"], rows)
+    lines += text.rstrip("\n").split("\n")
+    for i, a in enumerate(plan.actions, 1):
+        moves = a.moves if wide else a.moves[:_MOVES_SHOWN]
+        if moves:
+            lines.append(f"  #{i} moves: " + ", ".join(f"{m.pod} → {m.to}" for m in moves)
+                         + (f", … {len(a.moves) - len(moves)} more (-o wide)"
+                            if len(moves) < len(a.moves) else ""))
+        for warning in a.warnings:
+            lines.append("  " + style.warn(f"#{i} warning: {warning}"))
+    return [*lines, ""]
+
+
+def _blocked(plan: ConsolidationPlan, style: Style, wide: bool) -> list[str]:
+    from kubectl_karp.render.output import table
+
+    rows = []
+    for n in plan.blocked:
+        first = n.blocks[0] if n.blocks else None
+        more = f" (+{len(n.blocks) - 1})" if len(n.blocks) > 1 else ""
+        row = [n.node, n.node_pool or "-", style.warn(first.code) if first else "-",
+               (first.message if first else "") + more]
+        if wide:
+            row.append(first.fix if first and first.fix else "")
+        rows.append(row)
+    lines = [style.bold(f"Not touched ({len(plan.blocked)})")]
+    if not rows:
+        return [*lines, "  none", ""]
+    headers = ["node", "nodepool", "code", "reason"] + (["fix"] if wide else [])
+    return [*lines, *table(headers, rows).rstrip("\n").split("\n"), ""]
+
+
+def _budgets(plan: ConsolidationPlan, style: Style) -> list[str]:
+    from kubectl_karp.render.output import table
+
+    rows = []
+    for b in plan.budgets:
+        by = dict(b.allowed_by_reason)
+        allowed = "/".join(str(by[r]) if by[r] < 2**31 - 1 else "∞"
+                           for r in ("Empty", "Drifted", "Underutilized"))
+        state = style.ok("open") if b.allowed_min > 0 else style.bad("closed")
+        rows.append([b.node_pool, str(b.nodes), str(b.disrupting), str(plan.planned(b.node_pool)),
+                     allowed, state,
+                     _when(b.next_open) if b.allowed_min == 0 else "-"])
+    lines = [style.bold("Disruption budgets")]
+    if not rows:
+        return [*lines, "  no NodePools", ""]
+    headers = ["nodepool", "nodes", "disrupting", "planned",
+               "allowed now (empty/drifted/underutilized)",
+               "now", "next open"]
+    return [*lines, *table(headers, rows).rstrip("\n").split("\n"), ""]
+
+
+def render_plan(plan: ConsolidationPlan, style: Style, wide: bool) -> str:
+    from kubectl_karp.core.scheduling.result import HOURS_PER_MONTH
+
+    lines = [style.dim(f"Dry run at {_when(plan.now)} — nothing is changed in the cluster."),
+             ""]
+    lines += _actions(plan, style, wide)
+    lines += _blocked(plan, style, wide)
+    lines += _budgets(plan, style)
+    per_hour = plan.savings_per_hour
+    lines.append(style.bold("Savings: ") + f"{_money(per_hour)}/hour, "
+                 f"${per_hour * HOURS_PER_MONTH:,.2f}/month"
+                 + ("" if plan.prices_known else " (prices unknown)"))
+    return "\n".join(lines) + "\n"
+
+
+def render_node(plan: ConsolidationPlan, report: NodeReport, style: Style) -> str:
+    lines = [style.bold(f"Node {report.node}") + f"  NodePool {report.node_pool or '-'}, "
+             f"{report.instance_type or '?'} {report.capacity_type or '?'} "
+             f"{report.zone or '?'}, {_money(report.price_per_hour)}/h"]
+    if report.action is not None:
+        a = plan.actions[report.action]
+        lines.append("Decision: " + style.ok(f"{a.type} by {a.method}")
+                     + f" (action #{report.action + 1}, with {', '.join(a.nodes)})")
+        for r in a.replacements:
+            lines.append(f"  replacement {r.name}: {r.instance_type} {r.capacity_type} "
+                         f"{r.zone_name or r.zone} {_money(r.price_per_hour)}/h")
+    else:
+        lines.append("Decision: " + style.bad("left alone"))
+        for reason in report.blocks:
+            lines.append(f"  {style.warn(reason.code)}: {reason.message}")
+            if reason.detail:
+                lines.append(f"    {style.dim(reason.detail)}")
+            if reason.fix:
+                lines.append("    fix: " + style.fix(reason.fix))
+    lines.append("Checks:")
+    for check in report.checks:
+        mark = style.ok("✓") if check.ok else style.bad("✗")
+        lines.append(f"  {mark} {check.name}: {check.message}")
+    if report.consolidate_after_rule:
+        lines.append(f"consolidateAfter counted from {report.consolidate_after_rule} "
+                     f"({_when(report.consolidate_after_since)}); eligible at "
+                     f"{_when(report.consolidatable_at)}")
+    if report.disruption_cost is not None:
+        lines.append(f"Disruption cost: {report.disruption_cost:.3f} (lower goes first)")
+    lines.append(f"Pods that would move ({len(report.pods)}): "
+                 + (", ".join(report.pods) if report.pods else "none"))
+    if report.simulation:
+        lines.append("Simulated moves: " + ", ".join(f"{m.pod} → {m.to}"
+                                                      for m in report.simulation))
+    for pod, why in report.unplaceable:
+        lines.append(style.bad(f"  {pod} fits nowhere: ")
+                     + "; ".join(dict.fromkeys(r.message for r in why)))
+    return "\n".join(lines) + "\n"
+
+
+@click.command("consolidate", context_settings={"max_content_width": 100})
+@click.option("--node", "node_name", metavar="NAME",
+              help="Explain one node in depth: why Karpenter would or would not disrupt it.")
+@click.option("--now", "now_text", metavar="RFC3339",
+              help="Evaluate at this time instead of now (budget windows, consolidateAfter), "
+                   "e.g. 2026-03-02T12:00:00Z.")
+@click.option("--spot-to-spot", is_flag=True,
+              help="Assume Karpenter's SpotToSpotConsolidation feature gate is on (off by "
+                   "default upstream).")
+@cluster_options(selector=False, catalog=True)
+@output_option()
+def consolidate(node_name: str | None, now_text: str | None, spot_to_spot: bool,
+                output: str, cluster: ClusterOptions) -> int:
+    """Dry-run Karpenter's disruption: which nodes it would delete or replace now, and why
+    it leaves the others alone.
+
+    Read-only: it never cordons, taints, evicts, deletes or patches anything; it only reads
+    the cluster (or --snapshot/--demo). Methods run in Karpenter's order (emptiness, drift,
+    multi-node then single-node consolidation), honouring NodePool disruption budgets,
+    consolidateAfter, do-not-disrupt annotations and PodDisruptionBudgets.
+
+    \b
+    Examples:
+      kubectl karp consolidate --demo
+      kubectl karp consolidate --node ip-10-0-1-23 -o yaml
+      kubectl karp consolidate --now 2026-03-02T09:30:00Z --snapshot cluster.yaml
+    """
+    from kubectl_karp.core.disruption import plan_consolidation
+    from kubectl_karp.core.disruption.plan import node_document, plan_document
+    from kubectl_karp.render.output import Style, emit_document, use_color
+    from kubectl_karp.sources.catalogs import load_context
+
+    now = parse_now(now_text)
+    ctx = load_context(cluster)
+    if node_name is not None and node_name not in ctx.snapshot.node_by_name:
+        where = ctx.snapshot.source or "the cluster"
+        raise InputError(f"node {node_name!r} not found in {where}")
+    plan = plan_consolidation(ctx, now, spot_to_spot=spot_to_spot,
+                              explain=frozenset([node_name] if node_name else []))
+    for note in dict.fromkeys((*ctx.notes, *plan.notes)):
+        click.echo(f"note: {note}", err=True)
+    if node_name is not None:
+        report = plan.node(node_name)
+        assert report is not None
+        if output in ("json", "yaml"):
+            emit_document({"kind": "ConsolidationNodeReport", **node_document(report)}, output)
+        else:
+            click.echo(render_node(plan, report, Style(use_color())), nl=False)
+        return 0
+    if output in ("json", "yaml"):
+        emit_document(plan_document(plan), output)
+    else:
+        click.echo(render_plan(plan, Style(use_color()), output == "wide"), nl=False)
+    return 0

@@ -1,0 +1,181 @@
+"""``kubectl karp simulate``: the NodeClaims Karpenter would create for pending pods."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
+from kubectl_karp.errors import UsageError
+
+EXIT_PENDING = 3
+_MAX_PODS_SHOWN = 3
+
+
+def _pick_pods(pods: Sequence[Any], cluster: ClusterOptions) -> list[Any]:
+    from kubectl_karp.model.selectors import parse_selector, selector_matches
+
+    chosen = list(pods)
+    if cluster.namespace and not cluster.all_namespaces:
+        chosen = [p for p in chosen if p.namespace == cluster.namespace]
+    if cluster.selector:
+        selector = parse_selector(cluster.selector)
+        chosen = [p for p in chosen if selector_matches(selector, p.labels)]
+    return chosen
+
+
+def _pods_text(pods: Sequence[str]) -> str:
+    shown = ", ".join(pods[:_MAX_PODS_SHOWN])
+    if len(pods) > _MAX_PODS_SHOWN:
+        shown += f", … (+{len(pods) - _MAX_PODS_SHOWN})"
+    return f"{len(pods)}: {shown}" if pods else "0"
+
+
+def document(result: Any, ctx: Any) -> dict[str, Any]:
+    """The documented ``-o json|yaml`` contract (README: "simulate output")."""
+    from kubectl_karp.core.scheduling.result import HOURS_PER_MONTH
+    from kubectl_karp.model.resources import render
+
+    per_hour = result.new_cost_per_hour
+    return {
+        "apiVersion": "karp.kubectl.io/v1alpha1",
+        "kind": "Simulation",
+        "catalog": ctx.catalog_source,
+        "illustrativePrices": ctx.illustrative_prices,
+        "podsConsidered": result.pods_considered,
+        "nodeClaims": [{
+            "nodePool": c.node_pool, "instanceType": c.instance_type, "zone": c.zone,
+            "zoneName": c.zone_name or c.zone, "capacityType": c.capacity_type,
+            "pricePerHour": c.price_per_hour,
+            "instanceTypeOptions": list(c.instance_type_options), "pods": list(c.pods),
+            "requests": render(c.requests), "hostname": c.hostname,
+        } for c in result.node_claims],
+        "existingNodes": [{"name": e.node, "inFlight": e.in_flight, "pods": list(e.pods)}
+                          for e in result.existing],
+        "unschedulable": [{"pod": f.pod, "reasons": [{
+            "code": r.code, "nodePool": r.node_pool, "message": r.message,
+            **({"fix": r.fix} if r.fix else {})} for r in f.reasons]}
+            for f in result.unschedulable],
+        "cost": {"newPerHour": None if per_hour is None else round(per_hour, 6),
+                 "newPerMonth": None if per_hour is None else round(per_hour * HOURS_PER_MONTH,
+                                                                    2)},
+        "notes": list(result.notes),
+    }
+
+
+def render_table(result: Any, ctx: Any, wide: bool) -> str:
+    from kubectl_karp.render.output import Style, money, table, use_color
+
+    style = Style(use_color())
+    out: list[str] = []
+    if result.node_claims:
+        out.append(style.bold(f"New NodeClaims ({len(result.node_claims)})"))
+        headers = ["nodepool", "instance-type", "zone", "capacity", "$/h", "pods"]
+        if wide:
+            headers.append("instance-type-options")
+        rows = []
+        for c in result.node_claims:
+            zone = f"{c.zone} ({c.zone_name})" if c.zone_name else c.zone
+            row = [c.node_pool, c.instance_type, zone, c.capacity_type,
+                   money(c.price_per_hour), _pods_text(list(c.pods))]
+            if wide:
+                row.append(",".join(c.instance_type_options))
+            rows.append(row)
+        out.append(table(headers, rows))
+    if result.existing:
+        out.append(style.bold(f"Existing nodes ({len(result.existing)})"))
+        rows = [[e.node + (" (in flight)" if e.in_flight else ""), _pods_text(list(e.pods))]
+                for e in result.existing]
+        out.append(table(["node", "pods"], rows))
+    if result.unschedulable:
+        out.append(style.bad(f"Would stay pending ({len(result.unschedulable)})"))
+        rows = []
+        for f in result.unschedulable:
+            first = f.reasons[0] if f.reasons else None
+            rows.append([f.pod, first.code if first else "",
+                         first.message if first else ""])
+            if wide:
+                for r in f.reasons[1:]:
+                    rows.append(["", r.code, r.message])
+        out.append(table(["pod", "reason", "message"], rows))
+    if not (result.node_claims or result.existing or result.unschedulable):
+        out.append("No pending pods to schedule.\n")
+    per_hour = result.new_cost_per_hour
+    if result.node_claims:
+        if per_hour is None:
+            out.append("Added cost: unknown (prices not in the catalogue)\n")
+        else:
+            month = result.new_cost_per_month or 0.0
+            illustrative = " (illustrative prices)" if ctx.illustrative_prices else ""
+            out.append(f"Added cost: {money(per_hour)}/h, ${month:,.2f}/month{illustrative}\n")
+    return "\n".join(part.rstrip("\n") + "\n" for part in out if part)
+
+
+@click.command("simulate", context_settings={"max_content_width": 100})
+@click.option("-f", "--filename", "filenames", multiple=True, metavar="PATH",
+              help="Add hypothetical workloads (Pods, Deployments, StatefulSets, Jobs, "
+                   "CronJobs; DaemonSets add per-node overhead). File, directory or -; "
+                   "repeatable.")
+@click.option("--replicas", "replicas", multiple=True, metavar="NAME=N",
+              help="Scale one workload from -f to N replicas (repeatable).")
+@click.option("--what-if", "what_if", multiple=True, metavar="PATH",
+              help="NodePools / node classes that replace or add to the cluster's "
+                   "(repeatable).")
+@click.option("--nodepool", "nodepools", multiple=True, metavar="NAME",
+              help="Only let these NodePools create NodeClaims (repeatable).")
+@click.option("--no-pending", is_flag=True,
+              help="Ignore the cluster's pending pods; simulate only the -f workloads.")
+@cluster_options(catalog=True)
+@output_option()
+def simulate(filenames: tuple[str, ...], replicas: tuple[str, ...], what_if: tuple[str, ...],
+             nodepools: tuple[str, ...], no_pending: bool, output: str,
+             cluster: ClusterOptions) -> int:
+    """Preview Karpenter's provisioning decision: which existing nodes the pending pods land
+    on, which NodeClaims it would create (NodePool, instance type, zone, capacity type,
+    price), and which pods would stay pending and why.
+
+    \b
+    Exit status: 0 every pod placed, 3 some would stay pending, 1 error, 2 usage error.
+
+    \b
+    Examples:
+      kubectl karp simulate --demo
+      kubectl karp simulate -f deploy.yaml --replicas web=20 --no-pending
+      kubectl karp simulate --what-if bigger-nodepool.yaml -o json
+    """
+    from kubectl_karp.core.scheduling import simulate as run_simulation
+    from kubectl_karp.render.output import emit_document
+    from kubectl_karp.sources import load_snapshot
+    from kubectl_karp.sources.catalogs import load_context
+    from kubectl_karp.sources.workloads import parse_replicas, read_workloads
+
+    if replicas and not filenames:
+        raise UsageError("--replicas needs -f: it scales a workload read from the files")
+    if no_pending and not filenames:
+        raise UsageError("--no-pending needs -f: there would be nothing to simulate")
+    workloads = read_workloads(filenames, parse_replicas(replicas)) if filenames else None
+    snapshot = load_snapshot(cluster)
+    ctx = load_context(cluster, snapshot, what_if=what_if)
+    if nodepools:
+        known = {npc.name for npc in ctx.node_pools}
+        missing = [n for n in nodepools if n not in known]
+        if missing:
+            raise UsageError(f"--nodepool {', '.join(missing)}: no such NodePool (known: "
+                             f"{', '.join(sorted(known)) or 'none'})")
+    pods: list[Any] = [] if no_pending else _pick_pods(
+        [p for p in snapshot.pending_pods], cluster)
+    if workloads is not None:
+        pods += list(workloads.pods)
+    result = run_simulation(ctx, pods, extra_daemonsets=workloads.daemonsets if workloads
+                            else (), node_pools=list(nodepools) or None)
+    notes = list(snapshot.notes) + list(ctx.notes) + list(workloads.notes if workloads else ())
+    notes += list(result.notes)
+    for note in dict.fromkeys(notes):
+        click.echo(f"note: {note}", err=True)
+    if output in ("json", "yaml"):
+        emit_document(document(result, ctx), output)
+    else:
+        click.echo(render_table(result, ctx, output == "wide"), nl=False)
+    return EXIT_PENDING if result.unschedulable else 0

@@ -1,0 +1,11 @@
+"""Karpenter's disruption controller as a pure, read-only dry run (``kubectl karp consolidate``).
+
+Entry point: :func:`plan_consolidation` (context + clock → :class:`ConsolidationPlan`).
+"""
+
+from __future__ import annotations
+
+from kubectl_karp.core.disruption.plan import ConsolidationPlan, plan_document
+from kubectl_karp.core.disruption.planner import plan_consolidation
+
+__all__ = ["ConsolidationPlan", "plan_consolidation", "plan_document"]

@@ -1,0 +1,250 @@
+"""Multi-node and single-node consolidation (upstream consolidation.go, multinodeconsolidation.go,
+singlenodeconsolidation.go): delete candidates whose pods fit elsewhere, or replace them with
+one strictly cheaper NodeClaim."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kubectl_karp.core import reasons as R
+from kubectl_karp.core.disruption.budgets import REASON_UNDERUTILIZED
+from kubectl_karp.core.disruption.candidates import Candidate
+from kubectl_karp.core.disruption.plan import (
+    METHOD_MULTI,
+    METHOD_SINGLE,
+    Action,
+    Move,
+    Replacement,
+)
+from kubectl_karp.core.disruption.room import unconstrained
+from kubectl_karp.core.disruption.simulation import Env, SimOutcome, cheapest_offering, reschedule
+from kubectl_karp.core.reasons import Reason
+from kubectl_karp.model.objects import CAPACITY_SPOT
+from kubectl_karp.model.resources import add, render
+
+MIN_SPOT_TO_SPOT_OPTIONS = 15
+MAX_MULTI_NODE_CANDIDATES = 100
+_SPOT = frozenset({CAPACITY_SPOT})
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One computeConsolidation: an action, or why there is none."""
+
+    action: Action | None
+    blocks: tuple[Reason, ...] = ()
+    outcome: SimOutcome | None = None
+
+
+def _fmt(price: float | None) -> str:
+    return "unknown" if price is None else f"${price:.4f}/h"
+
+
+def _no(code: str, message: str, candidates: Sequence[Candidate], outcome: SimOutcome | None,
+        fix: str = "", detail: str = "") -> Attempt:
+    pool = candidates[0].pool.name if len(candidates) == 1 else None
+    node = candidates[0].name if len(candidates) == 1 else None
+    return Attempt(None, (Reason(code=code, message=message, fix=fix, detail=detail, node=node,
+                                 node_pool=pool),), outcome)
+
+
+def _unplaceable_reason(outcome: SimOutcome, candidates: Sequence[Candidate]) -> Attempt:
+    pod, why = outcome.unplaceable[0]
+    words = "; ".join(dict.fromkeys(r.message for r in why)) or "no node or NodePool fits it"
+    more = len(outcome.unplaceable) - 1
+    message = f"pod {pod} would not reschedule: {words}" + (
+        f" (and {more} more pod{'s' if more > 1 else ''})" if more else "")
+    fixes = [r.fix for r in why if r.fix]
+    return _no(R.PODS_CANNOT_RESCHEDULE, message, candidates, outcome,
+               fix=fixes[0] if fixes else "",
+               detail="Karpenter only removes a node when every pod on it can run elsewhere.")
+
+
+def _existing_moves(outcome: SimOutcome, replacement: str | None) -> tuple[Move, ...]:
+    out = []
+    for move in outcome.moves:
+        if move.to_replacement:
+            out.append(Move(move.pod, replacement or move.to, True))
+        else:
+            out.append(move)
+    return tuple(out)
+
+
+def _price_sum(candidates: Sequence[Candidate]) -> float | None:
+    if any(c.price is None for c in candidates):
+        return None
+    return sum(c.price or 0.0 for c in candidates)
+
+
+def compute_consolidation(env: Env, candidates: Sequence[Candidate], *, method: str,
+                          spot_to_spot: bool, replacement_name: str) -> Attempt:
+    """Karpenter's computeConsolidation for ``candidates`` together."""
+    outcome = reschedule(env, candidates)
+    if not outcome.all_placed:
+        return _unplaceable_reason(outcome, candidates)
+    nodes = tuple(c.name for c in candidates)
+    pools = tuple(dict.fromkeys(c.pool.name for c in candidates))
+    # A price Karpenter cannot look up counts as 0: deleting is fine, nothing is cheaper.
+    price = sum(c.price or 0.0 for c in candidates)
+    known_price = _price_sum(candidates)
+    if not outcome.claims:
+        return Attempt(Action(
+            type="delete", method=method, reason=REASON_UNDERUTILIZED, nodes=nodes,
+            node_pools=pools, replacements=(), moves=outcome.moves,
+            price_per_hour=known_price, savings_per_hour=known_price), (), outcome)
+    if len(outcome.claims) > 1:
+        return _no(R.PODS_CANNOT_RESCHEDULE,
+                   f"its pods would need {len(outcome.claims)} new nodes; consolidation "
+                   "launches at most one replacement", candidates, outcome)
+    claim = outcome.claims[0]
+    all_spot = all(c.capacity_type == CAPACITY_SPOT for c in candidates)
+    claim_cts = next((frozenset(v) for k, op, v in claim.requirements
+                      if k == "karpenter.sh/capacity-type" and op == "In"), None)
+    spot_possible = claim_cts is None or CAPACITY_SPOT in claim_cts
+    spot_case = all_spot and spot_possible
+    if spot_case and not spot_to_spot:
+        return _no(R.NOT_CHEAPER,
+                   "replacing a spot node with a spot node needs Karpenter's "
+                   "SpotToSpotConsolidation feature gate (off by default)", candidates, outcome,
+                   fix="enable the gate in Karpenter (and pass --spot-to-spot here) if you "
+                       "want spot nodes replaced by cheaper spot nodes")
+    cts = _SPOT if spot_case else None
+    if known_price is None:
+        return _no(R.NOT_CHEAPER, "the node's price is unknown, so no replacement can be "
+                   "shown to be cheaper", candidates, outcome,
+                   fix="use a catalogue with prices (--catalog) to compare")
+    priced: list[tuple[str, float]] = []
+    for name in claim.instance_type_options:
+        offer = cheapest_offering(env.ctx, claim, name, cts)
+        if offer is not None and offer.price_per_hour is not None:
+            priced.append((name, offer.price_per_hour))
+    priced.sort(key=lambda t: (t[1], t[0]))
+    cheaper = [(n, p) for n, p in priced if p < price]
+    if method == METHOD_MULTI:
+        # Merging into one node of a type being removed is never better than deleting the
+        # others: drop that type and anything at least as expensive (filterOutSameInstanceType).
+        same = [c.price or 0.0 for c in candidates
+                if c.node.instance_type in {n for n, _ in cheaper}]
+        if same:
+            cap = min(same)
+            cheaper = [(n, p) for n, p in cheaper if p < cap]
+    if not cheaper:
+        best = priced[0] if priced else None
+        return _no(R.NOT_CHEAPER,
+                   f"the cheapest replacement that fits its pods ({best[0]} at {_fmt(best[1])})"
+                   f" is not cheaper than {_fmt(price)}" if best else
+                   "no replacement instance type with a known price fits its pods",
+                   candidates, outcome,
+                   detail="Karpenter only replaces nodes with a strictly cheaper one.")
+    if spot_case and len(candidates) == 1:
+        if len(cheaper) < MIN_SPOT_TO_SPOT_OPTIONS:
+            return _no(R.NOT_CHEAPER,
+                       f"spot-to-spot replacement needs {MIN_SPOT_TO_SPOT_OPTIONS} cheaper "
+                       f"instance types; only {len(cheaper)} are cheaper than {_fmt(price)}",
+                       candidates, outcome,
+                       detail="Karpenter requires enough cheaper spot options so that the "
+                              "replacement does not churn again right away.",
+                       fix="widen the NodePool's instance-type requirements")
+        cheaper = cheaper[:MIN_SPOT_TO_SPOT_OPTIONS]
+    # On-demand candidates with a spot-or-on-demand replacement: Karpenter pins spot when the
+    # price filter relied on spot prices, so the launch never ends up dearer.
+    choice, choice_price = cheaper[0]
+    offer = cheapest_offering(env.ctx, claim, choice, cts)
+    zone = offer.zone if offer else claim.zone
+    zone_name = offer.zone_name if offer else claim.zone_name
+    ctype = offer.capacity_type if offer else claim.capacity_type
+    rep = Replacement(name=replacement_name, node_pool=claim.node_pool, instance_type=choice,
+                      zone=zone, zone_name=zone_name, capacity_type=ctype,
+                      price_per_hour=choice_price,
+                      instance_type_options=tuple(n for n, _ in cheaper))
+    return Attempt(Action(
+        type="replace", method=method, reason=REASON_UNDERUTILIZED, nodes=nodes,
+        node_pools=pools, replacements=(rep,), moves=_existing_moves(outcome, replacement_name),
+        price_per_hour=known_price, savings_per_hour=known_price - choice_price), (), outcome)
+
+
+def multi_node(env: Env, candidates: Sequence[Candidate], budget: dict[str, int], *,
+               spot_to_spot: bool, replacement_name: str) -> Attempt | None:
+    """Binary search for the longest prefix (≥ 2, ≤ 100 candidates) that consolidates."""
+    allowed = dict(budget)
+    within: list[Candidate] = []
+    for cand in candidates:
+        if allowed.get(cand.pool.name, 0) <= 0:
+            continue
+        within.append(cand)
+        allowed[cand.pool.name] -= 1
+    if len(within) < 2:
+        return None
+    low, high = 1, min(len(within), MAX_MULTI_NODE_CANDIDATES) - 1
+    best: Attempt | None = None
+    while low <= high:
+        mid = (low + high) // 2
+        attempt = compute_consolidation(env, within[:mid + 1], method=METHOD_MULTI,
+                                        spot_to_spot=spot_to_spot,
+                                        replacement_name=replacement_name)
+        if attempt.action is not None:
+            best = attempt
+            low = mid + 1
+        else:
+            high = mid - 1
+    return best
+
+
+def interleave_by_pool(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """Single-node order: take the cheapest of each NodePool in turn (upstream interweaves
+    pools so one large pool cannot starve the others)."""
+    groups: dict[str, list[Candidate]] = {}
+    for cand in candidates:
+        groups.setdefault(cand.pool.name, []).append(cand)
+    out: list[Candidate] = []
+    longest = max((len(g) for g in groups.values()), default=0)
+    for i in range(longest):
+        for name in sorted(groups):
+            if i < len(groups[name]):
+                out.append(groups[name][i])
+    return out
+
+
+def format_resources(resources: dict[str, int]) -> str:
+    shown = render({k: v for k, v in resources.items() if k in ("cpu", "memory")})
+    return ", ".join(f"{k} {v}" for k, v in shown.items())
+
+
+def _ruled_out(env: Env, cand: Candidate) -> Attempt | None:
+    """The arithmetic pre-check (room.py): a NotCheaper answer without a simulation."""
+    if env.room is None or cand.price is None:
+        return None
+    homeless = env.room.homeless(cand.reschedulable, cand.name)
+    if not homeless or not all(unconstrained(p) for p in homeless):
+        return None
+    need = add(*(p.requests for p in homeless))
+    if not env.room.only_dearer_types_hold(need, cand.price):
+        return None
+    return _no(R.NOT_CHEAPER,
+               f"{len(homeless)} of its pods fit in no other node's free room and together "
+               f"({format_resources(need)}) need a node; no instance type cheaper than "
+               f"{_fmt(cand.price)} holds them, so a replacement would not be cheaper",
+               [cand], None,
+               detail="Karpenter only replaces nodes with a strictly cheaper one.")
+
+
+def single_node(env: Env, candidates: Sequence[Candidate], budget: dict[str, int], *,
+                spot_to_spot: bool, replacement_name: str
+                ) -> tuple[Attempt | None, dict[str, Attempt]]:
+    """The first candidate (in order) that consolidates alone; every failure, by node name."""
+    failures: dict[str, Attempt] = {}
+    for cand in interleave_by_pool(candidates):
+        if budget.get(cand.pool.name, 0) <= 0:
+            continue
+        ruled_out = _ruled_out(env, cand)
+        if ruled_out is not None:
+            failures[cand.name] = ruled_out
+            continue
+        attempt = compute_consolidation(env, [cand], method=METHOD_SINGLE,
+                                        spot_to_spot=spot_to_spot,
+                                        replacement_name=replacement_name)
+        if attempt.action is not None:
+            return attempt, failures
+        failures[cand.name] = attempt
+    return None, failures

@@ -1,0 +1,83 @@
+"""PodDisruptionBudgets as Karpenter reads them before evicting.
+
+A pod blocks eviction when it matches more than one PDB (the eviction API refuses that) or
+when its PDB allows zero disruptions. ``status.disruptionsAllowed`` is used when the
+disruption controller reported it; otherwise (saved files) it is computed from the spec and
+the pods in the snapshot, as the controller would.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from kubectl_karp.model.objects import Pod, PodDisruptionBudget
+from kubectl_karp.model.selectors import selector_matches
+
+
+def _ready(pod: Pod) -> bool:
+    for cond in pod.conditions:
+        if cond.type == "Ready":
+            return cond.is_true
+    return pod.phase == "Running"
+
+
+def _scaled(value: str, total: int) -> int:
+    if value.endswith("%"):
+        return math.ceil(int(value[:-1]) * total / 100)
+    return int(value)
+
+
+def matches(pdb: PodDisruptionBudget, pod: Pod) -> bool:
+    # A PDB without a selector selects nothing in policy/v1.
+    return (pdb.namespace == pod.namespace and pdb.selector is not None
+            and selector_matches(pdb.selector, pod.labels))
+
+
+def computed_disruptions_allowed(pdb: PodDisruptionBudget, pods: Iterable[Pod]) -> int:
+    selected = [p for p in pods if p.is_bound and not p.is_terminal and matches(pdb, p)]
+    expected = len(selected)
+    healthy = sum(1 for p in selected if _ready(p))
+    if pdb.max_unavailable is not None:
+        desired = expected - _scaled(pdb.max_unavailable, expected)
+    elif pdb.min_available is not None:
+        desired = _scaled(pdb.min_available, expected)
+    else:
+        desired = expected  # no rule at all: Kubernetes allows no voluntary disruption
+    return max(0, healthy - max(0, desired))
+
+
+@dataclass(frozen=True, slots=True)
+class PdbLimit:
+    pdb: PodDisruptionBudget
+    disruptions_allowed: int
+
+
+class PdbIndex:
+    """The PDBs of a snapshot with their allowed disruptions, looked up per pod."""
+
+    def __init__(self, pdbs: Sequence[PodDisruptionBudget], pods: Sequence[Pod]) -> None:
+        by_ns: dict[str, list[PdbLimit]] = {}
+        pods_by_ns: dict[str, list[Pod]] = {}
+        for pod in pods:
+            pods_by_ns.setdefault(pod.namespace, []).append(pod)
+        for pdb in pdbs:
+            allowed = pdb.disruptions_allowed
+            if allowed is None:
+                allowed = computed_disruptions_allowed(pdb, pods_by_ns.get(pdb.namespace, ()))
+            by_ns.setdefault(pdb.namespace, []).append(PdbLimit(pdb, allowed))
+        self._by_ns = by_ns
+
+    def matching(self, pod: Pod) -> list[PdbLimit]:
+        return [lim for lim in self._by_ns.get(pod.namespace, ()) if matches(lim.pdb, pod)]
+
+    def blocking(self, pod: Pod) -> tuple[list[PdbLimit], str] | None:
+        """The PDB(s) that stop ``pod`` from being evicted now, with why; None when evictable."""
+        found = self.matching(pod)
+        if len(found) > 1:
+            return found, "the pod matches several PodDisruptionBudgets, which the eviction " \
+                "API refuses"
+        if found and found[0].disruptions_allowed == 0:
+            return found, "it allows 0 disruptions now"
+        return None

@@ -1,0 +1,469 @@
+"""The dry run itself: Karpenter's disruption loop, repeated until it has nothing left to do.
+
+Each round runs the methods in upstream order (emptiness, drift, multi-node, single-node
+consolidation) and keeps the first action found, as the controller does per reconcile. The
+action is then applied to an in-memory copy of the cluster — removed nodes count as
+disrupting against their NodePool's budget, their pods are bound where the simulation put
+them, a replacement becomes an in-flight NodeClaim, and nodes that receive pods restart their
+consolidateAfter clock — and the next round starts. Nothing is ever sent to a cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import cached_property
+
+from kubectl_karp.core import reasons as R
+from kubectl_karp.core.context import SchedulingContext
+from kubectl_karp.core.disruption.budgets import (
+    REASON_DRIFTED,
+    REASON_EMPTY,
+    REASON_UNDERUTILIZED,
+    REASONS,
+    allowed_disruptions,
+    limiting_budget,
+    pool_budget,
+)
+from kubectl_karp.core.disruption.candidates import (
+    Candidate,
+    NodeStatus,
+    assess_nodes,
+    is_reschedulable,
+    node_disrupting,
+    node_initialized,
+)
+from kubectl_karp.core.disruption.methods.consolidation import (
+    Attempt,
+    compute_consolidation,
+    multi_node,
+    single_node,
+)
+from kubectl_karp.core.disruption.methods.drift import drift
+from kubectl_karp.core.disruption.methods.emptiness import emptiness
+from kubectl_karp.core.disruption.pdbs import PdbIndex
+from kubectl_karp.core.disruption.plan import (
+    METHOD_SINGLE,
+    Action,
+    Check,
+    ConsolidationPlan,
+    Move,
+    NodeReport,
+    Replacement,
+)
+from kubectl_karp.core.disruption.room import RoomIndex
+from kubectl_karp.core.disruption.simulation import Env
+from kubectl_karp.core.reasons import Reason
+from kubectl_karp.model.catalog import InstanceType
+from kubectl_karp.model.durations import format_duration
+from kubectl_karp.model.objects import (
+    LABEL_CAPACITY_TYPE,
+    LABEL_INSTANCE_TYPE,
+    LABEL_NODEPOOL,
+    LABEL_ZONE,
+    Node,
+    NodeClaim,
+)
+from kubectl_karp.model.resources import add, subtract
+from kubectl_karp.model.snapshot import ClusterSnapshot
+
+
+@dataclass
+class _Round:
+    """What the last round saw, for explaining the nodes it left alone."""
+
+    statuses: list[NodeStatus] = field(default_factory=list)
+    budget: dict[str, dict[str, int]] = field(default_factory=dict)  # reason -> pool -> n
+    failures: dict[str, Attempt] = field(default_factory=dict)
+    drift_failures: dict[str, Attempt] = field(default_factory=dict)
+
+    @cached_property
+    def by_name(self) -> dict[str, NodeStatus]:
+        return {s.node.name: s for s in self.statuses}
+
+
+def _consolidation_ready(c: Candidate) -> str | None:
+    """Why a non-empty candidate cannot be priced for consolidation (upstream ShouldDisrupt)."""
+    if c.instance_type is None:
+        return (f"instance type {c.node.instance_type or '(unlabelled)'} is not in the "
+                f"catalogue for NodePool {c.pool.name}, so Karpenter cannot price the node")
+    for label in (LABEL_CAPACITY_TYPE, LABEL_ZONE):
+        if label not in c.node.labels:
+            return f"node has no {label} label, so Karpenter cannot price it"
+    return None
+
+
+def _order(cands: Sequence[Candidate]) -> list[Candidate]:
+    return sorted(cands, key=lambda c: (c.disruption_cost, c.name))
+
+
+class _Planner:
+    def __init__(self, ctx: SchedulingContext, now: datetime, spot_to_spot: bool,
+                 explain: frozenset[str] = frozenset()) -> None:
+        self.explain = explain
+        self.ctx = ctx
+        self.now = now
+        self.spot_to_spot = spot_to_spot
+        snap = ctx.snapshot
+        self.original = snap
+        self.pools = {p.node_pool.name: p.node_pool for p in ctx.node_pools}
+        for np in snap.node_pools:
+            self.pools.setdefault(np.name, np)
+        self.instance_types: dict[str, dict[str, InstanceType]] = {
+            p.node_pool.name: {it.name: it for it in p.instance_types} for p in ctx.node_pools}
+        self.prices = {n.name: ctx.node_price(n) for n in snap.nodes}
+        self.pdbs = PdbIndex(snap.pdbs, snap.pods)
+        self.num_nodes: dict[str, int] = {}
+        self.disrupting: dict[str, int] = {}
+        self.deleting: set[str] = set()
+        self.uninitialized: set[str] = set()
+        for node in snap.nodes:
+            claim = snap.node_claim_for(node)
+            if claim is None:
+                continue
+            pool = node.node_pool or claim.node_pool or ""
+            if not node_initialized(node, claim):
+                self.uninitialized.add(node.name)
+                continue
+            self.num_nodes[pool] = self.num_nodes.get(pool, 0) + 1
+            marked = node_disrupting(node, claim) is not None
+            if marked:
+                self.deleting.add(node.name)
+            if marked or not node.ready:
+                self.disrupting[pool] = self.disrupting.get(pool, 0) + 1
+        self.planned: dict[str, int] = {}
+        # Free room of planned replacements once the pods planned onto them are there.
+        self.inflight_room: dict[str, dict[str, int]] = {}
+        self.pod_blocks: dict[str, tuple[Reason, ...]] = {}
+        self.bare = {p.key for p in snap.pods if p.controller is None}
+        self.fresh: set[str] = set()
+        self.actions: list[Action] = []
+        self.action_of: dict[str, int] = {}
+        self.current = snap
+        self.current_ctx = ctx
+        self.round = _Round()
+
+    # ------------------------------------------------------------------ state
+
+    def _ctx(self) -> SchedulingContext:
+        # Keep one context per snapshot version: the scheduler caches per-context work.
+        if self.current_ctx.snapshot is not self.current:
+            self.current_ctx = replace(self.ctx, snapshot=self.current)
+        return self.current_ctx
+
+    def _budget(self, reason: str) -> dict[str, int]:
+        return {name: max(0, allowed_disruptions(pool, self.num_nodes.get(name, 0), reason,
+                                                 self.now)
+                          - self.disrupting.get(name, 0) - self.planned.get(name, 0))
+                for name, pool in self.pools.items()}
+
+    def _env(self) -> Env:
+        deleting_pods = tuple(p for name in self.deleting
+                              for p in self.current.pods_by_node.get(name, ())
+                              if is_reschedulable(p))
+        room = RoomIndex.build(
+            (n for n in self.current.nodes if n.name not in self.deleting),
+            self.current.pods_by_node,
+            [(npc.node_pool.requirements, npc.instance_types) for npc in self.ctx.node_pools
+             if npc.can_provision],
+            self.inflight_room.items())
+        return Env(ctx=self._ctx(), deleting=frozenset(self.deleting),
+                   deleting_pods=deleting_pods, uninitialized=frozenset(self.uninitialized),
+                   room=room)
+
+    def _replacement_name(self) -> str:
+        return f"replacement-{sum(len(a.replacements) for a in self.actions) + 1}"
+
+    def _apply(self, action: Action) -> None:
+        # The removed nodes become "deleting", as in the cluster while Karpenter drains them:
+        # their pods are rescheduled in every later simulation (upstream does the same), and
+        # a replacement is an in-flight NodeClaim those pods may use but others may not.
+        index = len(self.actions)
+        self.actions.append(action)
+        for name in action.nodes:
+            self.action_of[name] = index
+            self.deleting.add(name)
+            pool = self.current.node_by_name[name].node_pool or ""
+            self.planned[pool] = self.planned.get(pool, 0) + 1
+        self.fresh.update(m.to for m in action.moves if not m.to_replacement)
+        if action.replacements:
+            self.uninitialized.update(rep.name for rep in action.replacements)
+            requests = {p.key: p.requests for p in self.current.pods}
+            for rep in action.replacements:
+                it = self.ctx.instance_type(rep.instance_type)
+                moved = [requests[m.pod] for m in action.moves
+                         if m.to == rep.name and m.pod in requests]
+                self.inflight_room[rep.name] = subtract(
+                    dict(it.allocatable) if it else {}, add(*moved))
+            self.current = self.current.with_changes(node_claims=(
+                *self.current.node_claims,
+                *(self._replacement_claim(rep) for rep in action.replacements)))
+
+    def _replacement_claim(self, rep: Replacement) -> NodeClaim:
+        it = self.ctx.instance_type(rep.instance_type)
+        labels = dict(it.labels) if it else {}
+        labels.update({LABEL_NODEPOOL: rep.node_pool, LABEL_INSTANCE_TYPE: rep.instance_type,
+                       LABEL_ZONE: rep.zone, LABEL_CAPACITY_TYPE: rep.capacity_type})
+        return NodeClaim(name=rep.name, labels=labels,
+                         capacity=dict(it.capacity) if it else {},
+                         allocatable=dict(it.allocatable) if it else {},
+                         creation_timestamp=self.now)
+
+    # ------------------------------------------------------------------ rounds
+
+    def _statuses(self) -> list[NodeStatus]:
+        snap = self.current
+        claim_for: dict[str, NodeClaim] = {}
+        for node in snap.nodes:
+            claim = snap.node_claim_for(node)
+            if claim is not None:
+                claim_for[node.name] = claim
+        return assess_nodes(snap.nodes, snap.pods_by_node, claim_for, self.pools,
+                            self.instance_types, self.prices, self.pdbs, self.now,
+                            fresh_pod_events=frozenset(self.fresh),
+                            pod_blocks_cache=self.pod_blocks)
+
+    def _one_round(self) -> Action | None:
+        rnd = _Round(statuses=self._statuses(),
+                     budget={r: self._budget(r) for r in REASONS})
+        self.round = rnd
+        cands = _order([s.candidate for s in rnd.statuses
+                        if s.candidate is not None and s.node.name not in self.action_of])
+        free = [c for c in cands if not c.pod_blocks]
+        env = self._env()
+        # 1. Emptiness
+        empty = [c for c in free if c.is_empty and c.consolidatable]
+        action = emptiness(empty, rnd.budget[REASON_EMPTY])
+        if action is not None:
+            return action
+        # 2. Drift
+        drifted = [c for c in cands if c.drifted_since is not None
+                   and (not c.pod_blocks or c.ignores_pod_blocks_for_drift)]
+        if drifted:
+            action, rnd.drift_failures = drift(env, drifted, rnd.budget[REASON_DRIFTED],
+                                               self._replacement_name())
+            if action is not None:
+                return action
+        # 3./4. Consolidation of non-empty nodes
+        under = [c for c in free if c.consolidatable and not c.is_empty
+                 and c.pool.consolidation_policy != "WhenEmpty"
+                 and _consolidation_ready(c) is None]
+        budget = rnd.budget[REASON_UNDERUTILIZED]
+        name = self._replacement_name()
+        attempt = multi_node(env, under, budget, spot_to_spot=self.spot_to_spot,
+                             replacement_name=name)
+        if attempt is not None and attempt.action is not None:
+            return attempt.action
+        attempt, rnd.failures = single_node(env, under, budget, spot_to_spot=self.spot_to_spot,
+                                            replacement_name=name)
+        if attempt is not None and attempt.action is not None:
+            return attempt.action
+        return None
+
+    def run(self) -> ConsolidationPlan:
+        # Every action removes at least one node, so this ends after at most one round per
+        # node; the last round (no action) is the one that explains the nodes left alone.
+        for _ in range(len(self.original.nodes) + 1):
+            action = self._one_round()
+            if action is None:
+                break
+            self._apply(action)
+        return self._result()
+
+    # ------------------------------------------------------------------ reporting
+
+    def _if_budget_allowed(self, cand: Candidate) -> tuple[Check, Attempt]:
+        """What single-node consolidation would decide for ``cand`` were its budget open
+        (only for nodes explained with ``--node``: it costs a simulation)."""
+        attempt = compute_consolidation(self._env(), [cand], method=METHOD_SINGLE,
+                                        spot_to_spot=self.spot_to_spot,
+                                        replacement_name=self._replacement_name())
+        action = attempt.action
+        if action is None:
+            return Check("if the budget allowed", False,
+                         "; ".join(r.message for r in attempt.blocks)), attempt
+        what = action.type + (f" with {action.replacements[0].instance_type}"
+                              if action.replacements else "")
+        saving = "" if action.savings_per_hour is None else \
+            f", saving ${action.savings_per_hour:.4f}/h"
+        return Check("if the budget allowed", True,
+                     f"single-node consolidation would {what}{saving}"), attempt
+
+    def _budget_block(self, reason: str, pool: str) -> Reason:
+        pool_obj = self.pools[pool]
+        limiting = limiting_budget(pool_obj, self.num_nodes.get(pool, 0), reason, self.now)
+        which = (f"budget nodes={limiting.nodes}"
+                 + (f" reasons={','.join(limiting.reasons)}" if limiting.reasons else "")
+                 + (f" schedule='{limiting.schedule}'" if limiting.schedule else "")
+                 ) if limiting else "its budgets"
+        used = self.disrupting.get(pool, 0) + self.planned.get(pool, 0)
+        return Reason(
+            code=R.BUDGET_EXHAUSTED, node_pool=pool,
+            message=f"NodePool {pool} disruption budget for {reason} is used up ({which}; "
+                    f"{used} node{'s' if used != 1 else ''} disrupting or planned of "
+                    f"{self.num_nodes.get(pool, 0)})",
+            fix=f"raise spec.disruption.budgets on NodePool {pool}, or wait for its budget "
+                "window")
+
+    def _explain(self, status: NodeStatus) -> tuple[list[Check], list[Reason],
+                                                     Attempt | None]:
+        checks: list[Check] = []
+        if status.candidate is None:
+            for reason in status.blocks:
+                checks.append(Check("candidate", False, reason.message))
+            return checks, list(status.blocks), None
+        c = status.candidate
+        rnd = self.round
+        pool = c.pool.name
+        checks.append(Check("Karpenter-managed", True,
+                            f"NodeClaim {c.claim.name}, NodePool {pool}"))
+        checks.append(Check("initialised and not disrupting", True, "yes"))
+        if c.pod_blocks:
+            checks.append(Check("pods evictable", False,
+                                "; ".join(r.message for r in c.pod_blocks)))
+        else:
+            checks.append(Check("pods evictable", True,
+                                "no do-not-disrupt pod, no PodDisruptionBudget at 0"))
+        blocks: list[Reason] = list(c.pod_blocks)
+        if c.drifted_since is not None:
+            failure = rnd.drift_failures.get(c.name)
+            if failure is not None:
+                blocks.extend(failure.blocks)
+            elif (not c.pod_blocks or c.ignores_pod_blocks_for_drift) \
+                    and rnd.budget[REASON_DRIFTED].get(pool, 0) <= 0:
+                blocks.append(self._budget_block(REASON_DRIFTED, pool))
+            checks.append(Check("drift", not blocks, "NodeClaim is Drifted"))
+            if blocks:
+                return checks, blocks, failure
+        if c.pod_blocks:
+            return checks, blocks, None
+        if c.consolidate_after_block is not None:
+            checks.append(Check("consolidateAfter", False, c.consolidate_after_block.message))
+            return checks, [c.consolidate_after_block], None
+        after = c.pool.consolidate_after_seconds
+        checks.append(Check("consolidateAfter", True,
+                            f"{format_duration(after)} elapsed (counted from "
+                            f"{status.consolidate_after_rule})"))
+        if c.is_empty:
+            if rnd.budget[REASON_EMPTY].get(pool, 0) <= 0:
+                block = self._budget_block(REASON_EMPTY, pool)
+                checks.append(Check("budget", False, block.message))
+                return checks, [block], None
+            checks.append(Check("budget", True, "Empty budget allows it"))
+            return checks, [Reason(code=R.BUDGET_EXHAUSTED, node_pool=pool, node=c.name,
+                                   message="empty but not chosen this time")], None
+        if c.pool.consolidation_policy == "WhenEmpty":
+            block = Reason(
+                code=R.WHEN_EMPTY_POLICY, node=c.name, node_pool=pool,
+                message=f"NodePool {pool} has consolidationPolicy WhenEmpty and the node runs "
+                        f"{len(c.reschedulable)} pod{'s' if len(c.reschedulable) != 1 else ''}",
+                fix=f"set spec.disruption.consolidationPolicy: WhenEmptyOrUnderutilized on "
+                    f"NodePool {pool} to let Karpenter consolidate underutilised nodes")
+            checks.append(Check("policy", False, block.message))
+            return checks, [block], None
+        checks.append(Check("policy", True, c.pool.consolidation_policy))
+        unpriced = _consolidation_ready(c)
+        if unpriced is not None:
+            block = Reason(code=R.NOT_CHEAPER, node=c.name, node_pool=pool, message=unpriced,
+                           fix="use a catalogue that lists this instance type (--catalog)")
+            checks.append(Check("price", False, unpriced))
+            return checks, [block], None
+        if rnd.budget[REASON_UNDERUTILIZED].get(pool, 0) <= 0:
+            block = self._budget_block(REASON_UNDERUTILIZED, pool)
+            checks.append(Check("budget", False, block.message))
+            hypothetical = self._if_budget_allowed(c) if c.name in self.explain else None
+            if hypothetical is not None:
+                checks.append(hypothetical[0])
+            return checks, [block], hypothetical[1] if hypothetical else None
+        checks.append(Check("budget", True, "Underutilized budget allows it"))
+        failure = rnd.failures.get(c.name)
+        if failure is not None:
+            checks.append(Check("consolidation", False,
+                                "; ".join(r.message for r in failure.blocks)))
+            return checks, list(failure.blocks), failure
+        # Unreachable in practice: the last round tried every candidate its budget allowed.
+        return checks, [self._budget_block(REASON_UNDERUTILIZED, pool)], None
+
+    def _report(self, node: Node) -> NodeReport:
+        status = self.round.by_name.get(node.name)
+        claim = self.original.node_claim_for(node)
+        pool = node.node_pool or (claim.node_pool if claim else None)
+        resched = tuple(p.key for p in self.original.pods_by_node.get(node.name, ())
+                        if is_reschedulable(p))
+        base = NodeReport(
+            node=node.name, node_pool=pool, instance_type=node.instance_type,
+            capacity_type=node.capacity_type, zone=node.zone,
+            price_per_hour=self.prices.get(node.name), pods=resched, disruption_cost=None,
+            consolidate_after_since=None, consolidate_after_rule="", consolidatable_at=None,
+            checks=(), action=None, blocks=())
+        if node.name in self.action_of:
+            index = self.action_of[node.name]
+            action = self.actions[index]
+            own = set(resched)
+            moves = tuple(m for m in action.moves if m.pod in own)
+            return replace(base, checks=(Check("action", True,
+                                               f"{action.type} by {action.method}"),),
+                           action=index, simulation=moves)
+        assert status is not None  # every node not in an action is still in the snapshot
+        checks, blocks, attempt = self._explain(status)
+        sim: tuple[Move, ...] = ()
+        unplaceable: tuple[tuple[str, tuple[Reason, ...]], ...] = ()
+        if attempt is not None and attempt.outcome is not None:
+            sim = attempt.outcome.moves
+            unplaceable = attempt.outcome.unplaceable
+        cand = status.candidate
+        return replace(
+            base, disruption_cost=cand.disruption_cost if cand else None,
+            consolidate_after_since=status.consolidate_after_since,
+            consolidate_after_rule=status.consolidate_after_rule,
+            consolidatable_at=status.consolidatable_at, checks=tuple(checks), action=None,
+            blocks=tuple(blocks), simulation=sim, unplaceable=unplaceable)
+
+    def _result(self) -> ConsolidationPlan:
+        reports = tuple(self._report(n) for n in sorted(self.original.nodes,
+                                                       key=lambda n: n.name))
+        budgets = tuple(pool_budget(pool, self.num_nodes.get(name, 0),
+                                    self.disrupting.get(name, 0), self.now)
+                        for name, pool in sorted(self.pools.items()))
+        notes: list[str] = []
+        if not self.ctx.prices_known:
+            notes.append("instance-type prices are unknown: empty and underutilised nodes can "
+                         "still be deleted, but no replacement can be shown to be cheaper "
+                         "(use --catalog)")
+        for action in self.actions:
+            bare = [m.pod for m in action.moves if self._bare(m.pod)]
+            if bare:
+                notes.append(f"{', '.join(bare)} ha{'ve' if len(bare) > 1 else 's'} no "
+                             "controller: Karpenter would evict and nothing would re-create "
+                             "it")
+        return ConsolidationPlan(now=self.now, actions=tuple(self._warned(a)
+                                                             for a in self.actions),
+                                 nodes=reports, budgets=budgets,
+                                 prices_known=self.ctx.prices_known, notes=tuple(notes),
+                                 options={"spotToSpot": self.spot_to_spot})
+
+    def _bare(self, key: str) -> bool:
+        return key in self.bare
+
+    def _warned(self, action: Action) -> Action:
+        bare = [m.pod for m in action.moves if self._bare(m.pod)]
+        if not bare:
+            return action
+        return replace(action, warnings=action.warnings + tuple(
+            f"pod {key} has no controller: it would be evicted and lost" for key in bare))
+
+
+def plan_consolidation(ctx: SchedulingContext, now: datetime, *, spot_to_spot: bool = False,
+                       explain: frozenset[str] = frozenset()) -> ConsolidationPlan:
+    """What Karpenter's disruption controller would do, starting at ``now``, until it stops.
+
+    ``spot_to_spot``: assume the SpotToSpotConsolidation feature gate is on (off upstream by
+    default). ``explain``: nodes to explain in more depth (a budget-blocked node also gets what
+    consolidation would do if its budget allowed).
+    """
+    return _Planner(ctx, now, spot_to_spot, explain).run()
+
+
+def snapshot_of(plan_ctx: SchedulingContext) -> ClusterSnapshot:
+    return plan_ctx.snapshot

@@ -1,0 +1,223 @@
+"""The places a pod can go: existing nodes (and in-flight NodeClaims), NodePool templates, and
+the NodeClaims planned during the run."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubectl_karp.core.context import NodePoolContext
+from kubectl_karp.core.scheduling.hostports import PortKey
+from kubectl_karp.model.catalog import InstanceType, Offering
+from kubectl_karp.model.objects import LABEL_CAPACITY_TYPE, LABEL_ZONE, Taint
+from kubectl_karp.model.requirements import Requirements
+
+DEFAULT_MAX_PODS = 110
+
+
+@dataclass(eq=False)
+class TypeEntry:
+    """An instance type with its requirements (labels, zones and capacity types of its
+    available offerings) precomputed."""
+
+    it: InstanceType
+    requirements: Requirements
+    allocatable: Mapping[str, int]
+    capacity: Mapping[str, int]
+    offerings: tuple[Offering, ...]  # available ones
+
+    @property
+    def name(self) -> str:
+        return self.it.name
+
+    def has_offering(self, requirements: Requirements) -> bool:
+        zone = requirements.defined(LABEL_ZONE)
+        ctype = requirements.defined(LABEL_CAPACITY_TYPE)
+        if zone is None and ctype is None:
+            return bool(self.offerings)
+        for o in self.offerings:
+            if (zone is None or zone.has(o.zone)) and (ctype is None or ctype.has(o.capacity_type)):
+                return True
+        return False
+
+
+class Catalog:
+    """An immutable list of instance types with per-resource sorted indexes, shared by every
+    NodeClaim started from the same list."""
+
+    __slots__ = ("_allocs", "_orders", "_sorted", "types")
+
+    def __init__(self, types: list[TypeEntry]) -> None:
+        self.types = types
+        self._allocs: dict[str, list[int]] = {}
+        self._orders: dict[str, list[int]] = {}
+        self._sorted: dict[str, list[int]] = {}
+
+    def alloc(self, resource: str) -> list[int]:
+        values = self._allocs.get(resource)
+        if values is None:
+            values = [t.allocatable.get(resource, 0) for t in self.types]
+            self._allocs[resource] = values
+        return values
+
+    def order(self, resource: str) -> tuple[list[int], list[int]]:
+        """Indexes sorted by allocatable ``resource`` ascending, and those sorted values."""
+        order = self._orders.get(resource)
+        if order is None:
+            values = self.alloc(resource)
+            order = sorted(range(len(values)), key=values.__getitem__)
+            self._orders[resource] = order
+            self._sorted[resource] = [values[i] for i in order]
+        return order, self._sorted[resource]
+
+
+class TypeSet:
+    """The instance types a NodeClaim may still become: a catalogue minus the types ruled out.
+
+    Types only ever drop out (requests grow, requirements narrow), so per-resource cursors over
+    the sorted indexes make "drop every type too small for these requests" cost, over a
+    claim's life, one pass per resource instead of one pass per pod.
+    """
+
+    __slots__ = ("alive", "cat", "dead", "ptr")
+
+    def __init__(self, cat: Catalog) -> None:
+        self.cat = cat
+        self.dead = bytearray(len(cat.types))
+        self.alive = len(cat.types)
+        self.ptr: dict[str, int] = {}
+
+    def min_alloc(self, resource: str) -> int:
+        order, values = self.cat.order(resource)
+        dead = self.dead
+        p = self.ptr.get(resource, 0)
+        n = len(order)
+        while p < n and dead[order[p]]:
+            p += 1
+        self.ptr[resource] = p
+        return values[p] if p < n else -1
+
+    def all_fit(self, requests: Mapping[str, int]) -> bool:
+        for resource, need in requests.items():
+            if need > 0 and self.min_alloc(resource) < need:
+                return False
+        return True
+
+    def _survivor(self, index: int, requests: Mapping[str, int],
+                  allowed: frozenset[int] | None) -> bool:
+        if self.dead[index]:
+            return False
+        t = self.cat.types[index]
+        if allowed is not None and id(t) not in allowed:
+            return False
+        alloc = t.allocatable
+        for resource, need in requests.items():
+            if need > 0 and alloc.get(resource, 0) < need:
+                return False
+        return True
+
+    def any_fit(self, requests: Mapping[str, int], allowed: frozenset[int] | None) -> bool:
+        best: tuple[int, list[int]] | None = None
+        for resource, need in requests.items():
+            if need <= 0:
+                continue
+            order, values = self.cat.order(resource)
+            start = max(bisect_left(values, need), self.ptr.get(resource, 0))
+            if best is None or start > best[0]:
+                best = (start, order)
+        if best is None:
+            return any(self._survivor(i, requests, allowed) for i in range(len(self.dead)))
+        start, order = best
+        return any(self._survivor(order[j], requests, allowed) for j in range(start, len(order)))
+
+    def commit(self, requests: Mapping[str, int], allowed: frozenset[int] | None) -> None:
+        dead = self.dead
+        if allowed is not None:
+            for i, t in enumerate(self.cat.types):
+                if not dead[i] and id(t) not in allowed:
+                    dead[i] = 1
+                    self.alive -= 1
+        for resource, need in requests.items():
+            if need <= 0:
+                continue
+            order, values = self.cat.order(resource)
+            stop = bisect_left(values, need)
+            p = self.ptr.get(resource, 0)
+            for j in range(p, stop):
+                i = order[j]
+                if not dead[i]:
+                    dead[i] = 1
+                    self.alive -= 1
+            if stop > p:
+                self.ptr[resource] = stop
+
+    def preview(self, requests: Mapping[str, int], allowed: frozenset[int] | None
+                ) -> list[TypeEntry]:
+        return [t for i, t in enumerate(self.cat.types)
+                if self._survivor(i, requests, allowed)]
+
+    def types(self) -> list[TypeEntry]:
+        dead = self.dead
+        return [t for i, t in enumerate(self.cat.types) if not dead[i]]
+
+
+@dataclass(eq=False)
+class Template:
+    """A NodePool turned into a NodeClaim template (Karpenter's NodeClaimTemplate)."""
+
+    index: int
+    npc: NodePoolContext
+    requirements: Requirements
+    taints: tuple[Taint, ...]
+    allow_undefined: frozenset[str]
+    types: list[TypeEntry]  # compatible with the template's requirements and offerings
+    all_types: list[TypeEntry]  # the catalogue's, before the template narrowed them
+    type_keys: tuple[str, ...]  # label keys any instance type defines (+ zone, capacity type)
+    daemon_overhead: dict[str, int] = field(default_factory=dict)
+    daemon_ports: list[PortKey] = field(default_factory=list)
+    daemon_names: tuple[str, ...] = ()
+    catalog: Catalog | None = None  # over ``types``
+    compat: dict[Any, tuple[list[TypeEntry], frozenset[int] | None]] = \
+        field(default_factory=dict)
+    limited: dict[Any, Catalog] = field(default_factory=dict)
+    launch_orders: dict[Any, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.npc.node_pool.name
+
+
+@dataclass(eq=False)
+class ExistingNode:
+    name: str
+    hostname: str
+    in_flight: bool
+    initialized: bool
+    node_pool: str | None
+    requirements: Requirements
+    taints: tuple[Taint, ...]
+    available: dict[str, int]  # allocatable minus the pods bound there
+    requests: dict[str, int]  # DaemonSet overhead still expected + pods added in this run
+    ports: set[PortKey]
+    unschedulable: bool = False
+    pods: list[str] = field(default_factory=list)
+    capacity: Mapping[str, int] = field(default_factory=dict)
+    shared: bool = False  # part of a cached base: copy before placing pods
+
+
+@dataclass(eq=False)
+class Claim:
+    index: int
+    template: Template
+    hostname: str
+    requirements: Requirements
+    requests: dict[str, int]
+    ts: TypeSet
+    ports: set[PortKey]
+    pods: list[Any] = field(default_factory=list)  # PendingPod
+
+    @property
+    def types(self) -> list[TypeEntry]:
+        return self.ts.types()

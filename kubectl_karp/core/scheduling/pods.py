@@ -1,0 +1,180 @@
+"""The pods a provisioning run considers, their order, and their relaxable scheduling state.
+
+Identical pods (same namespace, labels, requests and constraints; a Deployment's replicas) share
+one :class:`PodShape`, so per-shape work (requirements, taint checks, topology matching, failure
+caches) is done once, not once per replica.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from kubectl_karp.model.objects import (
+    HostPort,
+    Pod,
+    PodAffinityTerm,
+    Toleration,
+    TopologySpreadConstraint,
+)
+from kubectl_karp.model.requirements import (
+    EMPTY_REQUIREMENTS,
+    Requirements,
+    pod_requirements,
+    preferred_requirements,
+)
+from kubectl_karp.model.taints import with_prefer_no_schedule
+
+_EPOCH = datetime(1, 1, 1, tzinfo=timezone.utc)
+
+
+def shape_signature(pod: Pod) -> Hashable:
+    """Everything that makes two pods schedule alike (names, UIDs and times excluded)."""
+    return (
+        pod.namespace, tuple(sorted(pod.labels.items())), tuple(sorted(pod.node_selector.items())),
+        pod.required_node_affinity, pod.preferred_node_affinity, pod.pod_affinity,
+        pod.preferred_pod_affinity, pod.pod_anti_affinity, pod.preferred_pod_anti_affinity,
+        pod.tolerations, pod.topology_spread, tuple(sorted(pod.requests.items())),
+        pod.host_ports, pod.pvc_names, pod.ephemeral_volume_classes,
+    )
+
+
+def order_key(pod: Pod) -> tuple[int, int, datetime, str]:
+    """Karpenter's queue order: CPU request descending, then memory descending, then creation
+    time, then UID (queue.go)."""
+    created = pod.creation_timestamp or _EPOCH
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)
+    return (-pod.requests.get("cpu", 0), -pod.requests.get("memory", 0), created,
+            pod.uid or pod.key)
+
+
+@dataclass(eq=False)
+class PodShape:
+    """The scheduling-relevant state of one or more identical pods at one relaxation step.
+
+    Mutable only through :meth:`relaxed`, which returns a new shape; caches hang off it.
+    """
+
+    pod: Pod  # a representative (labels, namespace, tolerations are shared)
+    signature: Hashable
+    step: int
+    requests: Mapping[str, int]
+    alternatives: tuple[Requirements, ...]  # required node-affinity terms left (OR), in order
+    preferred: tuple[Requirements, ...]  # preferred node-affinity terms left, heaviest first
+    volume: Requirements
+    tolerations: tuple[Toleration, ...]
+    spreads: tuple[TopologySpreadConstraint, ...]
+    affinity: tuple[PodAffinityTerm, ...]  # required + preferred still in force
+    anti_affinity: tuple[PodAffinityTerm, ...]
+    preferred_affinity: tuple[PodAffinityTerm, ...]  # the relaxable subset, heaviest first
+    preferred_anti: tuple[PodAffinityTerm, ...]
+    host_ports: tuple[HostPort, ...]
+    requirements: Requirements = EMPTY_REQUIREMENTS  # what placement must satisfy
+    strict: Requirements = EMPTY_REQUIREMENTS  # without the preferred term (topology counting)
+    relaxations: tuple[str, ...] = ()
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        base = self.alternatives[0] if self.alternatives else EMPTY_REQUIREMENTS
+        strict = base.intersect(self.volume)
+        self.strict = strict
+        self.requirements = strict.intersect(self.preferred[0]) if self.preferred else strict
+
+    @property
+    def namespace(self) -> str:
+        return self.pod.namespace
+
+    @property
+    def labels(self) -> Mapping[str, str]:
+        return self.pod.labels
+
+    @property
+    def key(self) -> tuple[Hashable, int]:
+        return (self.signature, self.step)
+
+    def relaxed(self, tolerate_prefer_no_schedule: bool) -> PodShape | None:
+        """The next relaxation step (preferences.go order), or None when nothing is left."""
+        changes: dict[str, Any] = {}
+        what = ""
+        if len(self.alternatives) > 1:
+            changes["alternatives"] = self.alternatives[1:]
+            what = "tried the next required node-affinity term"
+        elif self.preferred_affinity:
+            dropped = self.preferred_affinity[0]
+            changes["preferred_affinity"] = self.preferred_affinity[1:]
+            changes["affinity"] = _without(self.affinity, dropped)
+            what = f"dropped preferred pod affinity on {dropped.topology_key}"
+        elif self.preferred_anti:
+            dropped = self.preferred_anti[0]
+            changes["preferred_anti"] = self.preferred_anti[1:]
+            changes["anti_affinity"] = _without(self.anti_affinity, dropped)
+            what = f"dropped preferred pod anti-affinity on {dropped.topology_key}"
+        elif self.preferred:
+            changes["preferred"] = self.preferred[1:]
+            what = "dropped the heaviest preferred node-affinity term"
+        elif any(s.when_unsatisfiable == "ScheduleAnyway" for s in self.spreads):
+            index = next(i for i, s in enumerate(self.spreads)
+                         if s.when_unsatisfiable == "ScheduleAnyway")
+            changes["spreads"] = self.spreads[:index] + self.spreads[index + 1:]
+            what = (f"dropped ScheduleAnyway topology spread on "
+                    f"{self.spreads[index].topology_key}")
+        elif tolerate_prefer_no_schedule:
+            tolerations = with_prefer_no_schedule(self.tolerations)
+            if tolerations is self.tolerations:
+                return None
+            changes["tolerations"] = tolerations
+            what = "tolerated PreferNoSchedule taints"
+        else:
+            return None
+        fields_ = {name: getattr(self, name) for name in (
+            "pod", "signature", "requests", "alternatives", "preferred", "volume", "tolerations",
+            "spreads", "affinity", "anti_affinity", "preferred_affinity", "preferred_anti",
+            "host_ports")}
+        fields_.update(changes)
+        return PodShape(step=self.step + 1, relaxations=(*self.relaxations, what), **fields_)
+
+
+def _without(terms: tuple[PodAffinityTerm, ...], dropped: PodAffinityTerm
+             ) -> tuple[PodAffinityTerm, ...]:
+    """``terms`` minus the last occurrence of ``dropped`` (preferred terms follow required)."""
+    for i in range(len(terms) - 1, -1, -1):
+        if terms[i] == dropped:
+            return terms[:i] + terms[i + 1:]
+    return terms
+
+
+def initial_shape(pod: Pod, signature: Hashable, volume: Requirements) -> PodShape:
+    preferred = tuple(r for _, r in preferred_requirements(pod))
+    pref_aff = tuple(t.term for t in sorted(pod.preferred_pod_affinity, key=lambda t: -t.weight))
+    pref_anti = tuple(t.term for t in sorted(pod.preferred_pod_anti_affinity,
+                                             key=lambda t: -t.weight))
+    return PodShape(
+        pod=pod, signature=signature, step=0, requests=pod.requests,
+        alternatives=tuple(pod_requirements(pod)), preferred=preferred, volume=volume,
+        tolerations=pod.tolerations, spreads=pod.topology_spread,
+        affinity=pod.pod_affinity + pref_aff, anti_affinity=pod.pod_anti_affinity + pref_anti,
+        preferred_affinity=pref_aff, preferred_anti=pref_anti, host_ports=pod.host_ports)
+
+
+@dataclass(eq=False)
+class PendingPod:
+    """One pod in the queue: its identity and its current shape."""
+
+    pod: Pod
+    shape: PodShape
+    initial: PodShape  # as written, before any relaxation
+
+    @property
+    def key(self) -> str:
+        return self.pod.key
+
+    @property
+    def uid(self) -> str:
+        return self.pod.uid or self.pod.key
+
+
+def sort_pods(pods: Sequence[PendingPod]) -> list[PendingPod]:
+    return sorted(pods, key=lambda p: order_key(p.pod))

@@ -1,0 +1,377 @@
+"""Turn a finished run into a :class:`SimulationResult`: launch choices, placements, costs, and
+for each pod left pending a reason per NodePool plus one for the existing nodes, with numbers."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from kubectl_karp.core.reasons import (
+    HOST_PORT_CONFLICT,
+    INCOMPATIBLE_REQUIREMENT,
+    INSUFFICIENT_RESOURCE,
+    NO_INSTANCE_TYPE_FITS,
+    NO_NODEPOOL,
+    NODE_SELECTOR_MISMATCH,
+    NODE_UNSCHEDULABLE,
+    NODEPOOL_LIMIT_EXCEEDED,
+    OFFERINGS_UNAVAILABLE,
+    POD_AFFINITY,
+    POD_ANTI_AFFINITY,
+    TOPOLOGY_SPREAD,
+    UNTOLERATED_TAINT,
+    VOLUME_ZONE_CONFLICT,
+    Reason,
+)
+from kubectl_karp.core.scheduling.hostports import describe as describe_port
+from kubectl_karp.core.scheduling.launch import choose, rank
+from kubectl_karp.core.scheduling.nodes import Catalog, Claim, ExistingNode, Template
+from kubectl_karp.core.scheduling.pods import PendingPod, PodShape
+from kubectl_karp.core.scheduling.result import (
+    ExistingPlacement,
+    Placement,
+    PlannedNodeClaim,
+    PodFailure,
+    SimulationResult,
+)
+from kubectl_karp.core.scheduling.topology import AFFINITY, SPREAD, TopologyGroup
+from kubectl_karp.model.objects import LABEL_CAPACITY_TYPE, LABEL_HOSTNAME, LABEL_ZONE, Pod
+from kubectl_karp.model.quantity import format_quantity
+from kubectl_karp.model.requirements import Incompatibility, Requirement, Requirements
+from kubectl_karp.model.resources import insufficient
+from kubectl_karp.model.taints import untolerated
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kubectl_karp.core.scheduling.scheduler import Miss, Scheduler
+
+_TOPOLOGY = (TOPOLOGY_SPREAD, POD_AFFINITY, POD_ANTI_AFFINITY)
+
+
+def _q(resource: str, milli: int) -> str:
+    return format_quantity(resource, milli)
+
+
+def _resources(res: Any, names: Sequence[str] | None = None) -> str:
+    keys = names if names is not None else [k for k in ("cpu", "memory") if k in res] + sorted(
+        k for k in res if k not in ("cpu", "memory", "pods"))
+    return ", ".join(f"{k} {_q(k, res.get(k, 0))}" for k in keys)
+
+
+def _planned(sched: Scheduler, claim: Claim) -> PlannedNodeClaim:
+    tpl = claim.template
+    reqs = claim.requirements
+    key = (reqs.defined(LABEL_ZONE), reqs.defined(LABEL_CAPACITY_TYPE))
+    ranking = tpl.launch_orders.get(key)
+    if ranking is None:
+        ranking = rank([t.it for t in tpl.types], reqs)
+        tpl.launch_orders[key] = ranking
+    choice = choose([t.it for t in claim.types], reqs, ranking)
+    offering = choice.offering
+    zone = offering.zone if offering else ""
+    zone_name = sched.ctx.zone_name(zone) if zone else ""
+    triples = tuple((k, req.operator, tuple(req.values_list()))
+                    for k, req in sorted(claim.requirements.items()))
+    return PlannedNodeClaim(
+        node_pool=claim.template.name, instance_type=choice.instance_type.name, zone=zone,
+        zone_name=zone_name if zone_name != zone else "",
+        capacity_type=offering.capacity_type if offering else "",
+        price_per_hour=offering.price_per_hour if offering else None,
+        instance_type_options=tuple(it.name for it in choice.options),
+        pods=tuple(pp.key for pp in claim.pods), requests=dict(claim.requests),
+        hostname=claim.hostname, requirements=triples,
+        daemonset_overhead=dict(claim.template.daemon_overhead),
+        allocatable=dict(choice.instance_type.allocatable))
+
+
+def build_result(sched: Scheduler, wanted: Sequence[Pod], failed: Sequence[PendingPod],
+                 ignored: Sequence[tuple[Pod, str]]) -> SimulationResult:
+    claims = [c for c in sched.claims if c.pods]
+    planned = [_planned(sched, c) for c in claims]
+    index_of = {c.index: i for i, c in enumerate(claims)}
+    placements: dict[str, Placement] = {}
+    for key, (kind, where) in sched.placed.items():
+        if kind == "node":
+            placements[key] = Placement(pod=key, existing_node=where.name)
+        else:
+            placements[key] = Placement(pod=key, node_claim_index=index_of[where.index])
+    existing = tuple(ExistingPlacement(node=n.name, pods=tuple(n.pods), in_flight=n.in_flight)
+                     for n in sched.existing if n.pods)
+    prices = [p.price_per_hour for p in planned]
+    cost: float | None = None if any(p is None for p in prices) else \
+        round(sum(p for p in prices if p is not None), 6)
+    failures: list[PodFailure] = []
+    by_shape: dict[Any, tuple[Reason, ...]] = {}
+    for pp in failed:
+        reasons = by_shape.get(pp.shape.key)
+        if reasons is None:
+            reasons = diagnose(sched, pp.shape)
+            by_shape[pp.shape.key] = reasons
+        failures.append(PodFailure(pod=pp.key, reasons=reasons))
+    for pod, problem in ignored:
+        if problem.startswith("invalid scheduling constraints"):
+            reason = Reason(code=INCOMPATIBLE_REQUIREMENT, message=problem,
+                            fix="fix the pod's node affinity (the API server would refuse it)")
+        else:
+            reason = Reason(
+                code=VOLUME_ZONE_CONFLICT,
+                message=f"{problem}; Karpenter ignores the pod until its volumes can be "
+                        "resolved",
+                fix="create the missing object or fix the name the pod's volume refers to")
+        failures.append(PodFailure(pod=pod.key, reasons=(reason,)))
+    failures.sort(key=lambda f: f.pod)
+    notes = list(sched.notes)
+    if sched.relaxed_placed:
+        steps = sorted({step for done in sched.relaxed_placed.values() for step in done})
+        notes.append(f"{len(sched.relaxed_placed)} pod(s) were placed only after relaxing "
+                     f"their preferences ({'; '.join(steps)}), as Karpenter does")
+    return SimulationResult(
+        node_claims=tuple(planned), existing=existing, unschedulable=tuple(failures),
+        placements=placements, new_cost_per_hour=cost, notes=tuple(notes),
+        pods_considered=len(wanted))
+
+
+# --------------------------------------------------------------------------- diagnosis
+
+def _incompatibility_reason(shape: PodShape, miss_info: Incompatibility, where: str,
+                            node_pool: str | None, allow_undefined: frozenset[str],
+                            target: Requirements) -> Reason:
+    without_volume = shape.strict if not shape.volume else (
+        shape.alternatives[0] if shape.alternatives else Requirements())
+    code = NODE_SELECTOR_MISMATCH
+    if shape.volume and miss_info.key in shape.volume and \
+            target.compatible(without_volume, allow_undefined) is None:
+        code = VOLUME_ZONE_CONFLICT
+    text = miss_info.describe(where, "the pod")
+    fix = ("the pod's PersistentVolume pins it to a zone this NodePool cannot launch in; "
+           "allow that zone in the NodePool or its node class") if code == VOLUME_ZONE_CONFLICT \
+        else (f"change the pod's nodeSelector/affinity for {miss_info.key}, or allow it in "
+              f"{where}")
+    return Reason(code=code, message=f"{where}: {text}", fix=fix, node_pool=node_pool)
+
+
+def _topology_message(info: tuple[TopologyGroup, Requirement, Requirement]) -> str:
+    group, _pod_domains, node_domains = info
+    what = {TOPOLOGY_SPREAD: f"topology spread on {group.key} (maxSkew {group.max_skew})",
+            POD_AFFINITY: f"pod affinity on {group.key}",
+            POD_ANTI_AFFINITY: f"pod anti-affinity on {group.key}"}
+    kind = TOPOLOGY_SPREAD if group.kind == SPREAD else POD_AFFINITY if group.kind == AFFINITY \
+        else POD_ANTI_AFFINITY
+    counts = group.describe_counts() if group.key != LABEL_HOSTNAME else \
+        f"{sum(1 for c in group.domains.values() if c)} node(s) with matching pods"
+    allowed = node_domains.describe()
+    if kind == POD_AFFINITY:
+        detail = "no domain has a matching pod yet"
+    elif kind == POD_ANTI_AFFINITY:
+        detail = "every domain it may use already has a matching pod"
+    else:
+        detail = "every domain it may use would exceed the skew"
+    return f"{what[kind]}: {detail} (counts: {counts}; node allows {allowed})"
+
+
+def _existing_reason(sched: Scheduler, shape: PodShape) -> Reason | None:
+    from kubectl_karp.core.scheduling.scheduler import Miss
+
+    if not sched.existing:
+        return None
+    tally: Counter[tuple[str, str]] = Counter()
+    for node in sched.existing:
+        result = sched.check_existing(shape, node)
+        if not isinstance(result, Miss):
+            tally[(INSUFFICIENT_RESOURCE, "room now, but taken by pods placed earlier in "
+                                          "this run")] += 1
+            continue
+        tally[(result.code, _short(result, shape, node))] += 1
+    code_counts: Counter[str] = Counter()
+    for (code, text), n in tally.items():
+        code_counts[VOLUME_ZONE_CONFLICT if text.startswith("volume ") else code] += n
+    top = code_counts.most_common(1)[0][0]
+    parts = [f"{n} {text}" for (_, text), n in sorted(tally.items(), key=lambda kv: -kv[1])]
+    total = len(sched.existing)
+    return Reason(
+        code=top,
+        message=f"no existing node can take it ({total} checked): " + "; ".join(parts[:6]),
+        detail="Karpenter first tries nodes that already exist or are being launched.")
+
+
+def _short(miss: Miss, shape: PodShape, node: ExistingNode) -> str:
+    code = miss.code
+    if code == NODE_UNSCHEDULABLE:
+        return "cordoned"
+    if code == UNTOLERATED_TAINT:
+        taint = untolerated(node.taints, shape.tolerations)
+        return f"untolerated taint {taint[0]}" if taint else "untolerated taint"
+    if code == HOST_PORT_CONFLICT:
+        return f"hostPort {describe_port(miss.info)} in use"
+    if code == INSUFFICIENT_RESOURCE:
+        short = insufficient(miss.info, node.available)
+        return "insufficient " + ", ".join(short) if short else "insufficient resources"
+    if code == NODE_SELECTOR_MISMATCH:
+        info: Incompatibility = miss.info
+        if shape.volume and info.key in shape.volume:
+            return f"volume needs {info.key} {shape.volume.get(info.key).describe()}"
+        return f"{info.key} does not match"
+    if code in _TOPOLOGY:
+        group = miss.info[0]
+        return f"{code} on {group.key}"
+    return code
+
+
+def _volume_blames(tpl: Template, reqs: Requirements, volume: Requirements | None) -> bool:
+    """Whether dropping the volume's keys would leave some instance type with an offering."""
+    if not volume:
+        return False
+    loose = reqs.without(*volume.keys()).intersect(tpl.requirements)
+    return any(t.requirements.intersects(loose) is None and t.has_offering(loose)
+               for t in tpl.types)
+
+
+def _type_capacity_message(tpl: Template, reqs: Requirements, requests: Any,
+                           volume: Requirements | None = None) -> Reason:
+    name = tpl.name
+    if _volume_blames(tpl, reqs, volume) and volume is not None:
+        shown = ", ".join(str(r) for r in volume.values())
+        return Reason(code=VOLUME_ZONE_CONFLICT, node_pool=name,
+                      message=f"NodePool {name}: the pod's volume needs {shown}, where the "
+                              "NodePool cannot launch any instance type",
+                      fix="allow that zone in the NodePool requirements and its node class "
+                          "subnets, or move the volume")
+    compat = [t for t in tpl.all_types if t.requirements.intersects(reqs) is None]
+    if not tpl.all_types:
+        return Reason(code=NO_INSTANCE_TYPE_FITS, node_pool=name,
+                      message=f"NodePool {name}: no instance types are known for it",
+                      fix="pass a catalogue with --catalog, or check the node class's provider")
+    if not compat:
+        shown = ", ".join(str(r) for k, r in sorted(reqs.items()) if k != LABEL_HOSTNAME)
+        return Reason(code=INCOMPATIBLE_REQUIREMENT, node_pool=name,
+                      message=f"NodePool {name}: no instance type matches the combined "
+                              f"requirements ({shown})",
+                      fix="loosen the pod's or the NodePool's requirements")
+    offered = [t for t in compat if t.has_offering(reqs)]
+    if not offered:
+        zone = reqs.defined("topology.kubernetes.io/zone")
+        ctype = reqs.defined("karpenter.sh/capacity-type")
+        where = []
+        if zone is not None:
+            where.append(f"zone {zone.describe()}")
+        if ctype is not None:
+            where.append(f"capacity type {ctype.describe()}")
+        return Reason(code=OFFERINGS_UNAVAILABLE, node_pool=name,
+                      message=f"NodePool {name}: {len(compat)} instance type(s) match but none "
+                              f"is available in {' and '.join(where) or 'any offering'}",
+                      fix="allow more zones or capacity types, or check the node class's "
+                          "subnets")
+    fitting = [t for t in offered if all(
+        milli <= 0 or milli <= t.allocatable.get(k, 0) for k, milli in requests.items())]
+    if not fitting:
+        def biggest_key(t: Any) -> tuple[int, int]:
+            return (t.allocatable.get("cpu", 0), t.allocatable.get("memory", 0))
+
+        big = max(offered, key=biggest_key)
+        short = insufficient(requests, big.allocatable)
+        overhead = tpl.daemon_overhead
+        need = _resources(requests, short or None)
+        in_overhead = [k for k in short if k in overhead]
+        ds = f" (incl. DaemonSet overhead {_resources(overhead, in_overhead)})" \
+            if in_overhead else ""
+        return Reason(code=INSUFFICIENT_RESOURCE, node_pool=name,
+                      message=f"NodePool {name}: needs {need}{ds}; the largest compatible type "
+                              f"{big.name} has {_resources(big.allocatable, short or None)} "
+                              "allocatable",
+                      fix="lower the pod's requests or allow larger instance types")
+    return Reason(code=NO_INSTANCE_TYPE_FITS, node_pool=name,
+                  message=f"NodePool {name}: no single instance type meets the requirements, "
+                          "has an available offering and is large enough",
+                  fix="loosen the requirements or lower the requests")
+
+
+def _pool_reason(sched: Scheduler, shape: PodShape, tpl: Template) -> Reason | None:
+    from kubectl_karp.core.scheduling.scheduler import Miss
+
+    name = tpl.name
+    if not tpl.types:
+        return _type_capacity_message(tpl, tpl.requirements, dict(tpl.daemon_overhead))
+    if tpl.catalog is None:
+        tpl.catalog = Catalog(tpl.types)
+    base = sched.base_catalog(tpl)
+    # Judge the pod against the whole NodePool first: a limit only matters when nothing
+    # more fundamental stands in the way.
+    result = sched.check_claim(shape, sched.probe_claim(tpl, tpl.catalog))
+    if not isinstance(result, Miss):
+        if isinstance(base, Miss) or isinstance(
+                sched.check_claim(shape, sched.probe_claim(tpl, base)), Miss):
+            return _limit_reason(sched, tpl, shape)
+        return None
+    code = result.code
+    if code == UNTOLERATED_TAINT:
+        taints = untolerated(tpl.taints, shape.tolerations)
+        shown = ", ".join(str(t) for t in taints)
+        return Reason(code=code, node_pool=name,
+                      message=f"NodePool {name}: the pod does not tolerate taint {shown}",
+                      fix=f"add a toleration for {shown} to the pod, or use a NodePool "
+                          "without that taint")
+    if code == HOST_PORT_CONFLICT:
+        return Reason(code=code, node_pool=name,
+                      message=f"NodePool {name}: hostPort {describe_port(result.info)} is "
+                              "already used by a DaemonSet on every new node")
+    if code == NODE_SELECTOR_MISMATCH:
+        return _incompatibility_reason(shape, result.info, f"NodePool {name}", name,
+                                       tpl.allow_undefined, tpl.requirements)
+    if code in _TOPOLOGY:
+        return Reason(code=code, node_pool=name,
+                      message=f"NodePool {name}: {_topology_message(result.info)}")
+    if code == NO_INSTANCE_TYPE_FITS and isinstance(result.info, tuple):
+        shortfall = result.info[1]
+        text = "; ".join(f"{k} needs {need} distinct values but only {have} remain"
+                         for k, need, have in shortfall)
+        return Reason(code=code, node_pool=name,
+                      message=f"NodePool {name}: minValues not met: {text}",
+                      fix="relax minValues or allow more instance types")
+    merged = tpl.requirements.intersect(shape.requirements)
+    requests = dict(tpl.daemon_overhead)
+    for k, v in shape.requests.items():
+        requests[k] = requests.get(k, 0) + v
+    return _type_capacity_message(tpl, merged, requests, shape.volume)
+
+
+def _limit_reason(sched: Scheduler, tpl: Template, shape: PodShape) -> Reason:
+    name = tpl.name
+    limits = tpl.npc.node_pool.limits
+    remaining = sched.remaining.get(name, {})
+    candidates = [t for t in tpl.types if t.requirements.intersects(shape.requirements) is None
+                  and all(v <= 0 or v <= t.allocatable.get(k, 0) + 0 - tpl.daemon_overhead.get(
+                      k, 0) for k, v in shape.requests.items())] or tpl.types
+    smallest = min(candidates, key=lambda t: (t.capacity.get("cpu", 0),
+                                              t.capacity.get("memory", 0), t.name))
+    over = next((k for k in limits if smallest.capacity.get(k, 0) > remaining.get(k, 0)),
+                next(iter(limits)))
+    in_use = limits[over] - remaining.get(over, 0)
+    return Reason(
+        code=NODEPOOL_LIMIT_EXCEEDED, node_pool=name,
+        message=f"NodePool {name}: {over} limit {_q(over, limits[over])} would be exceeded: "
+                f"{_q(over, in_use)} in use or planned + {_q(over, smallest.capacity.get(over, 0))}"
+                f" for {smallest.name}",
+        fix=f"raise spec.limits.{over} of NodePool {name}, or free capacity")
+
+
+def diagnose(sched: Scheduler, shape: PodShape) -> tuple[Reason, ...]:
+    reasons: list[Reason] = []
+    existing = _existing_reason(sched, shape)
+    for tpl in sched.templates:
+        reason = _pool_reason(sched, shape, tpl)
+        if reason is not None:
+            reasons.append(reason)
+    reasons.extend(sched.pool_reasons)
+    if not sched.templates and not sched.pool_reasons:
+        wanted = sorted(sched.pool_filter) if sched.pool_filter is not None else None
+        reasons.append(Reason(
+            code=NO_NODEPOOL,
+            message="no NodePool named " + ", ".join(wanted) if wanted else
+            "the cluster has no NodePool, so Karpenter cannot create nodes for it",
+            fix="create a NodePool (kubectl karp apply -f nodepool.yaml)"))
+    if existing is not None:
+        reasons.append(existing)
+    if not reasons:
+        reasons.append(Reason(code=NO_INSTANCE_TYPE_FITS,
+                              message="no place was found for the pod in this run"))
+    return tuple(reasons)

@@ -1,0 +1,77 @@
+"""Hypothetical workloads from ``-f`` files: the pods their controllers would create, and
+DaemonSets (which add per-node overhead rather than pods)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from kubectl_karp.errors import InputError, UsageError
+from kubectl_karp.model.objects import DaemonSet, Pod
+from kubectl_karp.model.parse import WORKLOAD_KINDS, flatten, parse_daemon_set, workload_pods
+from kubectl_karp.sources.files import read_documents
+
+
+@dataclass(frozen=True)
+class Workloads:
+    pods: tuple[Pod, ...] = ()
+    daemonsets: tuple[DaemonSet, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def parse_replicas(values: Sequence[str]) -> dict[str, int]:
+    """``--replicas NAME=N`` (NAME may be ``kind/name`` or ``namespace/name``)."""
+    out: dict[str, int] = {}
+    for value in values:
+        name, sep, count = value.partition("=")
+        if not sep or not name or not count.strip().isdigit():
+            raise UsageError(f"--replicas {value!r}: expected NAME=N with N a whole number")
+        out[name.strip()] = int(count)
+    return out
+
+
+def _replicas_for(doc: Mapping[str, object], replicas: Mapping[str, int]) -> int | None:
+    meta = doc.get("metadata")
+    name = str(meta.get("name", "")) if isinstance(meta, Mapping) else ""
+    namespace = str(meta.get("namespace", "") or "default") if isinstance(meta, Mapping) \
+        else "default"
+    kind = str(doc.get("kind", ""))
+    for key in (name, f"{namespace}/{name}", f"{kind.lower()}/{name}", f"{kind}/{name}"):
+        if key in replicas:
+            return replicas[key]
+    return None
+
+
+def read_workloads(paths: Sequence[str], replicas: Mapping[str, int] | None = None
+                   ) -> Workloads:
+    replicas = replicas or {}
+    used: set[str] = set()
+    pods: list[Pod] = []
+    daemonsets: list[DaemonSet] = []
+    skipped: dict[str, int] = {}
+    for document, origin in read_documents(paths):
+        for doc, where in flatten(document, origin):
+            kind = doc.get("kind")
+            if kind == "DaemonSet":
+                daemonsets.append(parse_daemon_set(doc, where))
+                continue
+            if kind == "Pod" or kind in WORKLOAD_KINDS:
+                count = _replicas_for(doc, replicas)
+                if count is not None:
+                    meta = doc.get("metadata")
+                    name = str(meta.get("name", "")) if isinstance(meta, Mapping) else ""
+                    used.update(k for k in replicas if k.rpartition("/")[2] == name)
+                pods.extend(workload_pods(doc, where, replicas=count))
+                continue
+            skipped[str(kind)] = skipped.get(str(kind), 0) + 1
+    unknown = sorted(set(replicas) - used)
+    if unknown:
+        raise InputError(f"--replicas names {', '.join(unknown)}, which no workload in the "
+                         "-f files is called")
+    notes = tuple(f"-f: ignored {n} object(s) of kind {k} (not a workload)"
+                  for k, n in sorted(skipped.items()))
+    return Workloads(tuple(pods), tuple(daemonsets), notes)
+
+
+def read_workload_pods(paths: Sequence[str]) -> list[Pod]:
+    return list(read_workloads(paths).pods)
