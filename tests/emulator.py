@@ -26,7 +26,7 @@ API (fixture ``k8s`` from tests/conftest.py, or ``with KubeEmulator(tmp_path) as
     k8s.respond(path, body, status=200, method="GET")   a canned JSON answer
     k8s.clear_rules()
 
-    k8s.requests -> list[Req]    every request seen (Req: method, path, params)
+    k8s.requests -> list[Req]    every request seen (Req: method, path, params, headers)
     k8s.writes() -> list[Req]    requests other than GET/HEAD/OPTIONS
     k8s.lists(path) -> list[Req] GET requests of a collection path (e.g. "/api/v1/pods")
     k8s.clear_requests()
@@ -34,11 +34,18 @@ API (fixture ``k8s`` from tests/conftest.py, or ``with KubeEmulator(tmp_path) as
     k8s.stop() / k8s.start()     take the server away and bring it back on the same port
     k8s.server_version = "v1.30.4"     what GET /version reports
 
+Sample documents for tests: tests/live/cluster_data.py (node, pod, node_pool, node_claim,
+node_class, small_cluster(), big_cluster(pods, nodes)).
+
 Beyond plain kmock (which ignores them) collection GETs honour ``limit``/``continue`` (with
-``metadata.remainingItemCount``), ``labelSelector`` (=, ==, !=, in, notin, exists, !key) and
-``fieldSelector`` (=, ==, != on metadata.name, metadata.namespace, spec.nodeName,
-status.phase). Items of built-in API groups are served without apiVersion/kind, as a real
-API server does; custom resources keep them.
+``metadata.remainingItemCount``; later pages come from the list as it was at the first page,
+an unknown token answers 410), ``labelSelector`` (=, ==, !=, in, notin, exists, !key) and
+``fieldSelector`` (=, ==, != on any dotted field, e.g. spec.nodeName, status.phase). Items of
+built-in API groups are served without apiVersion/kind, as a real API server does; custom
+resources keep them. Discovery (/api/v1, /apis/GROUP/VERSION) lists what was added or
+declared; the common built-in resources are declared up front (``builtins=False`` to skip).
+Writes (POST/PATCH/DELETE) go to kmock's own emulation: a naive merge, no server-side apply,
+``dryRun`` is not honoured.
 """
 
 from __future__ import annotations
@@ -53,7 +60,7 @@ import re
 import socket
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +106,7 @@ class Req:
     method: str
     path: str
     params: Mapping[str, str]
+    headers: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __str__(self) -> str:
         query = "&".join(f"{k}={v}" for k, v in self.params.items())
@@ -516,7 +524,7 @@ class KubeEmulator:
         path = request.url.path
         params = dict(request.params)
         with self._lock:
-            self._log.append(Req(method, path, params))
+            self._log.append(Req(method, path, params, dict(request.headers)))
         rule = self._match_rule(method, path, params)
         if rule is not None:
             if rule.kind == "hang":

@@ -1,1 +1,1 @@
-"""The Textual TUI (kubectl karp tui)."""
+"""The Textual terminal UI (``kubectl karp tui``); imported only by that command."""

@@ -1,0 +1,191 @@
+"""Text for the side panels and drill-down screens (explanation, node detail, describe)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+
+from kubectl_karp.core.context import SchedulingContext
+from kubectl_karp.core.reasons import Reason
+from kubectl_karp.core.views import PendingGroupRow, cpu_text, format_age
+from kubectl_karp.model.quantity import format_memory
+
+
+def _reason(text: Text, reason: Reason | Any, indent: str = "  ") -> None:
+    text.append(f"{indent}✗ ", style="red")
+    text.append(f"{reason.code}: ", style="bold")
+    text.append(f"{reason.message}\n")
+    if getattr(reason, "detail", ""):
+        text.append(f"{indent}  {reason.detail}\n", style="dim")
+    if getattr(reason, "fix", ""):
+        text.append(f"{indent}  fix: ", style="cyan")
+        text.append(f"{reason.fix}\n")
+
+
+def verdict_text(entry: Any) -> str:
+    """One line for the table's VERDICT column from an explain ``PodExplanation``."""
+    v = entry.verdict
+    if not v.schedulable:
+        return "stays pending"
+    if v.existing_node:
+        return f"fits {'launching ' if v.in_flight else ''}node {v.existing_node}"
+    if v.node_pool:
+        return f"new NodeClaim: {v.node_pool} {v.instance_type or ''}".rstrip()
+    return "schedulable"
+
+
+def first_code(entry: Any) -> str:
+    for reason in entry.reasons:
+        return str(reason.code)
+    for pool in entry.node_pools:
+        for reason in pool.reasons:
+            return str(reason.code)
+    for group in entry.existing_nodes:
+        return str(group.code)
+    return ""
+
+
+def explanation_text(row: PendingGroupRow | None, entry: Any | None,
+                     blockers: Sequence[Reason], unavailable: str = "") -> Text:
+    text = Text()
+    if row is None:
+        text.append("No pending pods.", style="dim")
+        return text
+    text.append(f"{row.owner}", style="bold")
+    text.append(f"  ({row.namespace}, {row.count} pod{'s' if row.count != 1 else ''}, "
+                f"each {cpu_text(row.cpu)} CPU / {format_memory(row.memory)})\n")
+    if entry is None:
+        text.append("\n" + (unavailable or "Explaining…") + "\n", style="dim")
+        return text
+    text.append("verdict: ", style="bold")
+    text.append(verdict_text(entry) + "\n",
+                style="green" if entry.verdict.schedulable else "red")
+    if blockers:
+        text.append("\nblocking every pod:\n", style="bold")
+        for reason in blockers:
+            _reason(text, reason)
+    if entry.reasons:
+        text.append("\nscheduling:\n", style="bold")
+        for reason in entry.reasons:
+            _reason(text, reason)
+    if entry.existing_nodes:
+        text.append("\nexisting nodes:\n", style="bold")
+        for group in entry.existing_nodes:
+            text.append(f"  {group.count} node{'s' if group.count != 1 else ''}: ",
+                        style="yellow")
+            text.append(f"{group.message}\n")
+            if group.fix:
+                text.append("    fix: ", style="cyan")
+                text.append(f"{group.fix}\n")
+    if entry.node_pools:
+        text.append("\nNodePools:\n", style="bold")
+        for pool in entry.node_pools:
+            mark, style = ("✓", "green") if pool.accepted else ("✗", "red")
+            text.append(f"  {mark} {pool.name}", style=style)
+            if pool.chosen:
+                text.append(" (chosen)", style="green")
+            if pool.candidates:
+                text.append(f"  fits: {', '.join(pool.candidates[:4])}")
+            text.append("\n")
+            for reason in pool.reasons:
+                _reason(text, reason, indent="    ")
+            for closest in pool.closest[:2]:
+                lacks = ", ".join(f"{k} {cpu_text(v) if k == 'cpu' else format_memory(v)}"
+                                  for k, v in closest.lacks.items())
+                text.append(f"      closest {closest.name} lacks {lacks}\n", style="dim")
+    text.append("\npods: " + ", ".join(row.pods[:10])
+                + (f" … (+{row.count - 10})" if row.count > 10 else "") + "\n", style="dim")
+    return text
+
+
+def node_detail_rows(ctx: SchedulingContext, node_name: str, now: datetime
+                     ) -> list[tuple[str, tuple[str, ...]]]:
+    pods = ctx.snapshot.pods_by_node.get(node_name, [])
+    rows: list[tuple[str, tuple[str, ...]]] = []
+    for pod in sorted(pods, key=lambda p: p.key):
+        ref = pod.controller
+        rows.append((pod.key, (pod.namespace, pod.name,
+                               f"{ref.kind}/{ref.name}" if ref else "-",
+                               cpu_text(pod.requests.get("cpu", 0)),
+                               format_memory(pod.requests.get("memory", 0)),
+                               format_age(pod.creation_timestamp, now))))
+    return rows
+
+
+NODE_DETAIL_COLUMNS = (("namespace", "NAMESPACE"), ("name", "POD"), ("owner", "OWNER"),
+                       ("cpu", "CPU"), ("memory", "MEMORY"), ("age", "AGE"))
+
+
+def node_summary(ctx: SchedulingContext, key: str) -> str:
+    snap = ctx.snapshot
+    kind, _, name = key.partition("/")
+    if kind == "nodeclaim":
+        claim = next((c for c in snap.node_claims if c.name == name), None)
+        conds = " ".join(f"{c.type}={c.status}" for c in claim.conditions) if claim else ""
+        return f"NodeClaim {name} (no node yet)  conditions: {conds or '-'}"
+    node = snap.node_by_name.get(name)
+    if node is None:
+        return f"Node {name} is gone"
+    claim = snap.node_claim_for(node)
+    taints = ", ".join(str(t) for t in node.taints) or "none"
+    return (f"Node {name}  NodeClaim {claim.name if claim else '-'}  "
+            f"providerID {node.provider_id or '-'}  taints: {taints}")
+
+
+def raw_object(ctx: SchedulingContext, view: str, key: str) -> Any | None:
+    """The document behind a row, for describe (``d``)."""
+    snap = ctx.snapshot
+    if view == "nodes":
+        kind, _, name = key.partition("/")
+        if kind == "node":
+            node = snap.node_by_name.get(name)
+            return node.raw if node else None
+        return next((c.raw for c in snap.node_claims if c.name == name), None)
+    if view == "nodeclaims":
+        return next((c.raw for c in snap.node_claims if c.name == key), None)
+    if view == "nodepools":
+        return next((p.raw for p in snap.node_pools if p.name == key), None)
+    if view == "consolidation":
+        node = snap.node_by_name.get(key)
+        return node.raw if node else None
+    if view in ("pending", "node"):
+        return next((p.raw for p in snap.pods if p.key == key), None)
+    return None
+
+
+def consolidation_text(plan: Any | None, node: str | None, unavailable: str = "") -> Text:
+    """The dry-run plan's summary and, for the selected node, each check in order."""
+    text = Text()
+    if plan is None:
+        text.append(unavailable or "Planning…", style="dim")
+        return text
+    text.append(f"{len(plan.actions)} action(s), saves ${plan.savings_per_hour:.4f}/h "
+                "(dry run: nothing is changed)\n", style="bold")
+    report = plan.node(node) if node else None
+    if report is None:
+        return text
+    text.append(f"\n{report.node}", style="bold")
+    text.append(f"  {report.node_pool or '-'} {report.instance_type or '-'}\n")
+    if report.action is not None:
+        act = plan.actions[report.action]
+        text.append(f"action #{report.action + 1}: {act.type} ({act.method}, {act.reason})\n",
+                    style="green")
+        for rep in act.replacements:
+            text.append(f"  replacement: {rep.node_pool} {rep.instance_type} "
+                        f"{rep.zone_name or rep.zone} {rep.capacity_type}\n")
+        for warning in act.warnings:
+            text.append(f"  warning: {warning}\n", style="yellow")
+    for check in report.checks:
+        mark, style = ("✓", "green") if check.ok else ("✗", "red")
+        text.append(f"  {mark} {check.name}: ", style=style)
+        text.append(f"{check.message}\n")
+    for reason in report.blocks:
+        _reason(text, reason)
+    if report.simulation:
+        text.append("\npods would move:\n", style="bold")
+        for move in report.simulation[:12]:
+            text.append(f"  {move.pod} → {move.to}\n")
+    return text

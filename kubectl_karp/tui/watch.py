@@ -1,0 +1,334 @@
+"""List+watch of the objects the TUI shows, in background threads.
+
+One thread per watched collection keeps that collection's objects current (LIST with the
+collection's resourceVersion, then WATCH from it; ``410 Gone`` relists; a dropped or
+refused connection backs off and retries). A publisher thread turns the object store into
+an immutable ``ClusterSnapshot`` at most a few times per second and hands it on. Nothing
+here touches the UI: callers pass callbacks.
+
+Parsed objects are cached by key and resourceVersion, so a snapshot after one change costs
+one parse rather than re-reading 50,000 pods.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from kubectl_karp.errors import ClusterError, InputError
+from kubectl_karp.model.parse import build_snapshot
+from kubectl_karp.model.snapshot import ClusterSnapshot
+from kubectl_karp.sources.kubeclient import Connection, translate_error
+from kubectl_karp.sources.live import ListSpec, _clean
+
+BACKOFF_START = 0.5
+BACKOFF_MAX = 30.0
+WATCH_TIMEOUT_SECONDS = 300  # the server ends each watch after this; we resume from its RV
+SNAPSHOT_FIELDS = ("nodes", "pods", "node_pools", "node_claims", "node_classes",
+                   "daemon_sets", "pdbs", "pvcs", "pvs", "storage_classes", "catalogs")
+
+
+def _key(doc: Mapping[str, Any]) -> str:
+    meta = doc.get("metadata") or {}
+    return f"{meta.get('namespace') or ''}/{meta.get('name') or ''}"
+
+
+def _rv(doc: Mapping[str, Any]) -> str:
+    return str((doc.get("metadata") or {}).get("resourceVersion") or "")
+
+
+@dataclass
+class _Entry:
+    rv: str
+    doc: dict[str, Any]
+    parsed: ClusterSnapshot | None = None  # a one-object snapshot; None: not parsed yet
+
+
+@dataclass
+class _Collection:
+    spec: ListSpec
+    entries: dict[str, _Entry] = field(default_factory=dict)
+
+
+class ObjectStore:
+    """Objects by collection and key; thread-safe; knows whether it changed."""
+
+    def __init__(self, specs: Sequence[ListSpec], source: str) -> None:
+        self.source = source
+        self._lock = threading.Lock()
+        self._collections = {spec.path: _Collection(spec) for spec in specs}
+        self._version = 0
+        self._notes: dict[str, str] = {}
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def replace(self, spec: ListSpec, items: Sequence[dict[str, Any]]) -> None:
+        with self._lock:
+            coll = self._collections[spec.path]
+            old = coll.entries
+            fresh: dict[str, _Entry] = {}
+            for item in items:
+                doc = _clean(item, spec.api_version, spec.kind)
+                key, rv = _key(doc), _rv(doc)
+                prev = old.get(key)
+                fresh[key] = prev if prev is not None and rv and prev.rv == rv and \
+                    prev.doc == doc else _Entry(rv, doc)
+            coll.entries = fresh
+            self._version += 1
+
+    def apply(self, spec: ListSpec, kind: str, obj: dict[str, Any]) -> None:
+        doc = _clean(obj, spec.api_version, spec.kind)
+        key = _key(doc)
+        with self._lock:
+            entries = self._collections[spec.path].entries
+            if kind == "DELETED":
+                if entries.pop(key, None) is None:
+                    return
+            else:
+                prev = entries.get(key)
+                if prev is not None and prev.doc == doc:
+                    return  # a re-sent ADDED (some servers replay the list on watch)
+                entries[key] = _Entry(_rv(doc), doc)
+            self._version += 1
+
+    def snapshot(self, *, karpenter_apis: Sequence[str] = (), notes: Sequence[str] = ()
+                 ) -> ClusterSnapshot:
+        with self._lock:
+            entries = [e for coll in self._collections.values() for e in coll.entries.values()]
+        buckets: dict[str, list[Any]] = {name: [] for name in SNAPSHOT_FIELDS}
+        documents: list[Mapping[str, Any]] = []
+        namespaces: dict[str, Mapping[str, str]] = {}
+        all_notes = list(notes)
+        for entry in entries:
+            if entry.parsed is None:
+                try:
+                    entry.parsed = build_snapshot([(entry.doc, self.source)], source=self.source)
+                except InputError as err:
+                    all_notes.append(f"skipped: {err}")
+                    continue
+            part = entry.parsed
+            for name in SNAPSHOT_FIELDS:
+                buckets[name].extend(getattr(part, name))
+            namespaces.update(part.namespaces)
+            documents.extend(part.documents)
+        return ClusterSnapshot(
+            source=self.source, captured_at=datetime.now(timezone.utc),
+            namespaces=namespaces, notes=tuple(all_notes),
+            karpenter_apis=tuple(karpenter_apis), documents=tuple(documents),
+            **{name: tuple(values) for name, values in buckets.items()})
+
+
+class _Gone(Exception):
+    """The watch's resourceVersion is too old: relist."""
+
+
+class ClusterWatcher:
+    """Runs list+watch threads for ``watched`` and lists ``static`` once.
+
+    ``on_snapshot(snapshot)`` and ``on_status(text)`` are called from background threads
+    (the TUI forwards them with ``post_message``). ``on_status("")`` means connected.
+    """
+
+    def __init__(self, conn: Connection, watched: Sequence[ListSpec],
+                 static: Sequence[ListSpec], *,
+                 on_snapshot: Callable[[ClusterSnapshot], None],
+                 on_status: Callable[[str], None],
+                 karpenter_apis: Sequence[str] = (), notes: Sequence[str] = (),
+                 interval: float = 0.33) -> None:
+        self.conn = conn
+        self.watched = tuple(watched)
+        self.static = tuple(static)
+        self.store = ObjectStore((*watched, *static), f"context {conn.context}")
+        self.on_snapshot = on_snapshot
+        self.on_status = on_status
+        self.karpenter_apis = tuple(karpenter_apis)
+        self.notes = list(notes)
+        self.interval = interval
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._watches: list[Any] = []
+        self._failing: dict[str, str] = {}
+        self._status_lock = threading.Lock()
+        self._listed = threading.Event()
+        self._pending_lists = len(self.watched)
+
+    # ----------------------------------------------------------------- lifecycle
+    def start(self) -> None:
+        for spec in self.watched:
+            self._spawn(self._run_watch, spec, f"watch {spec.resource}")
+        self._spawn(self._run_static, None, "list static")
+        self._spawn(self._run_publisher, None, "publish")
+
+    def _spawn(self, target: Callable[..., None], arg: Any, name: str) -> None:
+        args = (arg,) if arg is not None else ()
+        thread = threading.Thread(target=target, args=args, name=f"karp {name}", daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for w in list(self._watches):
+            w.stop()
+
+    # ----------------------------------------------------------------- status
+    def _set_failing(self, resource: str, message: str | None) -> None:
+        with self._status_lock:
+            before = dict(self._failing)
+            if message is None:
+                self._failing.pop(resource, None)
+            else:
+                self._failing[resource] = message
+            changed = before != self._failing
+            text = next(iter(self._failing.values()), "")
+        if changed:
+            self.on_status(text)
+
+    # ----------------------------------------------------------------- threads
+    def _run_static(self) -> None:
+        # Objects the views need but need not follow live (DaemonSets, PDBs, volumes…).
+        for spec in self.static:
+            if self._stop.is_set():
+                return
+            try:
+                items = self.conn.list_all(spec.path, resource=spec.resource, query=spec.query)
+            except ClusterError as err:
+                self.notes.append(f"{err}; continuing without {spec.resource}")
+                continue
+            self.store.replace(spec, items)
+
+    def _list(self, spec: ListSpec) -> str:
+        doc = self.conn.get_json(spec.path, verb="list", resource=spec.resource,
+                                 query=dict(spec.query or {}))
+        items = list((doc or {}).get("items") or [])
+        self.store.replace(spec, items)
+        return str(((doc or {}).get("metadata") or {}).get("resourceVersion") or "")
+
+    def _run_watch(self, spec: ListSpec) -> None:
+        from kubernetes import watch
+
+        watch_module: Any = watch  # untyped package
+        delay = BACKOFF_START
+        first = True
+        while not self._stop.is_set():
+            try:
+                rv = self._list(spec)
+                if first:
+                    first = False
+                    self._list_done()
+                self._set_failing(spec.resource, None)
+                delay = BACKOFF_START
+                while not self._stop.is_set():
+                    rv = self._watch_once(watch_module.Watch(return_type="object"), spec, rv)
+            except _Gone:
+                continue  # relist at once
+            except Exception as err:  # connection refused/reset, timeouts, API errors
+                message = str(translate_error(err, "watch", spec.resource,
+                                              host=self.conn.host, context=self.conn.context,
+                                              timeout=self.conn.timeout))
+                self._set_failing(spec.resource, f"reconnecting in {delay:.0f}s: {message}")
+                if first:
+                    first = False
+                    self._list_done()
+                if self._stop.wait(delay):
+                    return
+                delay = min(delay * 2, BACKOFF_MAX)
+
+    def _list_done(self) -> None:
+        with self._status_lock:
+            self._pending_lists -= 1
+            done = self._pending_lists <= 0
+        if done:
+            self._listed.set()
+
+    def _watch_once(self, w: Any, spec: ListSpec, rv: str) -> str:
+        from kubernetes.client.exceptions import ApiException
+
+        self._watches.append(w)
+        try:
+            for event in w.stream(self._watch_call(spec), resource_version=rv,
+                                  timeout_seconds=WATCH_TIMEOUT_SECONDS):
+                kind = event.get("type")
+                obj = event.get("raw_object")
+                if not isinstance(obj, dict):
+                    continue
+                if kind == "BOOKMARK":
+                    rv = _rv(obj) or rv
+                    continue
+                if kind in ("ADDED", "MODIFIED", "DELETED"):
+                    self.store.apply(spec, kind, obj)
+                    rv = _rv(obj) or rv
+                if self._stop.is_set():
+                    break
+        except ApiException as err:
+            if err.status == 410:
+                raise _Gone() from None
+            raise
+        finally:
+            self._watches.remove(w)
+        if not self._stop.is_set():
+            # A stream that ended at once (server going away) must not spin; a server that
+            # ends a long watch normally is resumed promptly.
+            self._stop.wait(0.2)
+            self._probe(spec)
+        return rv
+
+    def _probe(self, spec: ListSpec) -> None:
+        # A closed stream is also what a vanished server looks like: check it answers.
+        self.conn.get_json(spec.path, verb="list", resource=spec.resource,
+                           query={**(spec.query or {}), "limit": "1"})
+
+    def _watch_call(self, spec: ListSpec) -> Callable[..., Any]:
+        conn = self.conn
+
+        def call(**kwargs: Any) -> Any:
+            from kubernetes.client.exceptions import ApiException
+
+            params: list[tuple[str, Any]] = list((spec.query or {}).items())
+            params += [("watch", "true"), ("allowWatchBookmarks", "true")]
+            if kwargs.get("resource_version"):
+                params.append(("resourceVersion", kwargs["resource_version"]))
+            if kwargs.get("timeout_seconds"):
+                params.append(("timeoutSeconds", kwargs["timeout_seconds"]))
+            method, url, headers, body, _ = conn.api.param_serialize(
+                "GET", spec.path, query_params=params,
+                header_params={"Accept": "application/json"}, auth_settings=["BearerToken"])
+            connect = conn.timeout or 20.0
+            response = conn.api.call_api(method, url, header_params=headers, body=body,
+                                         _request_timeout=(connect, WATCH_TIMEOUT_SECONDS + 30))
+            raw = response.response
+            if not 200 <= raw.status <= 299:
+                data = response.read()
+                raise ApiException(status=raw.status, reason=raw.reason,
+                                   body=data.decode("utf-8", "replace") if data else None)
+            return raw
+
+        return call
+
+    def _run_publisher(self) -> None:
+        self._listed.wait()
+        published = -1
+        while not self._stop.is_set():
+            version = self.store.version
+            if version != published:
+                published = version
+                snap = self.store.snapshot(karpenter_apis=self.karpenter_apis,
+                                           notes=self.notes)
+                self.on_snapshot(snap)
+            if self._stop.wait(self.interval):
+                return
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
+    """Poll ``predicate`` (used by the live source's startup and by tests)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
