@@ -11,9 +11,8 @@ import json
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -25,7 +24,7 @@ from kubectl_karp.core.validation.schemas import BY_API, BY_GROUP_KIND, Kind
 from kubectl_karp.errors import ClusterError, InputError
 from kubectl_karp.model.objects import NodeClass
 from kubectl_karp.model.parse import flatten, parse_conditions, parse_node_class
-from kubectl_karp.sources.files import SUFFIXES
+from kubectl_karp.sources.files import YAML_LOADER, expand_paths
 
 if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.sources.kubeclient import Connection
@@ -35,30 +34,7 @@ FIELD_MANAGER = "kubectl-karp"
 APPLY_PATCH = "application/apply-patch+yaml"
 CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
 
-try:  # the C loader is faster; both give the same documents
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
-
-
 # --------------------------------------------------------------------------- reading
-
-def _files(paths: Sequence[str]) -> Iterator[tuple[str, Path | None]]:
-    for raw in paths:
-        if raw == "-":
-            yield "stdin", None
-            continue
-        path = Path(raw)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SUFFIXES)
-            if not files:
-                raise InputError(f"directory {raw} holds no .yaml, .yml or .json files")
-            for file in files:
-                yield str(file), file
-        elif path.is_file():
-            yield raw, path
-        else:
-            raise InputError(f"{raw}: no such file or directory")
 
 
 def split_documents(text: str, label: str) -> list[Manifest]:
@@ -73,7 +49,7 @@ def split_documents(text: str, label: str) -> list[Manifest]:
         for index, doc in enumerate(data if isinstance(data, list) else [data], start=1):
             out.extend(Manifest(item, label, index) for item, _ in flatten(doc, label))
         return out
-    loader = _Loader(text)
+    loader = YAML_LOADER(text)
     index = 0
     try:
         while loader.check_node():
@@ -99,10 +75,13 @@ def read_manifests(paths: Sequence[str], values: Mapping[str, str], env: Mapping
     """Every document of every file, placeholders filled; errors name file and line."""
     out: list[Manifest] = []
     problems: list[str] = []
-    for label, path in _files(paths):
+    for name, path in expand_paths(paths):
+        label = "stdin" if path is None else name
         try:
-            text = (stdin or sys.stdin).read() if path is None else \
-                path.read_text(encoding="utf-8")
+            stream = stdin or sys.stdin
+            if path is None and stream is None:  # stdin closed (`<&-`): sys.stdin is None
+                raise InputError(f"{label}: it is closed, so there is nothing to read for '-'")
+            text = stream.read() if path is None else path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             raise InputError(f"{label}: not a UTF-8 text file") from None
         except OSError as err:

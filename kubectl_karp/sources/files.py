@@ -17,16 +17,21 @@ import yaml
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.parse import build_snapshot
 from kubectl_karp.model.snapshot import ClusterSnapshot
+from kubectl_karp.sources.listfile import read_list
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
 try:  # the C loader is several times faster on large snapshots
-    _Loader: Any = yaml.CSafeLoader
+    YAML_LOADER: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+    YAML_LOADER = yaml.SafeLoader
 
 
-def _expand(paths: Sequence[str]) -> Iterator[tuple[str, Path | None]]:
+def expand_paths(paths: Sequence[str]) -> Iterator[tuple[str, Path | None]]:
+    """``(name, path)`` for every file the arguments name; ``("-", None)`` is stdin.
+
+    Directories expand to their YAML/JSON files, recursively and in sorted order.
+    """
     for raw in paths:
         if raw == "-":
             yield "-", None
@@ -47,10 +52,10 @@ def _expand(paths: Sequence[str]) -> Iterator[tuple[str, Path | None]]:
 def read_documents(paths: Sequence[str]) -> list[tuple[Any, str]]:
     """``(document, origin)`` pairs from every file; origin is ``file document N``."""
     out: list[tuple[Any, str]] = []
-    for name, path in _expand(paths):
+    for name, path in expand_paths(paths):
         label = "stdin" if path is None else name
         try:
-            data = sys.stdin.buffer.read() if path is None else path.read_bytes()
+            data = _read_stdin() if path is None else path.read_bytes()
             text = _decode(data)
         except UnicodeDecodeError:
             raise InputError(f"{label}: not a UTF-8 text file") from None
@@ -58,6 +63,15 @@ def read_documents(paths: Sequence[str]) -> list[tuple[Any, str]]:
             raise InputError(f"{label}: {err.strerror or err}") from None
         out.extend(parse_text(text, label))
     return out
+
+
+def _read_stdin() -> bytes:
+    # With stdin closed (`<&-`, some CI runners) Python sets sys.stdin to None.
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise InputError("stdin: it is closed, so there is nothing to read for '-'")
+    data: bytes = stream.read()
+    return data
 
 
 def _decode(data: bytes) -> str:
@@ -92,10 +106,13 @@ def parse_text(text: str, label: str) -> list[tuple[Any, str]]:
         data = values[0] if len(values) == 1 else values
         docs = data if isinstance(data, list) else [data]
         return [(d, f"{label} document {i + 1}") for i, d in enumerate(docs)]
+    items = read_list(text)  # `kubectl karp snapshot` output, read without PyYAML
+    if items is not None:
+        return [({"apiVersion": "v1", "kind": "List", "items": items}, f"{label} document 1")]
     out = []
     index = 0
     try:
-        for index, doc in enumerate(yaml.load_all(text, Loader=_Loader), start=1):
+        for index, doc in enumerate(yaml.load_all(text, Loader=YAML_LOADER), start=1):
             if doc is not None:
                 out.append((doc, f"{label} document {index}"))
     except yaml.YAMLError as err:
@@ -109,4 +126,7 @@ def parse_text(text: str, label: str) -> list[tuple[Any, str]]:
 
 def load_paths(paths: Sequence[str], *, source: str | None = None) -> ClusterSnapshot:
     docs = read_documents(paths)
-    return build_snapshot(docs, source=source or f"snapshot {', '.join(paths)}")
+    # An empty file is valid YAML; say so rather than silently showing an empty cluster.
+    names = ", ".join("stdin" if p == "-" else p for p in paths)
+    notes = () if docs else (f"{names} holds no Kubernetes objects",)
+    return build_snapshot(docs, source=source or f"snapshot {', '.join(paths)}", notes=notes)
