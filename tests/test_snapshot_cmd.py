@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 
 from kubectl_karp.cli.app import run
 from kubectl_karp.cli.options import ClusterOptions
-from kubectl_karp.cli.snapshot import write_list
+from kubectl_karp.errors import InputError
 from kubectl_karp.sources import load_snapshot
+from kubectl_karp.sources.files import read_documents
+from kubectl_karp.sources.listfile import read_list, write_list
 from kubectl_karp.sources.live import read_cluster
 from tests.emulator import KubeEmulator
 from tests.live.cluster_data import node, pod, small_cluster
@@ -96,10 +98,11 @@ def test_snapshot_forbidden(k8s: KubeEmulator, capsys: pytest.CaptureFixture[str
 
 # --------------------------------------------------------------------------- the writer
 
+_NO_SURROGATES = st.characters(exclude_categories=["Cs"])
 _scalars = (st.none() | st.booleans() | st.integers(-2**63, 2**63)
-            | st.floats(allow_nan=False) | st.text(st.characters(exclude_categories=("Cs",))))
+            | st.floats(allow_nan=False) | st.text(_NO_SURROGATES))
 _json = st.recursive(_scalars, lambda children: st.lists(children, max_size=4) | st.dictionaries(
-    st.text(st.characters(exclude_categories=("Cs",)), max_size=8), children, max_size=4),
+    st.text(_NO_SURROGATES, max_size=8), children, max_size=4),
     max_leaves=25)
 
 
@@ -110,6 +113,8 @@ def test_written_yaml_and_json_read_back_identically(items: list[dict[str, Any]]
         out = io.StringIO()
         write_list(items, fmt, out)
         assert load(out.getvalue()) == {"apiVersion": "v1", "kind": "List", "items": items}
+        if fmt == "yaml":
+            assert read_list(out.getvalue()) == items  # the fast reader agrees with PyYAML
 
 
 @pytest.mark.parametrize("text", ["yes", "No", "on", "OFF", "null", "~", "", "1", "0x1F",
@@ -121,6 +126,7 @@ def test_strings_yaml_could_misread_are_quoted(text: str) -> None:
     out = io.StringIO()
     write_list([{text: text, "list": [text]}], "yaml", out)
     assert yaml.safe_load(out.getvalue())["items"] == [{text: text, "list": [text]}]
+    assert read_list(out.getvalue()) == [{text: text, "list": [text]}]
 
 
 def test_yaml_layout_is_kubectl_like() -> None:
@@ -142,3 +148,47 @@ def test_unquoted_yaml_timestamps_are_written_as_kubernetes_does(tmp_path: Path)
         write_list(load_snapshot(ClusterOptions(snapshot=str(path))).documents, fmt, out)
         doc = yaml.safe_load(out.getvalue()) if fmt == "yaml" else json.loads(out.getvalue())
         assert doc["items"][0]["metadata"]["creationTimestamp"] == "2026-01-10T08:00:00Z"
+
+
+def test_an_object_the_model_rejects_still_reaches_the_snapshot(
+        k8s: KubeEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = small_cluster()
+    pool = next(d for d in docs if d["kind"] == "NodePool")
+    pool["spec"]["disruption"]["consolidationPolicy"] = "WhenTheMoonIsFull"
+    k8s.add_all(docs)
+    assert run(["snapshot", *k8s.cli_args]) == 0
+    out = capsys.readouterr().out
+    assert "WhenTheMoonIsFull" in out
+    # Commands reading it report the object and the field, live and offline alike.
+    saved = tmp_path / "cluster.yaml"
+    saved.write_text(out, encoding="utf-8")
+    for opts in (k8s.options(), ClusterOptions(snapshot=str(saved))):
+        with pytest.raises(InputError, match=r"\(NodePool default\).*consolidationPolicy"):
+            load_snapshot(opts)
+
+
+@pytest.mark.parametrize("edit", [
+    ("  kind: Pod\n", "  kind: Pod  # a comment\n"),  # comments
+    ("    name: a\n", "    name: yes\n"),             # an unquoted YAML 1.1 boolean
+    ("    name: a\n", "    name: &x a\n"),            # anchors
+    ("    name: a\n", "    name: 012\n"),             # YAML 1.1 octal
+    ("    name: a\n", "    name: {a: 1}\n"),          # flow collections
+    ("    name: a\n", "    name: 'a'\n"),             # single quotes
+    ("    name: a\n", "    name: >\n      a\n"),     # block scalars
+    ("  spec:\n", "  spec:\n\n"),                     # blank lines
+    ("    name: a\n", "    name: a\n    name: b\n"), # duplicate keys
+    ("    labels: {}\n", "    labels:\n"),            # an empty value (null in YAML)
+])
+def test_anything_outside_the_written_subset_goes_to_pyyaml(tmp_path: Path,
+                                                           edit: tuple[str, str]) -> None:
+    out = io.StringIO()
+    write_list([{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "labels": {}},
+                 "spec": {"containers": [{"name": "c"}]}}], "yaml", out)
+    assert edit[0] in out.getvalue()
+    text = out.getvalue().replace(edit[0], edit[1], 1)
+    assert read_list(text) is None
+    # The file source still reads it, through PyYAML, with PyYAML's meaning.
+    path = tmp_path / "edited.yaml"
+    path.write_text(text, encoding="utf-8")
+    expected = list(yaml.safe_load_all(text))
+    assert [doc for doc, _origin in read_documents([str(path)])] == expected

@@ -19,6 +19,7 @@ retried, so an unreachable server fails within that time.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -115,6 +116,15 @@ def current_context_name(opts: ClusterOptions) -> str:
     return resolve_kubeconfig(opts).context
 
 
+class _CollectErrors(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(" ".join(record.getMessage().split()))
+
+
 def load_configuration(opts: ClusterOptions, *, pool_size: int = 8) -> tuple[Any, str]:
     """A ``kubernetes.client.Configuration`` for the options, and the context name."""
     from kubernetes import client
@@ -124,6 +134,11 @@ def load_configuration(opts: ClusterOptions, *, pool_size: int = 8) -> tuple[Any
     config: Any = _config  # the package is untyped
     source = resolve_kubeconfig(opts)
     configuration = client.Configuration()
+    # The client logs (instead of raising) when a credential plugin such as
+    # `tke-credential` or `aws eks get-token` fails; catch that to report it as one error.
+    logged = _CollectErrors()
+    root = logging.getLogger()
+    root.addHandler(logged)
     try:
         if source.paths:
             config.load_kube_config(config_file=os.pathsep.join(source.paths),
@@ -138,6 +153,11 @@ def load_configuration(opts: ClusterOptions, *, pool_size: int = 8) -> tuple[Any
     except OSError as err:  # e.g. a client certificate file named in the kubeconfig
         raise ClusterError(f"context {source.context}: {err.strerror or err}: "
                            f"{getattr(err, 'filename', '') or ''}".rstrip(": ")) from None
+    finally:
+        root.removeHandler(logged)
+    if logged.messages:
+        raise ClusterError(f"context {source.context}: the kubeconfig's credential plugin "
+                           f"failed: {logged.messages[0]}")
     # One attempt per request: a retry storm against a dead server would outlast
     # --request-timeout several times over.
     configuration.retries = False
@@ -299,14 +319,17 @@ class Connection:
         if body is not None:
             header_params["Content-Type"] = "application/json"
         header_params.update(headers or {})
+        import urllib3
+        from kubernetes.client.exceptions import ApiException
+
+        m, url, hdrs, payload, _post = self.api.param_serialize(
+            method, path, query_params=params, header_params=header_params, body=body,
+            auth_settings=["BearerToken"])
         try:
-            m, url, hdrs, payload, _post = self.api.param_serialize(
-                method, path, query_params=params, header_params=header_params, body=body,
-                auth_settings=["BearerToken"])
             response = self.api.call_api(m, url, header_params=hdrs, body=payload,
                                          _request_timeout=self._request_timeout())
             raw = response.read()
-        except Exception as err:  # urllib3/socket errors: translate, never a traceback
+        except (urllib3.exceptions.HTTPError, OSError, ApiException) as err:
             raise translate_error(err, verb, resource, host=self.host, context=self.context,
                                   scope=scope, timeout=self.timeout) from None
         status = int(response.status)

@@ -173,8 +173,19 @@ def _not_installed(context: str, discovery: Discovery) -> str:
     return f"Karpenter is not installed in context {context}: no karpenter.sh NodePool CRD"
 
 
-def read_cluster(opts: ClusterOptions, *, require_karpenter: bool = True) -> ClusterSnapshot:
-    """Read the cluster the options point at into a snapshot."""
+@dataclass(frozen=True)
+class LiveRead:
+    """The raw, cleaned documents one read of the cluster returned, before modelling."""
+
+    context: str
+    documents: tuple[dict[str, Any], ...]
+    notes: tuple[str, ...]
+    karpenter_apis: tuple[str, ...]
+    captured_at: datetime
+
+
+def read_documents(opts: ClusterOptions, *, require_karpenter: bool = True) -> LiveRead:
+    """List everything kubectl-karp reads (see the module docstring); no modelling."""
     with connect(opts, pool_size=WORKERS) as conn, ThreadPoolExecutor(WORKERS) as pool:
         discovery = discover(conn, pool)
         notes = list(discovery.notes)
@@ -193,19 +204,26 @@ def read_cluster(opts: ClusterOptions, *, require_karpenter: bool = True) -> Clu
                 return err
 
         results = list(pool.map(fetch, specs))
-    documents: list[tuple[Any, str]] = []
-    origin = f"context {conn.context}"
+    documents: list[dict[str, Any]] = []
     for spec, result in zip(specs, results, strict=True):
         if isinstance(result, ClusterError):
             if spec.required or not str(result).startswith("forbidden:"):
                 raise result
             notes.append(f"{result}; continuing without {spec.resource}")
             continue
-        documents.extend((_clean(item, spec.api_version, spec.kind), origin)
-                         for item in result)
-    apis = tuple(sorted(spec.resource for spec in discovery.lists))
-    return build_snapshot(documents, source=origin, captured_at=datetime.now(timezone.utc),
-                          karpenter_apis=apis, notes=notes)
+        documents.extend(_clean(item, spec.api_version, spec.kind) for item in result)
+    return LiveRead(conn.context, tuple(documents), tuple(notes),
+                    tuple(sorted(spec.resource for spec in discovery.lists)),
+                    datetime.now(timezone.utc))
+
+
+def read_cluster(opts: ClusterOptions, *, require_karpenter: bool = True) -> ClusterSnapshot:
+    """Read the cluster the options point at into a snapshot."""
+    read = read_documents(opts, require_karpenter=require_karpenter)
+    origin = f"context {read.context}"
+    return build_snapshot(((doc, origin) for doc in read.documents), source=origin,
+                          captured_at=read.captured_at, karpenter_apis=read.karpenter_apis,
+                          notes=read.notes)
 
 
 def server_info(opts: ClusterOptions) -> dict[str, Any]:

@@ -25,7 +25,10 @@ def test_label_and_field_selectors(k8s: KubeEmulator) -> None:
     for i, doc in enumerate(docs):
         doc["metadata"]["labels"] = {"app": "web" if i < 3 else "db", "tier": str(i)}
     k8s.add_all(docs)
-    names = lambda q: [i["metadata"]["name"] for i in _get(k8s, "/api/v1/pods?" + q)["items"]]  # noqa: E731
+
+    def names(query: str) -> list[str]:
+        return [i["metadata"]["name"] for i in _get(k8s, "/api/v1/pods?" + query)["items"]]
+
     assert names("labelSelector=app%3Dweb") == ["web-0", "web-1", "web-2"]
     assert names("labelSelector=app%3Ddb,tier%20notin%20(3,4)") == ["web-5"]
     assert names("labelSelector=!nothere") == [f"web-{i}" for i in range(6)]

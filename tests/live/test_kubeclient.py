@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -161,7 +163,7 @@ def test_typed_api_errors_translate_the_same_way(k8s: KubeEmulator) -> None:
     k8s.add({"apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "a"},
              "spec": {}})
     custom = client.CustomObjectsApi(api_client(k8s.options()))
-    listed = custom.list_cluster_custom_object("karpenter.sh", "v1", "nodepools")
+    listed: Any = custom.list_cluster_custom_object("karpenter.sh", "v1", "nodepools")
     assert [item["metadata"]["name"] for item in listed["items"]] == ["a"]
     k8s.fail("/apis/karpenter.sh/v1/nodepools/a", 403, method="PATCH")
     with pytest.raises(client.ApiException) as info:
@@ -175,3 +177,37 @@ def test_typed_api_errors_translate_the_same_way(k8s: KubeEmulator) -> None:
         custom.list_cluster_custom_object("karpenter.sh", "v1", "nodepools")
     assert str(translate_error(gone.value, "list", "nodepools.karpenter.sh", host=k8s.url)) == (
         f"cannot reach the Kubernetes API server at {k8s.url}: connection refused")
+
+
+def _exec_kubeconfig(path: Path, url: str, command: list[str]) -> Path:
+    config = {
+        "apiVersion": "v1", "kind": "Config", "current-context": "x",
+        "clusters": [{"name": "x", "cluster": {"server": url}}],
+        "contexts": [{"name": "x", "context": {"cluster": "x", "user": "x"}}],
+        "users": [{"name": "x", "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": command[0], "args": command[1:]}}}],
+    }
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def test_credential_plugin_token_is_sent(k8s: KubeEmulator, tmp_path: Path) -> None:
+    plugin = tmp_path / "plugin.py"
+    plugin.write_text(
+        "import json\nprint(json.dumps({'apiVersion': 'client.authentication.k8s.io/v1beta1',"
+        " 'kind': 'ExecCredential', 'status': {'token': 'from-plugin'}}))\n",
+        encoding="utf-8")
+    path = _exec_kubeconfig(tmp_path / "exec.yaml", k8s.url, [sys.executable, str(plugin)])
+    with connect(ClusterOptions(kubeconfig=str(path))) as conn:
+        conn.get_json("/version", resource="version")
+    (request,) = k8s.requests
+    assert request.headers.get("Authorization") == "Bearer from-plugin"
+
+
+def test_failing_credential_plugin_is_one_error(k8s: KubeEmulator, tmp_path: Path) -> None:
+    path = _exec_kubeconfig(tmp_path / "exec.yaml", k8s.url, ["no-such-credential-plugin"])
+    with pytest.raises(ClusterError, match=r"^context x: the kubeconfig's credential plugin "
+                                           r"failed: .*no-such-credential-plugin"):
+        connect(ClusterOptions(kubeconfig=str(path)))
+    assert k8s.requests == []

@@ -158,3 +158,35 @@ def test_server_info(k8s: KubeEmulator) -> None:
                           "nodepools.karpenter.sh": ["v1"],
                           "tkemachinenodeclasses.karpenter.k8s.tke": ["v1beta1"]}}
     assert k8s.writes() == []
+
+
+def test_v1beta1_karpenter_is_read_with_a_note(k8s: KubeEmulator) -> None:
+    pool = node_pool()
+    pool["apiVersion"] = "karpenter.sh/v1beta1"
+    k8s.add_all([node(0), pool])
+    snap = read_cluster(k8s.options())
+    assert [p.name for p in snap.node_pools] == ["default"]
+    assert snap.notes == ("Karpenter in context emulator serves karpenter.sh/v1beta1 only (a "
+                          "pre-v1 release); NodePools are read as v1beta1, but kubectl-karp "
+                          "models Karpenter v1 and results may differ",)
+    assert k8s.lists("/apis/karpenter.sh/v1beta1/nodepools")
+
+
+def test_v1_is_preferred_when_both_are_served(k8s: KubeEmulator) -> None:
+    old = node_pool("old")
+    old["apiVersion"] = "karpenter.sh/v1beta1"
+    k8s.add_all([node(0), node_pool("new"), old])
+    snap = read_cluster(k8s.options())
+    assert [p.name for p in snap.node_pools] == ["new"]
+    assert not k8s.lists("/apis/karpenter.sh/v1beta1/nodepools")
+
+
+def test_other_providers_node_classes_are_discovered(k8s: KubeEmulator) -> None:
+    k8s.add_all([node(0), node_pool(),
+                 {"apiVersion": "karpenter.k8s.aws/v1", "kind": "EC2NodeClass",
+                  "metadata": {"name": "default"}, "spec": {"amiSelectorTerms": []}},
+                 {"apiVersion": "karpenter.k8s.alibabacloud/v1alpha1", "kind": "ECSNodeClass",
+                  "metadata": {"name": "default"}, "spec": {}}])
+    snap = read_cluster(k8s.options())
+    assert sorted(c.kind for c in snap.node_classes) == ["EC2NodeClass", "ECSNodeClass"]
+    assert "ec2nodeclasses.karpenter.k8s.aws" in snap.karpenter_apis
