@@ -26,7 +26,7 @@ def fixture_docs() -> list[dict[str, Any]]:
     return [d for d in docs if d.get("kind") != "InstanceTypeCatalog"]
 
 
-async def wait_for(pilot: Any, predicate: Any, timeout: float = 15.0) -> bool:
+async def wait_for(pilot: Any, predicate: Any, timeout: float = 30.0) -> bool:
     for _ in range(int(timeout / 0.1)):
         if predicate():
             return True
