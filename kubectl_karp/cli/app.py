@@ -126,4 +126,9 @@ def main() -> None:
         from kubectl_karp.cli.complete import answer_env
 
         sys.exit(answer_env())
+    # A closed stream (`>&-`, `2>&-`) leaves sys.stdout/sys.stderr as None; writing there
+    # would be an AttributeError deep in a renderer. Output to a closed stream is discarded.
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - lives until exit
     sys.exit(run())

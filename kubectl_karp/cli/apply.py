@@ -251,7 +251,8 @@ def _apply(client: Any, manifests: Sequence[Manifest], outcome: Outcome, *, show
             if diffs[m.ident]:
                 _show_diff(diffs[m.ident], style, sys.stdout)
     if interactive:
-        if machine or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        if machine or not (sys.stdin is not None and sys.stdin.isatty()
+                           and sys.stdout.isatty()):
             _err("error: not applied: there is no terminal to confirm on; re-run with --yes "
                  "(and --diff to review the changes)")
             for m in manifests:

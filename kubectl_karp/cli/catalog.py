@@ -160,7 +160,7 @@ def _choose(cluster: ClusterOptions, provider: str | None, nodepool: str | None
         raise UsageError(f"there is no live catalogue for provider {provider}: pass "
                          "--catalog FILE (see docs/catalog-format.md)")
     choice = choose_catalogs(cluster, snapshot, force_live=not need_cluster)
-    for note in choice.notes:
+    for note in dict.fromkeys((*snapshot.notes, *choice.notes)):
         click.echo(f"note: {note}", err=True)
     return build_context(snapshot, choice.catalogs, catalog_source=choice.source)
 

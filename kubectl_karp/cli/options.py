@@ -36,6 +36,19 @@ def parse_request_timeout(value: str) -> float | None:
                              "a value such as 10s, 1m", param_hint="'--request-timeout'")
 
 
+def _check_selector(value: str | None) -> str | None:
+    """Refuse a malformed ``-l`` as a usage error before any cluster or file is read."""
+    if value:
+        from kubectl_karp.errors import InputError
+        from kubectl_karp.model.selectors import parse_selector
+
+        try:
+            parse_selector(value)
+        except InputError as err:
+            raise click.BadParameter(str(err), param_hint="'-l' / '--selector'") from None
+    return value
+
+
 def _collect(kwargs: dict[str, Any]) -> ClusterOptions:
     timeout_text = kwargs.pop("request_timeout")
     opts = ClusterOptions(
@@ -43,7 +56,7 @@ def _collect(kwargs: dict[str, Any]) -> ClusterOptions:
         context=kwargs.pop("context"),
         namespace=kwargs.pop("namespace"),
         all_namespaces=kwargs.pop("all_namespaces"),
-        selector=kwargs.pop("selector", None),
+        selector=_check_selector(kwargs.pop("selector", None)),
         request_timeout=parse_request_timeout(timeout_text),
         snapshot=kwargs.pop("snapshot"),
         demo=kwargs.pop("demo"),

@@ -161,8 +161,11 @@ def load_context(opts: ClusterOptions, snapshot: ClusterSnapshot | None = None, 
         snapshot = load_snapshot(opts)
     extra = _what_if_objects(what_if) if what_if else None
     choice = choose_catalogs(opts, snapshot)
+    # What reading the input skipped (unknown kinds, pre-v1 Karpenter objects, an empty
+    # file) travels with the context, so every command that shows ctx.notes says so.
+    notes = (*snapshot.notes, *(extra.notes if extra else ()), *choice.notes)
     return build_context(
         snapshot, choice.catalogs,
         extra_node_pools=extra.node_pools if extra else (),
         extra_node_classes=extra.node_classes if extra else (),
-        notes=choice.notes, catalog_source=choice.source)
+        notes=tuple(dict.fromkeys(notes)), catalog_source=choice.source)

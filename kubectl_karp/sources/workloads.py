@@ -8,7 +8,13 @@ from dataclasses import dataclass
 
 from kubectl_karp.errors import InputError, UsageError
 from kubectl_karp.model.objects import DaemonSet, Pod
-from kubectl_karp.model.parse import WORKLOAD_KINDS, flatten, parse_daemon_set, workload_pods
+from kubectl_karp.model.parse import (
+    WORKLOAD_KINDS,
+    describe,
+    flatten,
+    parse_daemon_set,
+    workload_pods,
+)
 from kubectl_karp.sources.files import read_documents
 
 
@@ -50,7 +56,8 @@ def read_workloads(paths: Sequence[str], replicas: Mapping[str, int] | None = No
     daemonsets: list[DaemonSet] = []
     skipped: dict[str, int] = {}
     for document, origin in read_documents(paths):
-        for doc, where in flatten(document, origin):
+        for doc, origin_of_doc in flatten(document, origin):
+            where = describe(doc, origin_of_doc)  # errors name the object, not just its index
             kind = doc.get("kind")
             if kind == "DaemonSet":
                 daemonsets.append(parse_daemon_set(doc, where))
