@@ -613,12 +613,8 @@ def test_apply_bad_file_writes_nothing(case: str, tmp_path: Path,
         assert cluster.writes() == []
 
 
-# --------------------------------------------------------------------------- known gaps
-# Defects in modules still being written; the lead removes each xfail once it is fixed.
+# --------------------------------------------------------------------------- explain and tui
 
-@pytest.mark.xfail(strict=True, reason="cli/explain.py explain(): a workload target found in "
-                   "--snapshot is expanded with where=str(target), so the error names "
-                   "'deployment/api' but not the file and document it came from")
 def test_explain_target_from_snapshot_names_the_file(tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     doc = {**DEPLOYMENT, "spec": {**DEPLOYMENT["spec"], "replicas": 2}}
@@ -630,18 +626,12 @@ def test_explain_target_from_snapshot_names_the_file(tmp_path: Path,
                      "requests.cpu", "'12 cores'")
 
 
-@pytest.mark.xfail(strict=True, reason="cli/explain.py explain(): a TYPE/NAME target that does "
-                   "not exist raises UsageError (exit 2); it is a not-found error (exit 1), "
-                   "as `kubectl describe deployment missing` is")
 def test_explain_missing_target_is_an_error_not_usage(
         capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = invoke(capsys, ["explain", "--demo", "deployment/missing"])
     assert_one_error(status, out, err, "deployment/missing not found")
 
 
-@pytest.mark.xfail(strict=True, reason="tui/sources.py LiveSource.connect() only discovers "
-                   "APIs; a 403 on LIST pods surfaces after the screen opens, so `kubectl karp "
-                   "tui` neither prints one error line nor exits")
 def test_tui_forbidden_pods_fails_before_the_screen(k8s: KubeEmulator) -> None:
     _live(k8s, "forbidden-pods")
     try:

@@ -8,12 +8,12 @@ from typing import Any
 import click
 
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
-from kubectl_karp.errors import UsageError
+from kubectl_karp.errors import InputError, UsageError
 
 EXIT_PENDING = 3
 
 
-def _offline_documents(cluster: ClusterOptions) -> list[Mapping[str, Any]]:
+def _offline_documents(cluster: ClusterOptions) -> list[tuple[Mapping[str, Any], str]]:
     """The raw documents of --demo/--snapshot: the snapshot keeps no workload objects."""
     from kubectl_karp.model.parse import flatten
 
@@ -27,8 +27,9 @@ def _offline_documents(cluster: ClusterOptions) -> list[Mapping[str, Any]]:
         raw = read_documents([cluster.snapshot])
     else:
         return []
-    return [doc for item, origin in raw if isinstance(item, Mapping)
-            for doc, _ in flatten(item, origin)]
+    # Keep each document's origin so errors in a workload name the file and document.
+    return [(doc, where) for item, origin in raw if isinstance(item, Mapping)
+            for doc, where in flatten(item, origin)]
 
 
 def _live_workload(cluster: ClusterOptions, kind: str, name: str, namespace: str
@@ -68,7 +69,7 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
     """
     from kubectl_karp.core.explain import explain as run_explain
     from kubectl_karp.core.explain.targets import find_workload_document, parse_target, select_pods
-    from kubectl_karp.model.parse import workload_pods
+    from kubectl_karp.model.parse import describe, workload_pods
     from kubectl_karp.model.selectors import parse_selector
     from kubectl_karp.render.explain import document, render_text
     from kubectl_karp.render.output import Style, emit_document, use_color
@@ -105,15 +106,19 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
                                 selector=selector)
         chosen = list(selection.pods)
         offline_docs = _offline_documents(cluster) if selection.empty else []
+        origins = {id(doc): where for doc, where in offline_docs}
         for ns, target in selection.empty:
-            doc = find_workload_document(offline_docs, target, ns)
+            doc = find_workload_document([d for d, _ in offline_docs], target, ns)
+            origin = origins.get(id(doc), "") if doc is not None else ""
             if doc is None and not cluster.offline:
                 doc = _live_workload(cluster, target.kind, target.name, ns or "default")
+                origin = f"{cluster.context or 'current context'}"
             if doc is None:
-                raise UsageError(f"{target} not found"
+                # Like kubectl: a missing object is an error (exit 1), not a usage mistake.
+                raise InputError(f"{target} not found"
                                  + (f" in namespace {ns}" if ns else "")
                                  + " (and it has no pods)")
-            pods = workload_pods(doc, str(target))
+            pods = workload_pods(doc, describe(doc, origin) if origin else str(target))
             hypothetical.extend(pods)
             chosen.extend(pods)
     known = {p.key for p in batch}

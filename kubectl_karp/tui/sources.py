@@ -90,6 +90,16 @@ class LiveSource:
             raise ClusterError(_not_installed(conn.context, discovery))
         watched = [s for s in CORE_LISTS if s.kind in ("Node", "Pod")] + list(discovery.lists)
         static = [s for s in CORE_LISTS if s.kind not in ("Node", "Pod")]
+        # Probe each required watch with a one-item LIST now, so a 401/403 becomes one
+        # error line before the screen opens instead of a "reconnecting" loop behind it.
+        for spec in watched:
+            if spec.required:
+                try:
+                    conn.get_json(spec.path, verb="list", resource=spec.resource,
+                                  query={"limit": 1}, scope="at the cluster scope")
+                except ClusterError:
+                    conn.close()
+                    raise
         self.label = f"context {conn.context}"
         self._conn = conn
         self._watcher = ClusterWatcher(

@@ -89,10 +89,11 @@ def test_bound_pod_is_already_running(cluster: str, capsys: pytest.CaptureFixtur
 
 def test_unknown_targets_are_usage_errors(cluster: str,
                                           capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["explain", "--snapshot", cluster, "pod/nope"]) == 2
+    # A missing object is an error (exit 1) as in kubectl; an unknown TYPE is a usage error.
+    assert run(["explain", "--snapshot", cluster, "pod/nope"]) == 1
     assert "error: pod nope not found" in capsys.readouterr().err
     assert run(["explain", "--snapshot", cluster, "service/x"]) == 2
-    assert run(["explain", "--snapshot", cluster, "deployment/ghost"]) == 2
+    assert run(["explain", "--snapshot", cluster, "deployment/ghost"]) == 1
     assert "deployment/ghost not found" in capsys.readouterr().err
 
 

@@ -54,4 +54,4 @@ def test_live_deployment_without_pods_reads_its_template(
     assert entry["placement"]["nodePool"] == "default"
     assert any(r.path == "/apis/apps/v1/namespaces/shop/deployments/api" for r in k8s.requests)
     assert run(["explain", *k8s.cli_args, "--catalog", catalog, "-n", "shop",
-                "deployment/nope"]) == 2
+                "deployment/nope"]) == 1  # not found, as kubectl: an error, not a usage error

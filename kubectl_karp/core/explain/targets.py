@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kubectl_karp.errors import UsageError
+from kubectl_karp.errors import InputError, UsageError
 from kubectl_karp.model.objects import LabelSelector, Pod
 from kubectl_karp.model.selectors import selector_matches
 from kubectl_karp.model.snapshot import ClusterSnapshot
@@ -98,7 +98,7 @@ def select_pods(snapshot: ClusterSnapshot, candidates: Sequence[Pod],
                                  f"{', '.join(namespaces)}: choose one with -n")
             if not found:
                 where = f" in namespace {namespace}" if namespace else ""
-                raise UsageError(f"pod {target.name} not found{where}")
+                raise InputError(f"pod {target.name} not found{where}")
         else:
             found = [p for p in every.values() if _owned_by(p, target) and keep(p)]
             if not found:
