@@ -161,3 +161,13 @@ def test_machine_output_never_has_colour_even_on_a_pty() -> None:
                             cwd=ROOT, env=env, timeout=60, check=False)
     assert "clientVersion" in result.stdout
     assert "\\x1b[" not in result.stdout
+
+
+@pytest.mark.parametrize("command", ["simulate", "explain", "consolidate", "catalog", "snapshot"])
+def test_namespace_and_all_namespaces_conflict(command: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    # Checked once, in the shared option decorator, so every command refuses it alike.
+    assert run([command, "--demo", "-n", "shop", "-A"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        "error: -n/--namespace and -A/--all-namespaces cannot be used together"]

@@ -78,8 +78,6 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
     parsed = [parse_target(t) for t in targets]
     if filenames and parsed:
         raise UsageError("give either TYPE/NAME targets or -f FILE, not both")
-    if cluster.namespace and cluster.all_namespaces:
-        raise UsageError("-n/--namespace and -A/--all-namespaces cannot be used together")
     selector = parse_selector(cluster.selector) if cluster.selector else None
     namespace = None if cluster.all_namespaces else cluster.namespace
     ctx = load_context(cluster)

@@ -66,6 +66,8 @@ def _collect(kwargs: dict[str, Any]) -> ClusterOptions:
     )
     if opts.demo and opts.snapshot is not None:
         raise click.UsageError("--demo and --snapshot cannot be used together")
+    if opts.namespace is not None and opts.all_namespaces:
+        raise click.UsageError("-n/--namespace and -A/--all-namespaces cannot be used together")
     return opts
 
 
