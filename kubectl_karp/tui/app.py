@@ -177,6 +177,7 @@ class KarpApp(App[int]):
                  age_refresh: float = 5.0) -> None:
         super().__init__()
         self.source = source
+        self._shutting_down = False
         self.clock: Clock = clock or _utc_now
         self.age_refresh = age_refresh
         self.ctx: SchedulingContext | None = None
@@ -234,7 +235,13 @@ class KarpApp(App[int]):
         self.post_message(Updated(update))
 
     def on_unmount(self) -> None:
+        self._shutting_down = True
         self.source.stop()
+
+    async def action_quit(self) -> None:
+        # Stop accepting worker results before the screens are torn down.
+        self._shutting_down = True
+        self.exit()
 
     # ----------------------------------------------------------------- data
     def on_updated(self, message: Updated) -> None:
@@ -286,7 +293,14 @@ class KarpApp(App[int]):
         }
         self.call_from_thread(self._rows_ready, ctx, rows)
 
+    def _late(self) -> bool:
+        """True once the app is shutting down: a worker's result that arrives then has no
+        screen to go to (its widgets are already gone) and is dropped."""
+        return self._shutting_down or not self.is_running
+
     def _rows_ready(self, ctx: SchedulingContext, rows: dict[str, Sequence[Any]]) -> None:
+        if self._late():
+            return
         self.ctx = ctx
         self.updates += 1
         pending, planned = self.rows["pending"], self.rows["consolidation"]
@@ -317,6 +331,8 @@ class KarpApp(App[int]):
         self.call_from_thread(self._planned, ctx, plan, error)
 
     def _planned(self, ctx: SchedulingContext, plan: Any | None, error: str) -> None:
+        if self._late():
+            return
         # Results for an older snapshot are still shown (a newer run follows): on a busy
         # cluster every run would otherwise be stale by the time it finishes.
         self.plan, self.plan_error = plan, error
@@ -328,6 +344,8 @@ class KarpApp(App[int]):
             self._stale.add("consolidation")
 
     def _explained(self, ctx: SchedulingContext, result: Any | None, error: str) -> None:
+        if self._late():
+            return
         self.explanation = result
         self.explained_ctx = ctx
         self.explain_error = error
@@ -488,6 +506,7 @@ class KarpApp(App[int]):
         if mode == ":":
             name = value.lstrip(":").lower()
             if name in ("q", "quit", "q!"):
+                self._shutting_down = True
                 self.exit(0)
                 return
             for view in VIEWS:
