@@ -145,6 +145,7 @@ def simulate(filenames: tuple[str, ...], replicas: tuple[str, ...], what_if: tup
       kubectl karp simulate -f deploy.yaml --replicas web=20 --no-pending
       kubectl karp simulate --what-if bigger-nodepool.yaml -o json
     """
+    from kubectl_karp.core.scheduling import pending_batch
     from kubectl_karp.core.scheduling import simulate as run_simulation
     from kubectl_karp.render.output import emit_document
     from kubectl_karp.sources import load_snapshot
@@ -164,14 +165,17 @@ def simulate(filenames: tuple[str, ...], replicas: tuple[str, ...], what_if: tup
         if missing:
             raise UsageError(f"--nodepool {', '.join(missing)}: no such NodePool (known: "
                              f"{', '.join(sorted(known)) or 'none'})")
-    pods: list[Any] = [] if no_pending else _pick_pods(
-        [p for p in snapshot.pending_pods], cluster)
+    batch_notes: list[str] = []
+    pods: list[Any] = []
+    if not no_pending:
+        cluster_pods, batch_notes = pending_batch(snapshot)
+        pods = _pick_pods(cluster_pods, cluster)
     if workloads is not None:
         pods += list(workloads.pods)
     result = run_simulation(ctx, pods, extra_daemonsets=workloads.daemonsets if workloads
                             else (), node_pools=list(nodepools) or None)
     notes = list(snapshot.notes) + list(ctx.notes) + list(workloads.notes if workloads else ())
-    notes += list(result.notes)
+    notes += batch_notes + list(result.notes)
     for note in dict.fromkeys(notes):
         click.echo(f"note: {note}", err=True)
     if output in ("json", "yaml"):

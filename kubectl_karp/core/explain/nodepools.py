@@ -29,6 +29,7 @@ from kubectl_karp.core.explain.text import (
 from kubectl_karp.core.explain.volumes import VolumePin
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.scheduling.daemonsets import overhead
+from kubectl_karp.core.scheduling.launch import min_values_shortfall
 from kubectl_karp.errors import InputError
 from kubectl_karp.model import resources as res
 from kubectl_karp.model.catalog import InstanceType, Offering
@@ -313,7 +314,7 @@ class _Diagnosis:
         if not offered:
             self.no_offering(roomy, combined)
             return
-        shortfall = combined.min_values_shortfall(it.labels for it in offered)
+        shortfall = min_values_shortfall(combined, offered)
         if shortfall:
             key, wanted, have = shortfall[0]
             self.add(rc.NO_INSTANCE_TYPE_FITS,

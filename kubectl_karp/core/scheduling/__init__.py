@@ -17,9 +17,10 @@ from kubectl_karp.core.scheduling.result import (
 if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.core.context import SchedulingContext
     from kubectl_karp.model.objects import DaemonSet, Pod
+    from kubectl_karp.model.snapshot import ClusterSnapshot
 
 __all__ = ["ExistingPlacement", "Placement", "PlannedNodeClaim", "PodFailure",
-           "SimulationResult", "simulate"]
+           "SimulationResult", "pending_batch", "simulate"]
 
 
 def simulate(ctx: SchedulingContext, pods: Sequence[Pod] | None = None, *,
@@ -39,3 +40,11 @@ def simulate(ctx: SchedulingContext, pods: Sequence[Pod] | None = None, *,
 
     return Scheduler(ctx, exclude_nodes=exclude_nodes, extra_daemonsets=extra_daemonsets,
                      node_pools=node_pools, ignore_pods_on=ignore_pods_on).solve(pods)
+
+
+def pending_batch(snapshot: ClusterSnapshot) -> tuple[list[Pod], list[str]]:
+    """The cluster's pods Karpenter would provision for (what ``simulate`` schedules when
+    given no pods), and notes on the pending pods it leaves out and why."""
+    from kubectl_karp.core.scheduling.scheduler import pending_batch as batch
+
+    return batch(snapshot)

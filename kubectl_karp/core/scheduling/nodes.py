@@ -17,6 +17,14 @@ from kubectl_karp.model.requirements import Requirements
 DEFAULT_MAX_PODS = 110
 
 
+def limit_amount(capacity: Mapping[str, int], name: str) -> int:
+    """How much of NodePool limit ``name`` one node of this capacity uses: ``nodes`` counts
+    each node as one (the state node's capacity carries nodes: 1)."""
+    if name == "nodes":
+        return 1000
+    return capacity.get(name, 0)
+
+
 @dataclass(eq=False)
 class TypeEntry:
     """An instance type with its requirements (labels, zones and capacity types of its
@@ -47,13 +55,31 @@ class Catalog:
     """An immutable list of instance types with per-resource sorted indexes, shared by every
     NodeClaim started from the same list."""
 
-    __slots__ = ("_allocs", "_orders", "_sorted", "types")
+    __slots__ = ("_allocs", "_orders", "_sorted", "_top", "types")
 
     def __init__(self, types: list[TypeEntry]) -> None:
         self.types = types
         self._allocs: dict[str, list[int]] = {}
         self._orders: dict[str, list[int]] = {}
         self._sorted: dict[str, list[int]] = {}
+        self._top: int | None = None
+
+    @property
+    def top(self) -> int:
+        """Index of a type at least as large as every other in every resource, or -1."""
+        if self._top is None:
+            best = -1
+            if self.types:
+                names = {name for t in self.types for name in t.allocatable}
+                best = max(range(len(self.types)),
+                           key=lambda i: self.types[i].allocatable.get("cpu", 0))
+                alloc = self.types[best].allocatable
+                for name in names:
+                    if any(t.allocatable.get(name, 0) > alloc.get(name, 0) for t in self.types):
+                        best = -1
+                        break
+            self._top = best
+        return self._top
 
     def alloc(self, resource: str) -> list[int]:
         values = self._allocs.get(resource)
@@ -81,15 +107,19 @@ class TypeSet:
     claim's life, one pass per resource instead of one pass per pod.
     """
 
-    __slots__ = ("alive", "cat", "dead", "ptr")
+    __slots__ = ("alive", "cat", "dead", "mins", "ptr")
 
     def __init__(self, cat: Catalog) -> None:
         self.cat = cat
         self.dead = bytearray(len(cat.types))
         self.alive = len(cat.types)
         self.ptr: dict[str, int] = {}
+        self.mins: dict[str, int] = {}  # min_alloc per resource until the next commit
 
     def min_alloc(self, resource: str) -> int:
+        found = self.mins.get(resource)
+        if found is not None:
+            return found
         order, values = self.cat.order(resource)
         dead = self.dead
         p = self.ptr.get(resource, 0)
@@ -97,12 +127,19 @@ class TypeSet:
         while p < n and dead[order[p]]:
             p += 1
         self.ptr[resource] = p
-        return values[p] if p < n else -1
+        found = values[p] if p < n else -1
+        self.mins[resource] = found
+        return found
 
     def all_fit(self, requests: Mapping[str, int]) -> bool:
+        mins = self.mins
         for resource, need in requests.items():
-            if need > 0 and self.min_alloc(resource) < need:
-                return False
+            if need > 0:
+                low = mins.get(resource)
+                if low is None:
+                    low = self.min_alloc(resource)
+                if low < need:
+                    return False
         return True
 
     def _survivor(self, index: int, requests: Mapping[str, int],
@@ -119,6 +156,17 @@ class TypeSet:
         return True
 
     def any_fit(self, requests: Mapping[str, int], allowed: frozenset[int] | None) -> bool:
+        top = self.cat.top
+        if top >= 0:
+            # The largest type decides at once when it is too small (then all are), or when
+            # it is still a candidate and fits.
+            t = self.cat.types[top]
+            alloc = t.allocatable
+            for resource, need in requests.items():
+                if need > 0 and alloc.get(resource, 0) < need:
+                    return False
+            if not self.dead[top] and (allowed is None or id(t) in allowed):
+                return True
         best: tuple[int, list[int]] | None = None
         for resource, need in requests.items():
             if need <= 0:
@@ -134,14 +182,19 @@ class TypeSet:
 
     def commit(self, requests: Mapping[str, int], allowed: frozenset[int] | None) -> None:
         dead = self.dead
+        before = self.alive
         if allowed is not None:
             for i, t in enumerate(self.cat.types):
                 if not dead[i] and id(t) not in allowed:
                     dead[i] = 1
                     self.alive -= 1
+        mins = self.mins
         for resource, need in requests.items():
             if need <= 0:
                 continue
+            low = mins.get(resource)
+            if low is not None and low >= need:
+                continue  # every type left has room: none drops out (a stale low is lower)
             order, values = self.cat.order(resource)
             stop = bisect_left(values, need)
             p = self.ptr.get(resource, 0)
@@ -152,6 +205,8 @@ class TypeSet:
                     self.alive -= 1
             if stop > p:
                 self.ptr[resource] = stop
+        if self.alive != before:
+            mins.clear()
 
     def preview(self, requests: Mapping[str, int], allowed: frozenset[int] | None
                 ) -> list[TypeEntry]:
@@ -175,6 +230,7 @@ class Template:
     types: list[TypeEntry]  # compatible with the template's requirements and offerings
     all_types: list[TypeEntry]  # the catalogue's, before the template narrowed them
     type_keys: tuple[str, ...]  # label keys any instance type defines (+ zone, capacity type)
+    has_min_values: bool = False  # any requirement with minValues
     daemon_overhead: dict[str, int] = field(default_factory=dict)
     daemon_ports: list[PortKey] = field(default_factory=list)
     daemon_names: tuple[str, ...] = ()
@@ -183,6 +239,7 @@ class Template:
         field(default_factory=dict)
     limited: dict[Any, Catalog] = field(default_factory=dict)
     launch_orders: dict[Any, Any] = field(default_factory=dict)
+    launch_choices: dict[Any, Any] = field(default_factory=dict)  # see report._planned
 
     @property
     def name(self) -> str:

@@ -32,8 +32,11 @@ _EPOCH = datetime(1, 1, 1, tzinfo=timezone.utc)
 
 def shape_signature(pod: Pod) -> Hashable:
     """Everything that makes two pods schedule alike (names, UIDs and times excluded)."""
+    labels = pod.labels
+    selector = pod.node_selector
     return (
-        pod.namespace, tuple(sorted(pod.labels.items())), tuple(sorted(pod.node_selector.items())),
+        pod.namespace, tuple(sorted(labels.items())) if len(labels) > 1 else tuple(labels.items()),
+        tuple(sorted(selector.items())) if selector else (),
         pod.required_node_affinity, pod.preferred_node_affinity, pod.pod_affinity,
         pod.preferred_pod_affinity, pod.pod_anti_affinity, pod.preferred_pod_anti_affinity,
         pod.tolerations, pod.topology_spread, tuple(sorted(pod.requests.items())),
@@ -76,6 +79,8 @@ class PodShape:
     strict: Requirements = EMPTY_REQUIREMENTS  # without the preferred term (topology counting)
     relaxations: tuple[str, ...] = ()
     cache: dict[Any, Any] = field(default_factory=dict)
+    # Facts shared with shapes that differ only in requests (the scheduler's _profile).
+    profile: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         base = self.alternatives[0] if self.alternatives else EMPTY_REQUIREMENTS
@@ -166,14 +171,12 @@ class PendingPod:
     pod: Pod
     shape: PodShape
     initial: PodShape  # as written, before any relaxation
+    key: str = ""  # ns/name, computed once (looked up several times per placement)
+    uid: str = ""
 
-    @property
-    def key(self) -> str:
-        return self.pod.key
-
-    @property
-    def uid(self) -> str:
-        return self.pod.uid or self.pod.key
+    def __post_init__(self) -> None:
+        self.key = self.pod.key
+        self.uid = self.pod.uid or self.key
 
 
 def sort_pods(pods: Sequence[PendingPod]) -> list[PendingPod]:

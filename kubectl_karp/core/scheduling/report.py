@@ -26,7 +26,13 @@ from kubectl_karp.core.reasons import (
 )
 from kubectl_karp.core.scheduling.hostports import describe as describe_port
 from kubectl_karp.core.scheduling.launch import choose, rank
-from kubectl_karp.core.scheduling.nodes import Catalog, Claim, ExistingNode, Template
+from kubectl_karp.core.scheduling.nodes import (
+    Catalog,
+    Claim,
+    ExistingNode,
+    Template,
+    limit_amount,
+)
 from kubectl_karp.core.scheduling.pods import PendingPod, PodShape
 from kubectl_karp.core.scheduling.result import (
     ExistingPlacement,
@@ -35,10 +41,10 @@ from kubectl_karp.core.scheduling.result import (
     PodFailure,
     SimulationResult,
 )
-from kubectl_karp.core.scheduling.topology import AFFINITY, SPREAD, TopologyGroup
+from kubectl_karp.core.scheduling.topology import AFFINITY, SPREAD
 from kubectl_karp.model.objects import LABEL_CAPACITY_TYPE, LABEL_HOSTNAME, LABEL_ZONE, Pod
 from kubectl_karp.model.quantity import format_quantity
-from kubectl_karp.model.requirements import Incompatibility, Requirement, Requirements
+from kubectl_karp.model.requirements import Incompatibility, Requirements
 from kubectl_karp.model.resources import insufficient
 from kubectl_karp.model.taints import untolerated
 
@@ -66,7 +72,17 @@ def _planned(sched: Scheduler, claim: Claim) -> PlannedNodeClaim:
     if ranking is None:
         ranking = rank([t.it for t in tpl.types], reqs)
         tpl.launch_orders[key] = ranking
-    choice = choose([t.it for t in claim.types], reqs, ranking)
+    # Claims left with the same types (same catalogue, same ones ruled out) launch the same
+    # way: one choice per pattern, not one 400-type pass per claim.
+    ckey = (key, id(claim.ts.cat), bytes(claim.ts.dead))
+    hit = tpl.launch_choices.get(ckey)
+    if hit is None:
+        choice = choose([t.it for t in claim.types], reqs, ranking, tpl.npc.provider)
+        hit = (choice, tuple(it.name for it in choice.options))
+        if len(tpl.launch_choices) > 4096:
+            tpl.launch_choices.clear()
+        tpl.launch_choices[ckey] = hit
+    choice, option_names = hit
     offering = choice.offering
     zone = offering.zone if offering else ""
     zone_name = sched.ctx.zone_name(zone) if zone else ""
@@ -77,7 +93,7 @@ def _planned(sched: Scheduler, claim: Claim) -> PlannedNodeClaim:
         zone_name=zone_name if zone_name != zone else "",
         capacity_type=offering.capacity_type if offering else "",
         price_per_hour=offering.price_per_hour if offering else None,
-        instance_type_options=tuple(it.name for it in choice.options),
+        instance_type_options=option_names,
         pods=tuple(pp.key for pp in claim.pods), requests=dict(claim.requests),
         hostname=claim.hostname, requirements=triples,
         daemonset_overhead=dict(claim.template.daemon_overhead),
@@ -150,8 +166,8 @@ def _incompatibility_reason(shape: PodShape, miss_info: Incompatibility, where: 
     return Reason(code=code, message=f"{where}: {text}", fix=fix, node_pool=node_pool)
 
 
-def _topology_message(info: tuple[TopologyGroup, Requirement, Requirement]) -> str:
-    group, _pod_domains, node_domains = info
+def _topology_message(info: tuple[Any, ...]) -> str:
+    group, _pod_domains, node_domains = info[:3]
     what = {TOPOLOGY_SPREAD: f"topology spread on {group.key} (maxSkew {group.max_skew})",
             POD_AFFINITY: f"pod affinity on {group.key}",
             POD_ANTI_AFFINITY: f"pod anti-affinity on {group.key}"}
@@ -160,7 +176,13 @@ def _topology_message(info: tuple[TopologyGroup, Requirement, Requirement]) -> s
     counts = group.describe_counts() if group.key != LABEL_HOSTNAME else \
         f"{sum(1 for c in group.domains.values() if c)} node(s) with matching pods"
     allowed = node_domains.describe()
-    if kind == POD_AFFINITY:
+    if len(info) > 3:
+        # The rule picked a domain (a zone only existing nodes have, say) the NodePool
+        # cannot launch in: Karpenter fails the pod the same way rather than pick another.
+        chosen = ", ".join(sorted(info[3].values)) or "none"
+        detail = (f"the domain it must use next ({chosen}) has no instance type this "
+                  "NodePool can launch")
+    elif kind == POD_AFFINITY:
         detail = "no domain has a matching pod yet"
     elif kind == POD_ANTI_AFFINITY:
         detail = "every domain it may use already has a matching pod"
@@ -343,14 +365,15 @@ def _limit_reason(sched: Scheduler, tpl: Template, shape: PodShape) -> Reason:
                       k, 0) for k, v in shape.requests.items())] or tpl.types
     smallest = min(candidates, key=lambda t: (t.capacity.get("cpu", 0),
                                               t.capacity.get("memory", 0), t.name))
-    over = next((k for k in limits if smallest.capacity.get(k, 0) > remaining.get(k, 0)),
+    over = next((k for k in limits
+                 if limit_amount(smallest.capacity, k) > remaining.get(k, 0)),
                 next(iter(limits)))
     in_use = limits[over] - remaining.get(over, 0)
     return Reason(
         code=NODEPOOL_LIMIT_EXCEEDED, node_pool=name,
         message=f"NodePool {name}: {over} limit {_q(over, limits[over])} would be exceeded: "
-                f"{_q(over, in_use)} in use or planned + {_q(over, smallest.capacity.get(over, 0))}"
-                f" for {smallest.name}",
+                f"{_q(over, in_use)} in use or planned + "
+                f"{_q(over, limit_amount(smallest.capacity, over))} for {smallest.name}",
         fix=f"raise spec.limits.{over} of NodePool {name}, or free capacity")
 
 

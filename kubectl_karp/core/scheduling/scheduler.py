@@ -9,12 +9,19 @@ queue makes no progress.
 Speed comes from sharing work between identical pods (:class:`PodShape`): taint checks,
 instance-type compatibility (cached per NodePool and requirement set), and "this place can never
 take this shape" facts (resources only shrink, requirements only narrow, anti-affinity counts
-only grow), so a failed placement is not re-tried for every replica.
+only grow), so a failed placement is not re-tried for every replica. Facts that do not depend
+on requests (topology groups and their refusals) are shared further, by every shape with the
+same constraints (``_profile``); refusals that hold for a whole topology group are kept as sets
+of planned claims (and their complements), and claims are indexed by the zone-like domain they
+are pinned to, so most refused claims are never offered the pod at all. None of this changes a
+decision: each shortcut answers exactly what the full check would.
 """
 
 from __future__ import annotations
 
+import gc
 import weakref
+from bisect import insort
 from collections.abc import Hashable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -35,6 +42,7 @@ from kubectl_karp.core.reasons import (
 )
 from kubectl_karp.core.scheduling.daemonsets import overhead, remaining_overhead
 from kubectl_karp.core.scheduling.hostports import conflict, port_keys
+from kubectl_karp.core.scheduling.launch import min_values_shortfall
 from kubectl_karp.core.scheduling.nodes import (
     DEFAULT_MAX_PODS,
     Catalog,
@@ -43,6 +51,7 @@ from kubectl_karp.core.scheduling.nodes import (
     Template,
     TypeEntry,
     TypeSet,
+    limit_amount,
 )
 from kubectl_karp.core.scheduling.pods import (
     PendingPod,
@@ -99,6 +108,7 @@ TOPOLOGY_CODES = {SPREAD: TOPOLOGY_SPREAD, AFFINITY: POD_AFFINITY, ANTI_AFFINITY
 KARPENTER_SCHEDULERS = ("default-scheduler", "")
 
 
+_PAUSE_GC_FROM = 1000  # pods in a run
 _CACHES: dict[int, tuple[weakref.ref[Any], dict[Any, Any]]] = {}
 
 
@@ -124,9 +134,11 @@ class ClaimPlan(NamedTuple):
 
 class Miss:
     """A failed placement check; ``permanent`` when it can never succeed later in the run;
-    ``wake`` (group, domain) when it holds until that domain gets its first matching pod."""
+    ``wake`` (group, domain) when it holds until that domain gets its first matching pod;
+    ``block`` a topology group's set of planned claims that refuse every shape of the same
+    kind, to which the refused claim belongs from now on (until ``wake``, if set)."""
 
-    __slots__ = ("code", "info", "permanent", "shared", "wake")
+    __slots__ = ("block", "code", "info", "permanent", "wake")
 
     def __init__(self, code: str, permanent: bool, info: Any = None,
                  wake: tuple[TopologyGroup, str] | None = None) -> None:
@@ -134,7 +146,7 @@ class Miss:
         self.permanent = permanent
         self.info = info
         self.wake = wake
-        self.shared = False  # holds for every shape the topology group constrains
+        self.block: set[int] | None = None
 
 
 def _fits(requests: dict[str, int] | Any, available: Any) -> bool:
@@ -173,6 +185,103 @@ def type_entry(it: InstanceType) -> TypeEntry:
                      capacity=dict(it.capacity), offerings=available)
 
 
+def _status(pod: Pod) -> dict[str, Any]:
+    status = pod.raw.get("status") if isinstance(pod.raw, dict) else None
+    return status if isinstance(status, dict) else {}
+
+
+def _marked_unschedulable(pod: Pod) -> bool:
+    return any(c.type == "PodScheduled" and c.reason == "Unschedulable" for c in pod.conditions)
+
+
+def _not_provisionable(pod: Pod) -> str | None:
+    if pod.node_name:
+        return None  # bound pods handed in by consolidation are moved, not provisioned for
+    if pod.raw:
+        nominated = _status(pod).get("nominatedNodeName")
+        if nominated:
+            return f"is nominated to node {nominated} (preemption in progress)"
+    if pod.conditions and any(c.type == "PodScheduled" and c.reason == "SchedulingGated"
+                              for c in pod.conditions):
+        return "is held by scheduling gates"
+    if pod.owner_refs:
+        ref = pod.controller
+        if ref is not None and ref.kind == "Node":
+            return "is a static (mirror) pod"
+    return None
+
+
+def _node_deleting(snap: Any, node: Node) -> bool:
+    """StateNode.Deleted: the NodeClaim is deleting, or a Node without one is."""
+    claim = snap.node_claim_for(node)
+    if claim is not None:
+        return claim.deletion_timestamp is not None or node.deletion_timestamp is not None
+    return node.deletion_timestamp is not None
+
+
+def _reschedulable(pod: Pod) -> bool:
+    """IsReschedulable: active (or a terminating StatefulSet pod), not a DaemonSet or mirror
+    pod."""
+    if pod.is_terminal or pod.is_daemonset_pod:
+        return False
+    ref = pod.controller
+    if ref is not None and ref.kind == "Node":
+        return False
+    return pod.deletion_timestamp is None or (ref is not None and ref.kind == "StatefulSet")
+
+
+def provisionable(pods: Sequence[Pod]) -> tuple[list[Pod], list[str]]:
+    """Drop the pods Karpenter's GetPendingPods would not hand to its scheduler, judged from
+    their status only (pods read from files have none, and always count): preempting pods
+    (status.nominatedNodeName: kube-scheduler is making room for them), pods still held by
+    scheduling gates, and static pods. Returns the rest and a note per dropped pod."""
+    out: list[Pod] = []
+    notes: list[str] = []
+    for pod in pods:
+        why = _not_provisionable(pod)
+        if why is None:
+            out.append(pod)
+        else:
+            notes.append(f"pod {pod.key} {why}; Karpenter does not provision for it, so it "
+                         "is skipped")
+    return out, notes
+
+
+def pending_batch(snapshot: Any, exclude_nodes: frozenset[str] = frozenset()
+                  ) -> tuple[list[Pod], list[str]]:
+    """The cluster's pods Karpenter's provisioner would schedule, with notes on those left
+    out: pending pods it considers provisionable, plus the reschedulable pods of nodes being
+    deleted (Provisioner.Schedule adds them; those nodes take no pods).
+
+    Pods of another scheduler count once that scheduler marked them Unschedulable (Karpenter
+    only looks at the PodScheduled condition). Default-scheduler pods that kube-scheduler has
+    not marked yet are kept: it will, unless an existing node has room, which the simulation
+    tries first anyway."""
+    chosen: list[Pod] = []
+    notes: list[str] = []
+    skipped: dict[str, int] = {}
+    for pod in snapshot.pending_pods:
+        if pod.scheduler_name not in KARPENTER_SCHEDULERS and not _marked_unschedulable(pod):
+            skipped[pod.scheduler_name] = skipped.get(pod.scheduler_name, 0) + 1
+            continue
+        chosen.append(pod)
+    for name, count in sorted(skipped.items()):
+        notes.append(f"{count} pending pod(s) use schedulerName {name} and are not marked "
+                     "Unschedulable by it; Karpenter only provisions for pods a scheduler "
+                     "gave up on, so they are skipped")
+    chosen, dropped = provisionable(chosen)
+    notes += dropped
+    moving: list[Pod] = []
+    for node in snapshot.nodes:
+        if node.name in exclude_nodes or not _node_deleting(snapshot, node):
+            continue
+        moving += [p for p in snapshot.pods_by_node.get(node.name, ()) if _reschedulable(p)]
+    if moving:
+        notes.append(f"{len(moving)} pod(s) on nodes being deleted are scheduled again, as "
+                     "Karpenter does")
+    return chosen + moving, notes
+
+
 class Scheduler:
     def __init__(self, ctx: SchedulingContext, *, exclude_nodes: frozenset[str] = frozenset(),
                  extra_daemonsets: Sequence[DaemonSet] = (),
@@ -191,6 +300,16 @@ class Scheduler:
         self.claims: list[Claim] = []
         self.buckets: dict[int, dict[int, None]] = {}
         self._bucket_order: list[int] | None = None
+        self._arrival: dict[int, int] = {}  # claim index → when it entered its bucket
+        self._selects_cache: dict[Hashable, list[TopologyGroup]] = {}
+        self._profiles: dict[Hashable, dict[str, Any]] = {}  # see _profile
+        # key → domain → planned claims pinned to it, for the keys of zone-like groups
+        self._pinned: dict[str, dict[str, set[int]]] = {}
+        self._pin_keys: tuple[str, ...] = ()
+        # id(permanent refusal set) → (that set, the planned claims not in it)
+        self._open: dict[int, tuple[set[int], set[int]]] = {}
+        self._open_of: dict[int, set[int]] = {}  # id(open set) → its refusal set
+        self._seq = 0
         self.remaining: dict[str, dict[str, int]] = {}  # NodePool limits left
         self.limit_usage: dict[str, dict[str, int]] = {}
         self.groups: dict[Hashable, TopologyGroup] = {}
@@ -253,6 +372,7 @@ class Scheduler:
             self.notes.append(f"NodePool {pool.name}: its requirements rule out every "
                               f"instance type of the catalogue ({len(entries)} types)")
         return Template(index=index, npc=npc, requirements=reqs, taints=pool.taints,
+                        has_min_values=reqs.has_min_values(),
                         allow_undefined=npc.allow_undefined_labels, types=types,
                         all_types=entries, type_keys=tuple(sorted(keys)),
                         daemon_overhead=ds_overhead, daemon_ports=ports,
@@ -261,7 +381,9 @@ class Scheduler:
     def _build_universe(self) -> None:
         universe: dict[str, dict[str, set[int]]] = {}
         for tpl in self.templates:
-            for t in tpl.types:
+            # Every catalogue type of the NodePool counts, even one another key rules out
+            # (buildDomainGroups intersects per key, not per type).
+            for t in tpl.all_types:
                 merged = tpl.requirements.intersect(t.requirements)
                 for key, req in merged.items():
                     if not req.complement:
@@ -334,7 +456,7 @@ class Scheduler:
         nodes: list[ExistingNode] = []
         claimed_nodes: set[str] = set()
         for node in snap.nodes:
-            if node.deletion_timestamp is not None:
+            if _node_deleting(snap, node):
                 continue
             claim = snap.node_claim_for(node)
             if claim is not None:
@@ -351,21 +473,23 @@ class Scheduler:
             for key, req in reqs.items():
                 if not req.complement and len(req.values) == 1:
                     labels.setdefault(key, next(iter(req.values)))
-            it = self.ctx.instance_type(labels.get("node.kubernetes.io/instance-type", ""))
-            claim_alloc = claim.allocatable or (it.allocatable if it else {})
+            # Karpenter's state node takes the claim's size from its status only: before the
+            # launch fills status.allocatable it offers no room (but still counts one node
+            # against limits), whatever instance type its requirements name.
+            claim_alloc = claim.allocatable
             if not claim_alloc:
-                self.notes.append(f"NodeClaim {claim.name} is in flight but its size is unknown "
-                                  "(no status.allocatable, instance type not in the catalogue); "
-                                  "not counted as room for pods")
-                continue
+                self.notes.append(f"NodeClaim {claim.name} is in flight but not launched yet "
+                                  "(no status.allocatable): like Karpenter, no pods are placed "
+                                  "on it")
             node_reqs = Requirements.from_labels(labels).add(
                 Requirement.of(LABEL_HOSTNAME, IN, (claim.name,)))
             expected = self._daemon_expectation(claim.taints, node_reqs)
             nodes.append(ExistingNode(
                 name=claim.name, hostname=claim.name, in_flight=True, initialized=False,
                 node_pool=labels.get(LABEL_NODEPOOL), requirements=node_reqs,
-                taints=claim.taints, available=_with_pods(claim_alloc), requests=expected,
-                ports=set(), capacity=claim.capacity or (it.capacity if it else {})))
+                taints=claim.taints,
+                available=_with_pods(claim_alloc) if claim_alloc else {"pods": 0},
+                requests=expected, ports=set(), capacity=claim.capacity))
         nodes.sort(key=lambda n: (not n.initialized, n.name))
         for n in nodes:
             n.shared = True
@@ -406,8 +530,9 @@ class Scheduler:
                 rem = self.remaining[node.node_pool]
                 usage = self.limit_usage[node.node_pool]
                 for name in rem:
-                    rem[name] -= node.capacity.get(name, 0)
-                    usage[name] = usage.get(name, 0) + node.capacity.get(name, 0)
+                    amount = limit_amount(node.capacity, name)
+                    rem[name] -= amount
+                    usage[name] = usage.get(name, 0) + amount
 
     # ------------------------------------------------------------------ topology setup
     def _group(self, kind: str, key: str, namespaces: frozenset[str], selector: Any,
@@ -430,9 +555,31 @@ class Scheduler:
                     continue
                 group.domains[domain] = 0
         if not inverse:
+            if key != LABEL_HOSTNAME:
+                self._register_node_domains(group)
             self._count_bound(group)
         table[sig] = group
         return group
+
+    def _register_node_domains(self, group: TopologyGroup) -> None:
+        """Existing nodes add their domain with a zero count when the group's node filter
+        admits them (countDomains): a zone only a static node provides still holds the
+        minimum a spread must respect. In-flight NodeClaims without a Node do not; hostnames
+        need no registering (an unseen hostname already counts zero)."""
+        node_filter = group.node_filter
+        for node in self.existing:
+            if node.in_flight:
+                continue
+            info = self.node_labels.get(node.name)
+            if info is None:
+                continue
+            labels, taints, reqs = info
+            domain = labels.get(group.key)
+            if domain is None or domain in group.domains:
+                continue
+            if group.kind == SPREAD and not node_filter.matches(taints, reqs):
+                continue
+            group.domains[domain] = 0
 
     def _count_bound(self, group: TopologyGroup) -> None:
         for ns in group.namespaces:
@@ -498,8 +645,23 @@ class Scheduler:
                 if domain is not None:
                     group.record(domain)
 
+    def _profile(self, shape: PodShape) -> dict[str, Any]:
+        """Per-shape facts that do not depend on the requests (topology groups, their quick
+        checks, shared refusal sets), shared by every shape that differs only in requests:
+        the benchmark's and many real batches' pods come in far fewer such profiles."""
+        found = shape.profile
+        if found is None:
+            sig = shape.signature
+            key = (sig[:11] + sig[12:] if isinstance(sig, tuple) else sig, shape.step)
+            found = self._profiles.get(key)
+            if found is None:
+                found = self._profiles[key] = {}
+            shape.profile = found
+        return found
+
     def _owned_groups(self, shape: PodShape) -> list[tuple[TopologyGroup, bool]]:
-        cached = shape.cache.get("owned")
+        profile = self._profile(shape)
+        cached = profile.get("owned")
         if cached is not None:
             return cached  # type: ignore[no-any-return]
         pod = shape.pod
@@ -518,7 +680,7 @@ class Scheduler:
                 out.append(self._group(kind, term.topology_key, ns, selector, MAX_SKEW_NONE,
                                        None, NodeFilter()))
         owned = [(g, g.selects(pod.namespace, pod.labels)) for g in out]
-        shape.cache["owned"] = owned
+        profile["owned"] = owned
         return owned
 
     def _inverse_own(self, shape: PodShape) -> list[TopologyGroup]:
@@ -538,25 +700,64 @@ class Scheduler:
     def _matching(self, shape: PodShape) -> list[tuple[TopologyGroup, bool]]:
         """Groups that constrain where ``shape`` may go: its own and inverse anti-affinities
         that select it."""
-        cached = shape.cache.get("matching")
+        profile = self._profile(shape)
+        cached = profile.get("matching")
         if cached is not None:
             return cached  # type: ignore[no-any-return]
-        pod = shape.pod
         out = list(self._owned_groups(shape))
-        out += [(g, True) for g in self.inverse.values() if g.selects(pod.namespace, pod.labels)]
-        shape.cache["matching"] = out
+        out += [(g, True) for g in self._selecting(shape, self.inverse)]
+        profile["matching"] = out
         return out
 
     def _counting(self, shape: PodShape) -> list[TopologyGroup]:
         cached = shape.cache.get("counting")
         if cached is not None:
             return cached  # type: ignore[no-any-return]
-        pod = shape.pod
-        out = [g for g in self.groups.values() if g.selects(pod.namespace, pod.labels)]
+        out = self._selecting(shape, self.groups)
         shape.cache["counting"] = out
         return out
 
+    def _selecting(self, shape: PodShape, table: dict[Hashable, TopologyGroup]
+                   ) -> list[TopologyGroup]:
+        """Groups of ``table`` whose selector picks the shape's pod: depends on namespace and
+        labels only, which far fewer pods differ by than by shape (requests differ)."""
+        pod = shape.pod
+        sig = shape.signature
+        labels = sig[:2] if isinstance(sig, tuple) else (pod.namespace, id(pod))
+        key = (id(table), len(table), labels)
+        out = self._selects_cache.get(key)
+        if out is None:
+            out = [g for g in table.values() if g.selects(pod.namespace, pod.labels)]
+            self._selects_cache[key] = out
+        return out
+
     # ================================================================== checks
+    def _block_sets(self, shape: PodShape) -> tuple[list[set[int]], list[set[int]]]:
+        """The shared refusal sets (``Miss.block``) that apply to ``shape``, matching how
+        :meth:`_quick_reject` fills them: for the permanent ones (anti-affinity, hostname
+        spread) their complements — the claims still open — and the others as they are."""
+        opens: list[set[int]] = []
+        others: list[set[int]] = []
+        for group, self_selecting in self._matching(shape):
+            if group.kind == ANTI_AFFINITY:
+                opens.append(self._opened(group.blocked))
+            elif group.kind == AFFINITY:
+                if shape.strict.defined(group.key) is None:
+                    others.append(group.block_set(AFFINITY))
+            elif group.key == LABEL_HOSTNAME or group.key == "karpenter.sh/nodeclaim":
+                opens.append(self._opened(group.block_set(self_selecting)))
+        return opens, others
+
+    def _opened(self, blocked: set[int]) -> set[int]:
+        """The claims not in ``blocked``, maintained from now on (new claims join it, refused
+        ones leave it)."""
+        entry = self._open.get(id(blocked))
+        if entry is None:
+            entry = (blocked, set(range(len(self.claims))) - blocked)
+            self._open[id(blocked)] = entry
+            self._open_of[id(entry[1])] = blocked
+        return entry[1]
+
     def _tolerates(self, tolerations: tuple[Toleration, ...], taints: tuple[Taint, ...]) -> bool:
         if not taints:
             return True
@@ -567,27 +768,40 @@ class Scheduler:
             self._taint_cache[key] = hit
         return hit
 
-    def _quick_reject(self, shape: PodShape, node_reqs: Requirements) -> Miss | None:
+    def _quick_reject(self, shape: PodShape, node_reqs: Requirements) -> Miss | bool:
         """Cheap topology refusals for a place already pinned to one domain, before any
-        requirement algebra (most places a spread or affinity pod is offered fail here)."""
-        quick = shape.cache.get("quick")
+        requirement algebra (most places a spread or affinity pod is offered fail here).
+
+        Returns the refusal, or whether every group is settled: a spread or anti-affinity
+        group on a key the place is pinned to, which accepted that domain, leaves the
+        requirements as they are (True: the full topology step can be skipped)."""
+        profile = self._profile(shape)
+        quick = profile.get("quick")
         if quick is None:
             quick = [(g, sel, g.key, shape.strict.defined(g.key)) for g, sel in
                      self._matching(shape)]
-            shape.cache["quick"] = quick
+            profile["quick"] = quick
+        settled = True
         for group, self_selecting, key, pod_domains in quick:
             pinned = node_reqs.defined(key)
             if pinned is None or pinned.complement or len(pinned.values) != 1:
+                settled = False
                 continue
+            if group.kind == AFFINITY:
+                settled = False  # may still find no domain (nothing to be near yet)
             domain = next(iter(pinned.values))
             if group.rejects(self_selecting, pod_domains, domain):
                 miss = self._topology_miss(group, shape.strict.get(key), pinned)
                 if group.kind == AFFINITY:
                     miss.wake = (group, domain)
+                    if pod_domains is None:
+                        miss.block = group.block_set(AFFINITY)
                 elif group.kind == ANTI_AFFINITY:
-                    miss.shared = True
+                    miss.block = group.blocked
+                elif miss.permanent:  # hostname spread
+                    miss.block = group.block_set(self_selecting)
                 return miss
-        return None
+        return settled
 
     def _topology(self, shape: PodShape, node_reqs: Requirements,
                   allow_undefined: frozenset[str]) -> Requirements | Miss:
@@ -627,7 +841,7 @@ class Scheduler:
             return Miss(INSUFFICIENT_RESOURCE, True, requests)
         if self._matching(shape):
             quick = self._quick_reject(shape, node.requirements)
-            if quick is not None:
+            if isinstance(quick, Miss):
                 return quick
         incompatible = node.requirements.compatible(shape.requirements, NO_UNDEFINED)
         if incompatible is not None:
@@ -663,15 +877,18 @@ class Scheduler:
             clash = conflict(claim.ports, port_keys(shape.host_ports))
             if clash is not None:
                 return Miss(HOST_PORT_CONFLICT, True, clash)
-        if self._matching(shape):
+        matching = self._matching(shape)
+        settled = True
+        if matching:
             quick = self._quick_reject(shape, claim.requirements)
-            if quick is not None:
+            if isinstance(quick, Miss):
                 return quick
+            settled = quick
         incompatible = claim.requirements.compatible(shape.requirements, tpl.allow_undefined)
         if incompatible is not None:
             return Miss(NODE_SELECTOR_MISMATCH, True, incompatible)
         merged = claim.requirements.intersect(shape.requirements)
-        topo = self._topology(shape, merged, tpl.allow_undefined)
+        topo = merged if settled else self._topology(shape, merged, tpl.allow_undefined)
         if isinstance(topo, Miss):
             return topo
         requests = _add(claim.requests, shape.requests)
@@ -681,16 +898,34 @@ class Scheduler:
         if topo is not claim.requirements:
             compat, allowed = self._compat(tpl, topo)
             if not compat:
+                if not lasting:
+                    blame = self._domain_blame(shape, tpl, merged, topo)
+                    if blame is not None:
+                        return blame
                 return Miss(NO_INSTANCE_TYPE_FITS, lasting, "requirements")
         ts = claim.ts
         if not (allowed is None and ts.all_fit(requests)) and not ts.any_fit(requests, allowed):
             return Miss(INSUFFICIENT_RESOURCE, lasting, requests)
-        if topo.has_min_values():
-            shortfall = topo.min_values_shortfall(
-                t.it.labels for t in ts.preview(requests, allowed))
+        # minValues only ever come from the NodePool (pods cannot carry them).
+        if tpl.has_min_values and topo.has_min_values():
+            shortfall = min_values_shortfall(topo, (t.it for t in ts.preview(requests, allowed)))
             if shortfall:
                 return Miss(NO_INSTANCE_TYPE_FITS, lasting, ("minValues", shortfall))
         return ClaimPlan(topo, allowed, requests)
+
+    def _domain_blame(self, shape: PodShape, tpl: Template, merged: Requirements,
+                      topo: Requirements) -> Miss | None:
+        """When the pod alone fits the NodePool but the domain topology chose does not (a
+        zone only an existing node provides, say), name the topology rule, not the types."""
+        if not self._compat(tpl, merged)[0]:
+            return None
+        for group, _ in self._matching(shape):
+            chosen = topo.get(group.key)
+            if chosen != merged.get(group.key):
+                return Miss(TOPOLOGY_CODES[group.kind], False,
+                            (group, shape.strict.get(group.key), merged.get(group.key),
+                             chosen))
+        return None
 
     def base_catalog(self, tpl: Template) -> Catalog | Miss:
         """The template's types, minus those the NodePool's remaining limits no longer allow."""
@@ -700,7 +935,8 @@ class Scheduler:
         if remaining is None:
             return tpl.catalog
         over = tuple(i for i, t in enumerate(tpl.types)
-                     if any(t.capacity.get(name, 0) > left for name, left in remaining.items()))
+                     if any(limit_amount(t.capacity, name) > left
+                            for name, left in remaining.items()))
         if not over:
             return tpl.catalog
         if len(over) == len(tpl.types):
@@ -739,29 +975,44 @@ class Scheduler:
             return result
         self._hostname_seq += 1
         self._commit_claim(claim, shape, result)
+        if self._pin_keys:
+            self._pin(claim)  # pinned by its NodePool already, perhaps
         claim.pods.append(pp)
         self.claims.append(claim)
-        self.buckets.setdefault(1, {})[claim.index] = None
-        self._bucket_order = None
+        for _, opened in self._open.values():
+            opened.add(claim.index)
+        first = self.buckets.setdefault(1, {})
+        if not first and self._bucket_order is not None:
+            insort(self._bucket_order, 1)
+        first[claim.index] = None
+        self._seq += 1
+        self._arrival[claim.index] = self._seq
         remaining = self.remaining.get(tpl.name)
         if remaining is not None:
             types = claim.ts.types()
             for name in remaining:
-                remaining[name] -= max((t.capacity.get(name, 0) for t in types), default=0)
+                remaining[name] -= max((limit_amount(t.capacity, name) for t in types),
+                                       default=0)
         return claim
 
     # ================================================================== commit
     def _record(self, shape: PodShape, reqs: Requirements, taints: tuple[Taint, ...],
                 allow_undefined: frozenset[str]) -> None:
-        for group in self._counting(shape):
-            if group.kind == SPREAD and (group.node_filter.alternatives or
-                                         group.node_filter.tolerations is not None) \
-                    and not group.node_filter.matches(taints, reqs, allow_undefined):
+        profile = self._profile(shape)
+        counting = profile.get("counting-plan")
+        if counting is None:
+            # (group, its key, node filter to apply or None, anti-affinity?)
+            counting = [(g, g.key, g.node_filter if g.kind == SPREAD and (
+                g.node_filter.alternatives or g.node_filter.tolerations is not None) else None,
+                g.kind == ANTI_AFFINITY) for g in self._counting(shape)]
+            profile["counting-plan"] = counting
+        for group, key, node_filter, anti in counting:
+            if node_filter is not None and not node_filter.matches(taints, reqs, allow_undefined):
                 continue
-            domains = reqs.defined(group.key)
+            domains = reqs.defined(key)
             if domains is None or domains.complement:
                 continue
-            if group.kind == ANTI_AFFINITY:
+            if anti:
                 for value in domains.values:
                     group.record(value)
             elif len(domains.values) == 1:
@@ -774,14 +1025,160 @@ class Scheduler:
 
     def _commit_claim(self, claim: Claim, shape: PodShape, plan: ClaimPlan) -> None:
         claim.ts.commit(plan.requests, plan.allowed)
+        pinned_before = claim.requirements
         claim.requirements = plan.requirements
         claim.requests = plan.requests
         reqs = plan.requirements
+        if self._pin_keys and reqs is not pinned_before:
+            self._pin(claim)
         if shape.host_ports:
             claim.ports.update(port_keys(shape.host_ports))
         self._record(shape, reqs, claim.template.taints, claim.template.allow_undefined)
 
     # ================================================================== the run
+    def _reorder_buckets(self, count: int, still: bool, fresh: bool) -> None:
+        """Keep the sorted list of non-empty bucket counts as a pod moves a claim from
+        ``count`` to ``count + 1`` (``still``: the old bucket keeps claims; ``fresh``: the
+        new one was empty)."""
+        order = self._bucket_order
+        if order is None:
+            return
+        if not still:
+            order.remove(count)
+        if fresh:
+            insort(order, count + 1)
+
+    def _try_claims(self, pp: PendingPod, shape: PodShape, cache: dict[Hashable, Any]
+                    ) -> bool:
+        """Offer the pod to the claims planned so far, fewest pods first.
+
+        Order within equal pod counts follows Karpenter's re-sort of newNodeClaims before
+        each pod: a stable sort (insertion sort below 13 claims), so new claims queue behind
+        their equals while a claim that just gained a pod goes ahead of those that reached
+        the same count earlier."""
+        dead_claims: set[int] = cache.setdefault("dead-claims", set())
+        profile = self._profile(shape)
+        blocks = profile.get("blocks")
+        if blocks is None:
+            blocks = self._block_sets(shape)
+            profile["blocks"] = blocks
+        opens, others = blocks
+        refused = self._refused_domains(shape, profile)
+        smallest = min(opens, key=len) if opens else None
+        if smallest is not None and len(smallest) * 8 < len(self.claims):
+            # Claims a shared permanent refusal has not ruled out yet, kept up to date as
+            # claims are created and refused: with hostname anti-affinity or spread, few.
+            cand = smallest.intersection(*opens) if len(opens) > 1 else set(smallest)
+            cand -= dead_claims
+            for blocked in others:
+                cand -= blocked
+            for blocked in refused:
+                cand -= blocked
+            if not cand:
+                return False
+            claims = self.claims
+            arrival = self._arrival
+
+            def position(i: int) -> tuple[int, int]:
+                n = len(claims[i].pods)
+                return (n, arrival[i] if n == 1 else -arrival[i])
+
+            for index in sorted(cand, key=position):
+                if self._offer(pp, shape, index, dead_claims):
+                    return True
+            return False
+        arrival = self._arrival
+        refusals = profile.get("refusals")
+        if refusals is None:
+            refusals = [self._open_of[id(o)] for o in opens] + others
+            profile["refusals"] = refusals
+        for count in self._bucket_counts():
+            bucket = self.buckets[count]
+            order: Any = reversed(bucket) if count > 1 else bucket
+            if dead_claims or refusals or refused:
+                # Set algebra in C rather than a membership test per claim.
+                avail = bucket.keys() - dead_claims
+                for blocked in refusals:
+                    if blocked:
+                        avail -= blocked
+                for blocked in refused:
+                    avail -= blocked
+                if not avail:
+                    continue
+                if len(avail) * 4 < len(bucket):
+                    order = sorted(avail, key=arrival.__getitem__, reverse=count > 1)
+                else:  # lazily: the first one usually takes the pod
+                    order = (i for i in order if i in avail)
+            for index in order:
+                if self._offer(pp, shape, index, dead_claims):
+                    return True
+        return False
+
+    def _refused_domains(self, shape: PodShape, profile: dict[str, Any]) -> list[set[int]]:
+        """Planned claims pinned to a zone-like domain the shape's spread or affinity refuses
+        right now (what :meth:`_quick_reject` would find, claim by claim, with no lasting
+        effect), found once per domain instead."""
+        checks = profile.get("domain-checks")
+        if checks is None:
+            checks = [(g, sel, g.key, shape.strict.defined(g.key))
+                      for g, sel in self._matching(shape)
+                      if g.kind != ANTI_AFFINITY and g.key != LABEL_HOSTNAME
+                      and g.key != "karpenter.sh/nodeclaim"]
+            profile["domain-checks"] = checks
+        out: list[set[int]] = []
+        pinned = self._pinned
+        for group, self_selecting, key, pod_domains in checks:
+            by_domain = pinned.get(key)
+            if not by_domain:
+                continue
+            for domain, indexes in by_domain.items():
+                if group.rejects(self_selecting, pod_domains, domain):
+                    out.append(indexes)
+        return out
+
+    def _pin(self, claim: Claim) -> None:
+        """Index the claim by the domain it is now pinned to, per key a spread or affinity
+        uses (a claim's domain, once single, never changes)."""
+        reqs = claim.requirements
+        for key in self._pin_keys:
+            domains = reqs.defined(key)
+            if domains is not None and not domains.complement and len(domains.values) == 1:
+                slot = self._pinned.setdefault(key, {})
+                slot.setdefault(next(iter(domains.values)), set()).add(claim.index)  # idempotent
+
+    def _offer(self, pp: PendingPod, shape: PodShape, index: int, dead_claims: set[int]
+               ) -> bool:
+        claim = self.claims[index]
+        outcome = self.check_claim(shape, claim)
+        if isinstance(outcome, Miss):
+            if outcome.block is not None:
+                # the refusal holds for every shape of its kind the group constrains
+                outcome.block.add(index)
+                opened = self._open.get(id(outcome.block))
+                if opened is not None:
+                    opened[1].discard(index)
+                if outcome.wake is not None:
+                    outcome.wake[0].watch(outcome.wake[1], outcome.block, index)
+            elif outcome.permanent:
+                dead_claims.add(index)
+            elif outcome.wake is not None:
+                dead_claims.add(index)
+                outcome.wake[0].watch(outcome.wake[1], dead_claims, index)
+            return False
+        self._commit_claim(claim, shape, outcome)
+        count = len(claim.pods)
+        bucket = self.buckets[count]
+        del bucket[index]
+        nxt = self.buckets.setdefault(count + 1, {})
+        if not nxt or not bucket:
+            self._reorder_buckets(count, bool(bucket), not nxt)
+        nxt[index] = None
+        self._seq += 1
+        self._arrival[index] = self._seq
+        claim.pods.append(pp)
+        self.placed[pp.key] = ("claim", claim)
+        return True
+
     def _bucket_counts(self) -> list[int]:
         if self._bucket_order is None:
             self._bucket_order = sorted(k for k, v in self.buckets.items() if v)
@@ -816,41 +1213,8 @@ class Scheduler:
                 self._record(shape, result, node.taints, NO_UNDEFINED)
                 return True
         # 2. NodeClaims planned earlier in this run, fewest pods first
-        if self.claims:
-            dead_claims: set[int] = cache.setdefault("dead-claims", set())
-            blocks = cache.get("anti-blocks")
-            if blocks is None:
-                blocks = [g.blocked for g, _ in self._matching(shape) if g.kind == ANTI_AFFINITY]
-                cache["anti-blocks"] = blocks
-            for count in self._bucket_counts():
-                bucket = self.buckets[count]
-                for index in bucket:
-                    if index in dead_claims:
-                        continue
-                    if blocks and any(index in b for b in blocks):
-                        continue
-                    claim = self.claims[index]
-                    outcome = self.check_claim(shape, claim)
-                    if isinstance(outcome, Miss):
-                        if outcome.code == POD_ANTI_AFFINITY and outcome.shared:
-                            # a domain with a matching pod refuses every shape the group
-                            # constrains, not just this one
-                            outcome.info[0].blocked.add(index)
-                        elif outcome.permanent:
-                            dead_claims.add(index)
-                        elif outcome.wake is not None:
-                            dead_claims.add(index)
-                            outcome.wake[0].watch(outcome.wake[1], dead_claims, index)
-                        continue
-                    self._commit_claim(claim, shape, outcome)
-                    del bucket[index]
-                    nxt = self.buckets.setdefault(count + 1, {})
-                    if not nxt or not bucket:
-                        self._bucket_order = None
-                    nxt[index] = None
-                    claim.pods.append(pp)
-                    self.placed[pp.key] = ("claim", claim)
-                    return True
+        if self.claims and self._try_claims(pp, shape, cache):
+            return True
         # 3. a new NodeClaim from the first NodePool that can take the pod
         for tpl in self.templates:
             result_claim = self._new_claim(pp, tpl)
@@ -885,21 +1249,32 @@ class Scheduler:
         return True
 
     def _collect(self, pods: Sequence[Pod] | None) -> list[Pod]:
-        if pods is not None:
-            return [p for p in pods if not p.is_daemonset_pod and not p.is_terminal]
-        chosen = []
-        skipped: dict[str, int] = {}
-        for pod in self.snapshot.pending_pods:
-            if pod.scheduler_name not in KARPENTER_SCHEDULERS:
-                skipped[pod.scheduler_name] = skipped.get(pod.scheduler_name, 0) + 1
-                continue
-            chosen.append(pod)
-        for name, count in sorted(skipped.items()):
-            self.notes.append(f"{count} pending pod(s) use schedulerName {name}; Karpenter "
-                              "only provisions for default-scheduler pods, so they are skipped")
-        return chosen
+        if pods is None:
+            chosen, notes = pending_batch(self.snapshot, self.exclude_nodes)
+            self.notes.extend(notes)
+            return chosen
+        kept, notes = provisionable([p for p in pods
+                                     if not p.is_daemonset_pod and not p.is_terminal])
+        self.notes.extend(notes)
+        return kept
 
     def solve(self, pods: Sequence[Pod] | None = None) -> SimulationResult:
+        # A large run allocates hundreds of thousands of small containers that stay alive
+        # until it ends; the cyclic collector would walk them again and again for nothing
+        # (about a sixth of the run). Paused for the run only; whatever cycles it leaves are
+        # collected once it is back on. Small runs (consolidation makes thousands) gain
+        # nothing from it and pay for the deferred collection, so they leave it alone.
+        size = len(pods) if pods is not None else len(self.snapshot.pods)
+        paused = size >= _PAUSE_GC_FROM and gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
+            return self._solve(pods)
+        finally:
+            if paused:
+                gc.enable()
+
+    def _solve(self, pods: Sequence[Pod] | None) -> SimulationResult:
         from kubectl_karp.core.scheduling.report import build_result
 
         wanted = self._collect(pods)
@@ -942,6 +1317,9 @@ class Scheduler:
         for shape in shapes.values():
             self._owned_groups(shape)
             self._inverse_own(shape)
+        self._pin_keys = tuple(sorted({g.key for g in self.groups.values()
+                                       if g.kind != ANTI_AFFINITY and g.key != LABEL_HOSTNAME
+                                       and g.key != "karpenter.sh/nodeclaim"}))
 
         from collections import deque
 
@@ -951,11 +1329,12 @@ class Scheduler:
         while order:
             pp = order[0]
             # A full pass over the queue without progress ends the run (queue.go).
-            if last_len.get(pp.uid) == len(order):
+            if last_len and last_len.get(pp.uid) == len(order):
                 break
             order.popleft()
             if self._try_schedule(pp):
-                failed.pop(pp.key, None)
+                if failed:
+                    failed.pop(pp.key, None)
                 continue
             failed[pp.key] = pp
             order.append(pp)

@@ -5,6 +5,13 @@ A :class:`TopologyGroup` counts the pods its selector picks per domain of one to
 Groups are shared by every pod with the same constraint (a Deployment's replicas), so the
 count of a 1,000-replica spread is one dictionary. Hostname domains are never registered one by
 one: a hostname not yet seen simply counts zero, which is what registering would give.
+
+A group's domains are those NodePools could launch in (requirements ∩ instance-type offerings)
+plus, registered by the scheduler with a zero count, those of existing nodes its node filter
+admits (countDomains). Ties between equally good domains: Karpenter takes the first minimum
+it meets while iterating a Go set, i.e. an unspecified one; we take the lexicographically
+smallest, so previews are reproducible (the counts per domain come out the same either way,
+only which zone gets the extra replica may differ).
 """
 
 from __future__ import annotations
@@ -104,6 +111,16 @@ class TopologyGroup:
     # Planned NodeClaims (indexes) pinned to a domain that already has a matching pod:
     # an anti-affinity group refuses them for good, whichever pod asks.
     blocked: set[int] = field(default_factory=set)
+    # The same for other refusals that hold for every shape of one kind ("variant"): hostname
+    # spread per self-selection (the count only grows), pod affinity for shapes without their
+    # own domain requirement (until the domain gets its first pod: see ``watch``).
+    shared_blocks: dict[Hashable, set[int]] = field(default_factory=dict)
+
+    def block_set(self, variant: Hashable) -> set[int]:
+        found = self.shared_blocks.get(variant)
+        if found is None:
+            found = self.shared_blocks[variant] = set()
+        return found
 
     def selects(self, namespace: str, labels: Mapping[str, str]) -> bool:
         return namespace in self.namespaces and selector_matches(self.selector, labels)
@@ -138,9 +155,11 @@ class TopologyGroup:
             return False
         if not self._known(domain):
             return True
+        extra = 1 if self_selecting else 0
         if self.key in (LABEL_HOSTNAME, _NODE_CLAIM_KEY):
-            return count + (1 if self_selecting else 0) > self.max_skew
-        return False
+            return count + extra > self.max_skew
+        # The verdict _next_spread would reach for this one domain, without building it.
+        return count + extra - self._min_count(pod_domains) > self.max_skew
 
     def register(self, domain: str) -> None:
         self.domains.setdefault(domain, 0)
@@ -166,12 +185,16 @@ class TopologyGroup:
         return (d for d in sorted_values(self.domains) if node_domains.has(d))
 
     def min_count(self, pod_domains: Requirement) -> int:
+        return self._min_count(pod_domains)
+
+    def _min_count(self, pod_domains: Requirement | None) -> int:
+        """``pod_domains`` None: the pod does not restrict the key (every domain counts)."""
         if self.key in (LABEL_HOSTNAME, _NODE_CLAIM_KEY):
             return 0  # a new node is always an empty domain
         low: int | None = None
         supported = 0
         for domain, count in self.domains.items():
-            if pod_domains.has(domain):
+            if pod_domains is None or pod_domains.has(domain):
                 supported += 1
                 if low is None or count < low:
                     low = count
@@ -251,6 +274,10 @@ def spread_parts(spread: TopologySpreadConstraint, namespace: str, labels: Mappi
                  alternatives: tuple[Requirements, ...], tolerations: tuple[Toleration, ...]
                  ) -> tuple[LabelSelector | None, NodeFilter]:
     selector = _selector_with(spread.label_selector, spread.match_label_keys, labels)
+    # A pod without node selector or required affinity has one empty alternative, which every
+    # node matches: the same as no filter, and far cheaper to test at every placement.
+    if all(not alt.keys() for alt in alternatives):
+        alternatives = ()
     node_filter = NodeFilter(
         alternatives=alternatives if spread.node_affinity_policy != "Ignore" else (),
         tolerations=tolerations if spread.node_taints_policy == "Honor" else None)
