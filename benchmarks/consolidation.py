@@ -9,8 +9,8 @@ Reported for each size: plan time, pods/s, growth against the previous size (nod
 doubles), and the ratio to a reference measured in the same run: one ``simulate`` of all
 the cluster's non-DaemonSet pods as pending pods onto empty capacity (what provisioning the
 whole cluster from scratch costs). A second scenario ("busy") gives the pool a 100% budget
-and makes every node full, so every node is simulated alone and none consolidates — the
-worst case for single-node consolidation.
+and makes every node full, so nearly every node must be simulated on its own and only a few
+actions are found — the worst case for single-node consolidation.
 
 Run: python benchmarks/consolidation.py [--nodes 125,250,500,1000] [--runs 1]
 """
