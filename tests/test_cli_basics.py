@@ -171,3 +171,24 @@ def test_namespace_and_all_namespaces_conflict(command: str,
     err = capsys.readouterr().err
     assert err.strip().splitlines() == [
         "error: -n/--namespace and -A/--all-namespaces cannot be used together"]
+
+
+@pytest.mark.parametrize("command", ["simulate", "explain"])
+@pytest.mark.parametrize("args", [["--snapshot", "-", "-f", "-"],
+                                  ["--snapshot", "-", "--catalog", "-"],
+                                  ["--demo", "-f", "-", "-f", "-"]])
+def test_two_stdin_readers_are_a_usage_error(command: str, args: list[str],
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    # Both would read stdin; the second would get nothing and simulate an empty cluster.
+    # Checked once, in the shared option decorator, for every command alike.
+    assert run([command, *args]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), lines
+    assert "would both read stdin" in lines[0]
+
+
+def test_two_stdin_readers_with_what_if(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["simulate", "--snapshot", "-", "--what-if", "-"]) == 2
+    assert capsys.readouterr().err.startswith("error: --snapshot - and --what-if - would both")

@@ -3,6 +3,7 @@ API emulator that must not send a single write request."""
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -131,3 +132,50 @@ def test_now_moves_the_budget_window(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert run(["consolidate", "--snapshot", str(path), "--now", "2026-03-02T18:00:00Z",
                 "-o", "wide", "--spot-to-spot"]) == 0
     assert "shop/api-1 → replacement-1" in capsys.readouterr().out
+
+
+def _broken_node_class(variant: str) -> list[Any]:
+    docs = [copy.deepcopy(doc) for doc, _ in demo_documents()
+            if isinstance(doc, Mapping) and doc.get("kind") != "InstanceTypeCatalog"]
+    for doc in docs:
+        if variant == "unknown-kind" and doc["kind"] == "NodePool":
+            doc["spec"]["template"]["spec"]["nodeClassRef"] = {
+                "group": "example.com", "kind": "FooNodeClass", "name": "default"}
+        if variant == "not-ready" and doc["kind"] == "TKEMachineNodeClass":
+            doc["status"]["conditions"] = [{"type": "Ready", "status": "False",
+                                            "reason": "SubnetsNotFound",
+                                            "message": "no subnet matches"}]
+    if variant == "missing":
+        docs = [d for d in docs if d["kind"] != "TKEMachineNodeClass"]
+    return docs
+
+
+@pytest.mark.parametrize(("variant", "expected"), [
+    ("unknown-kind", "NodePool test refers to FooNodeClass.example.com default, which no known "
+                     "cloud provider owns"),
+    ("missing", "NodePool test refers to TKEMachineNodeClass default, which does not exist"),
+    ("not-ready", "NodePool test: TKEMachineNodeClass default is not Ready (Ready=False): "
+                  "no subnet matches"),
+])
+def test_broken_node_class_is_reported(variant: str, expected: str, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "cluster.yaml"
+    path.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List",
+                                    "items": _broken_node_class(variant)}), encoding="utf-8")
+    args = ["--snapshot", str(path), "--catalog", "bundled:tke", "--now", NOW]
+    assert run(["consolidate", *args]) == 0
+    assert f"warning: {expected}\n" in capsys.readouterr().err
+    code, doc, err = _json(capsys, *args, "-o", "json")
+    assert code == 0 and doc["warnings"] == [expected]
+    assert err.count("warning: ") == 1
+    node = doc["blocked"][0]["node"]
+    _, report, _ = _json(capsys, *args, "--node", node, "-o", "json")
+    assert report["warnings"] == [expected]
+    # catalog --nodepool says the same.
+    assert run(["catalog", *args[:4], "--nodepool", "test"]) == 0
+    assert f"warning: {expected}\n" in capsys.readouterr().err
+
+
+def test_healthy_cluster_has_no_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc, err = _json(capsys, "--demo", "--now", NOW, "-o", "json")
+    assert code == 0 and doc["warnings"] == [] and "warning:" not in err

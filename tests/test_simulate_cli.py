@@ -94,7 +94,9 @@ def test_pending_pod_exits_3_with_reason(tmp_path: Path,
     doc = yaml.safe_load(capsys.readouterr().out)
     reasons = doc["unschedulable"][0]["reasons"]
     assert doc["unschedulable"][0]["pod"] == "default/huge"
-    assert reasons[0]["code"] == "InsufficientResource"
+    # A NodePool with no type big enough: NoInstanceTypeFits (InsufficientResource is for
+    # existing nodes), as explain says.
+    assert reasons[0]["code"] == "NoInstanceTypeFits"
     assert reasons[0]["nodePool"] == "test"
     assert "S5.2XLARGE16" in reasons[0]["message"]
 
@@ -166,3 +168,27 @@ def test_demo_runs(capsys: pytest.CaptureFixture[str]) -> None:
     doc = json.loads(capsys.readouterr().out)
     assert status == (3 if doc["unschedulable"] else 0)
     assert doc["podsConsidered"] > 0
+
+
+def test_sold_out_catalogue_is_offerings_unavailable_as_in_explain(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sold_out = json.loads(json.dumps(CATALOG))
+    for it in sold_out["instanceTypes"]:
+        for offering in it["offerings"]:
+            offering["available"] = False
+    catalog = write(tmp_path / "catalog.yaml", sold_out)
+    snapshot = write(tmp_path / "c.yaml", NODE_CLASS, node_pool(), pod("web-0", "1"))
+    assert run(["simulate", "--snapshot", snapshot, "--catalog", catalog, "-o", "json"]) == 3
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    codes = {(r["nodePool"], r["code"]) for r in doc["unschedulable"][0]["reasons"]}
+    assert codes == {("test", "OfferingsUnavailable")}
+    # The note names the real cause, not "requirements rule out every instance type".
+    assert "rule out every instance type" not in captured.err
+    assert "NodePool test: every offering of the 3 instance type(s) its requirements allow " \
+           "is unavailable (sold out)" in captured.err
+    assert "OfferingsUnavailable" in captured.err
+    assert run(["explain", "--snapshot", snapshot, "--catalog", catalog, "-o", "json"]) == 3
+    explained = json.loads(capsys.readouterr().out)
+    pools = explained["pods"][0]["nodePools"]
+    assert {(p["name"], r["code"]) for p in pools for r in p["reasons"]} == codes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -29,20 +30,44 @@ def _model(snap: Any) -> tuple[Any, ...]:
             dict(snap.namespaces))
 
 
+NO_CREDENTIALS = ("note: no Tencent Cloud credentials found (looked at TENCENTCLOUD_SECRET_ID/"
+                  "TENCENTCLOUD_SECRET_KEY, ~/.tencentcloud/credentials and the CVM instance "
+                  "role); using the bundled TKE catalogue for ap-guangzhou (illustrative "
+                  "prices)\n")
+
+
+@pytest.fixture
+def no_cloud(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No cloud credentials, metadata service or catalogue cache: the bundled fallback."""
+    for var in ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN",
+                "TENCENTCLOUD_REGION", "KARP_TENCENTCLOUD_ENDPOINT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    monkeypatch.setenv("KARP_TENCENTCLOUD_METADATA_ENDPOINT", f"http://127.0.0.1:{closed}/")
+
+
+@pytest.mark.usefixtures("no_cloud")
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
 def test_live_snapshot_is_one_list_of_what_was_read(
         k8s: KubeEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str) -> None:
     k8s.add_all(small_cluster())
     assert run(["snapshot", "-o", fmt, *k8s.cli_args]) == 0
     captured = capsys.readouterr()
-    assert captured.err == ""
+    # The catalogue the commands would use (here the bundled fallback) follows the objects.
+    assert captured.err == NO_CREDENTIALS
     doc = json.loads(captured.out) if fmt == "json" else yaml.safe_load(captured.out)
     assert doc["apiVersion"] == "v1" and doc["kind"] == "List"
-    kinds = sorted({item["kind"] for item in doc["items"]})
+    *objects, catalog = doc["items"]
+    assert catalog["kind"] == "InstanceTypeCatalog" and catalog["region"] == "ap-guangzhou"
+    kinds = sorted({item["kind"] for item in objects})
     assert kinds == ["Namespace", "Node", "NodeClaim", "NodePool", "Pod",
                      "PodDisruptionBudget", "TKEMachineNodeClass"]
-    assert all("managedFields" not in item["metadata"] for item in doc["items"])
-    assert not any(item["metadata"]["name"] == "web-200" for item in doc["items"])  # Succeeded
+    assert all("managedFields" not in item["metadata"] for item in objects)
+    assert not any(item["metadata"]["name"] == "web-200" for item in objects)  # Succeeded
     # Nothing was written and no Secret or ConfigMap was even asked for.
     assert k8s.writes() == []
     assert not [r for r in k8s.requests if "secrets" in r.path or "configmaps" in r.path]
@@ -57,6 +82,7 @@ def test_live_snapshot_is_one_list_of_what_was_read(
     assert offline.notes == ()
 
 
+@pytest.mark.usefixtures("no_cloud")
 def test_snapshot_of_a_snapshot_is_stable(k8s: KubeEmulator, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     k8s.add_all(small_cluster())
@@ -94,6 +120,48 @@ def test_snapshot_forbidden(k8s: KubeEmulator, capsys: pytest.CaptureFixture[str
     assert run(["snapshot", *k8s.cli_args]) == 1
     assert capsys.readouterr().err == ("error: forbidden: cannot list nodes at the cluster "
                                        "scope as user system:serviceaccount:default:reader\n")
+
+
+def _node_claims(capsys: pytest.CaptureFixture[str], *args: str) -> list[Any]:
+    run(["simulate", *args, "-o", "json"])
+    claims: list[Any] = json.loads(capsys.readouterr().out)["nodeClaims"]
+    return claims
+
+
+def test_demo_snapshot_reproduces_offline(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["snapshot", "--demo", "-o", "yaml"]) == 0
+    saved = tmp_path / "demo.yaml"
+    saved.write_text(capsys.readouterr().out, encoding="utf-8")
+    items = yaml.safe_load(saved.read_text(encoding="utf-8"))["items"]
+    assert [i["kind"] for i in items].count("InstanceTypeCatalog") == 1
+    demo = _node_claims(capsys, "--demo")
+    assert demo and all(c["pricePerHour"] is not None for c in demo)
+    assert _node_claims(capsys, "--snapshot", str(saved)) == demo
+    # Saving the saved file again adds no second catalogue.
+    assert run(["snapshot", "--snapshot", str(saved)]) == 0
+    assert capsys.readouterr().out == saved.read_text(encoding="utf-8")
+
+
+def test_no_catalog_leaves_it_out(k8s: KubeEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["snapshot", "--demo", "--no-catalog", "-o", "json"]) == 0
+    kinds = {i["kind"] for i in json.loads(capsys.readouterr().out)["items"]}
+    assert "InstanceTypeCatalog" not in kinds and "NodePool" in kinds
+    k8s.add_all(small_cluster())
+    assert run(["snapshot", "--no-catalog", "-o", "json", *k8s.cli_args]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert "InstanceTypeCatalog" not in {i["kind"] for i in json.loads(captured.out)["items"]}
+
+
+def test_snapshot_without_a_catalogue_adds_none(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    # Instance types inferred from the nodes: nothing to add.
+    assert run(["snapshot", "--demo", "--no-catalog"]) == 0
+    saved = tmp_path / "bare.yaml"
+    saved.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert run(["snapshot", "--snapshot", str(saved)]) == 0
+    assert capsys.readouterr().out == saved.read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- the writer

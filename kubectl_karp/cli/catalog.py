@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 import click
 
+from kubectl_karp.cli.common import node_pool_warnings
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.core.context import NodePoolContext, SchedulingContext, build_context
 from kubectl_karp.errors import InputError, UsageError
@@ -23,6 +24,7 @@ from kubectl_karp.model.quantity import format_cpu
 from kubectl_karp.model.requirements import Requirement, Requirements
 from kubectl_karp.model.snapshot import ClusterSnapshot
 from kubectl_karp.providers import PROVIDERS
+from kubectl_karp.providers.tke import normalize_region
 from kubectl_karp.render.output import Style, emit_document, money, table, to_yaml, use_color
 
 PROVIDER_CHOICES = tuple(PROVIDERS)
@@ -94,8 +96,7 @@ def _rows(ctx: SchedulingContext, catalogs: Sequence[InstanceTypeCatalog], *,
     if npc is None:
         names = ", ".join(n.name for n in ctx.node_pools) or "none"
         raise InputError(f"NodePool {nodepool!r} not found (NodePools: {names})")
-    for problem in npc.problems:
-        click.echo(f"warning: {problem.message}", err=True)
+    node_pool_warnings([npc])
     reqs = _pool_requirements(npc)
     rows = []
     for it in npc.instance_types:
@@ -150,7 +151,7 @@ def _table(ctx: SchedulingContext, rows: Sequence[Row], *, wide: bool, nodepool:
 def _choose(cluster: ClusterOptions, provider: str | None, nodepool: str | None
             ) -> SchedulingContext:
     from kubectl_karp.sources import load_snapshot
-    from kubectl_karp.sources.catalogs import choose_catalogs
+    from kubectl_karp.sources.catalogs import bundled_region, choose_catalogs
 
     region_given = bool(cluster.region or os.environ.get("TENCENTCLOUD_REGION"))
     need_cluster = cluster.offline or nodepool is not None or not (
@@ -160,6 +161,10 @@ def _choose(cluster: ClusterOptions, provider: str | None, nodepool: str | None
         raise UsageError(f"there is no live catalogue for provider {provider}: pass "
                          "--catalog FILE (see docs/catalog-format.md)")
     choice = choose_catalogs(cluster, snapshot, force_live=not need_cluster)
+    if cluster.demo and cluster.region and nodepool is None and not cluster.catalogs:
+        # The demo cluster schedules against its own region, but listing another bundled
+        # region is what an explicit --region asks for.
+        choice = replace(choice, catalogs=bundled_region(cluster.region))
     for note in dict.fromkeys((*snapshot.notes, *choice.notes)):
         click.echo(f"note: {note}", err=True)
     return build_context(snapshot, choice.catalogs, catalog_source=choice.source)
@@ -195,7 +200,10 @@ def catalog(cluster: ClusterOptions, provider: str | None, nodepool: str | None,
     ctx = _choose(cluster, provider, nodepool)
     catalogs = [c for c in ctx.catalogs if provider is None or c.provider == provider]
     region = cluster.region or os.environ.get("TENCENTCLOUD_REGION")
-    if region and len({c.region for c in catalogs}) > 1:
+    # An explicit --region narrows (or refuses) even a single catalogue of another region.
+    if region and (len({c.region for c in catalogs}) > 1
+                   or (cluster.region and any(c.region for c in catalogs))):
+        region = normalize_region(region)
         mine = [c for c in catalogs if c.region == region]
         if not mine:
             have = ", ".join(sorted({c.region for c in catalogs if c.region}))

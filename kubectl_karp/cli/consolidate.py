@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from kubectl_karp.cli.common import node_pool_warnings
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import InputError, UsageError
 
@@ -203,16 +204,18 @@ def consolidate(node_name: str | None, now_text: str | None, spot_to_spot: bool,
                               explain=frozenset([node_name] if node_name else []))
     for note in dict.fromkeys((*ctx.notes, *plan.notes)):
         click.echo(f"note: {note}", err=True)
+    warnings = node_pool_warnings(ctx.node_pools)
     if node_name is not None:
         report = plan.node(node_name)
         assert report is not None
         if output in ("json", "yaml"):
-            emit_document({"kind": "ConsolidationNodeReport", **node_document(report)}, output)
+            emit_document({"kind": "ConsolidationNodeReport", **node_document(report),
+                           "warnings": warnings}, output)
         else:
             click.echo(render_node(plan, report, Style(use_color())), nl=False)
         return 0
     if output in ("json", "yaml"):
-        emit_document(plan_document(plan), output)
+        emit_document({**plan_document(plan), "warnings": warnings}, output)
     else:
         click.echo(render_plan(plan, Style(use_color()), output == "wide"), nl=False)
     return 0

@@ -69,6 +69,7 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
     """
     from kubectl_karp.core.explain import explain as run_explain
     from kubectl_karp.core.explain.targets import find_workload_document, parse_target, select_pods
+    from kubectl_karp.core.scheduling import pending_batch
     from kubectl_karp.model.parse import describe, workload_pods
     from kubectl_karp.model.selectors import parse_selector
     from kubectl_karp.render.explain import document, render_text
@@ -88,8 +89,9 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
     daemonsets: tuple[Any, ...] = ()
     # The batch is what `simulate` with the same flags schedules, so the verdicts match:
     # -n/-l narrow it; naming targets does not (the other pending pods still compete).
-    batch = list(pending) if parsed else list(select_pods(
-        snapshot, pending, (), namespace=namespace, selector=selector).pods)
+    scheduled = pending_batch(snapshot)[0]  # simulate's batch: gated pods out, deleting in
+    batch = list(scheduled) if parsed else list(select_pods(
+        snapshot, scheduled, (), namespace=namespace, selector=selector).pods)
     if filenames:
         from kubectl_karp.sources.workloads import read_workloads
 
@@ -126,7 +128,7 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
     for note in (*ctx.notes, *result.notes):
         click.echo(f"note: {note}", err=True)
     if output in ("json", "yaml"):
-        emit_document(document(result), output)
+        emit_document(document(result, ctx), output)
     else:
         click.echo(render_text(result, Style(use_color()), wide=output == "wide"), nl=False)
     return 0 if result.all_schedulable else EXIT_PENDING

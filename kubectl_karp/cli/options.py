@@ -14,7 +14,8 @@ import click
 
 from kubectl_karp.sources.options import ClusterOptions
 
-__all__ = ["OUTPUT_FORMATS", "ClusterOptions", "cluster_options", "output_option"]
+__all__ = ["OUTPUT_FORMATS", "ClusterOptions", "check_stdin_once", "cluster_options",
+           "output_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,6 +50,24 @@ def _check_selector(value: str | None) -> str | None:
     return value
 
 
+# Options that read stdin for "-", in every command that has them, and how to name them.
+_STDIN_READERS = (("snapshot", "--snapshot"), ("catalog", "--catalog"),
+                  ("filenames", "-f"), ("what_if", "--what-if"))
+
+
+def check_stdin_once(kwargs: dict[str, Any]) -> None:
+    """Refuse two readers of ``-`` in one command (``--snapshot - -f -``): the first would
+    read all of stdin and the second silently get nothing."""
+    readers: list[str] = []
+    for name, flag in _STDIN_READERS:
+        value = kwargs.get(name)
+        values = value if isinstance(value, (tuple, list)) else (value,)
+        readers += [f"{flag} -" for v in values if v == "-"]
+    if len(readers) > 1:
+        raise click.UsageError(f"{' and '.join(readers)} would both read stdin, which can be "
+                               "read only once: save all but one to a file")
+
+
 def _collect(kwargs: dict[str, Any]) -> ClusterOptions:
     timeout_text = kwargs.pop("request_timeout")
     opts = ClusterOptions(
@@ -81,6 +100,9 @@ def cluster_options(*, selector: bool = True, catalog: bool = False) -> Callable
 
     def decorate(func: F) -> F:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            # Here, where every command's options pass, so simulate and explain (and any
+            # command with -f or --what-if) refuse it alike.
+            check_stdin_once(kwargs)
             kwargs["cluster"] = _collect(kwargs)
             return func(*args, **kwargs)
 

@@ -1,8 +1,8 @@
 """An on-disk cache of live catalogues, so repeated commands do not call the cloud API.
 
-One YAML file per provider, region and endpoint under ``$XDG_CACHE_HOME/kubectl-karp/catalogs``
-(``~/.cache`` when unset), in the documented catalogue format plus ``fetchedAt``. A corrupt or
-foreign file is a miss, never an error.
+One YAML file per provider, region, endpoint (and cluster) under
+``$XDG_CACHE_HOME/kubectl-karp/catalogs`` (``~/.cache`` when unset), in the documented catalogue
+format plus ``fetchedAt`` and ``notes``. A corrupt or foreign file is a miss, never an error.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,11 @@ def ttl_from_env() -> timedelta:
     return timedelta(seconds=int(value)) if value.isdigit() else DEFAULT_TTL
 
 
-def cache_path(provider: str, region: str, endpoint: str = "") -> Path:
-    # The endpoint is part of the key: a private endpoint may answer differently.
-    suffix = "-" + hashlib.sha256(endpoint.encode()).hexdigest()[:10] if endpoint else ""
+def cache_path(provider: str, region: str, endpoint: str = "", variant: str = "") -> Path:
+    # The endpoint is part of the key: a private endpoint may answer differently; so is the
+    # variant (e.g. the cluster whose settings decided max pods).
+    key = f"{endpoint}\n{variant}" if variant else endpoint
+    suffix = "-" + hashlib.sha256(key.encode()).hexdigest()[:10] if key else ""
     safe_region = "".join(c if c.isalnum() or c == "-" else "_" for c in region)
     return cache_root() / f"{provider}-{safe_region}{suffix}.yaml"
 
@@ -47,7 +50,9 @@ def read_cached(path: Path, *, now: datetime, ttl: timedelta) -> InstanceTypeCat
         fetched = parse_time(doc.get("fetchedAt"))
         if fetched is None or now - fetched > ttl or fetched > now + timedelta(minutes=5):
             return None
-        return parse_catalog(doc, f"cache {path.name}")
+        notes = doc.get("notes") or []
+        return replace(parse_catalog(doc, f"cache {path.name}"),
+                       notes=tuple(str(n) for n in notes))
     except Exception:  # any damage to a cache file just means "fetch again"
         return None
 
@@ -56,6 +61,8 @@ def write_cached(path: Path, catalog: InstanceTypeCatalog, *, now: datetime) -> 
     """Best effort: an unwritable cache directory must not fail the command."""
     doc = catalog_to_document(catalog, with_allocatable=False)
     doc["fetchedAt"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if catalog.notes:
+        doc["notes"] = list(catalog.notes)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,

@@ -5,6 +5,14 @@
 on-demand, SPOTPAID → spot). An offering is available only when Status is SELL and, where the
 answer reports it, Inventory > 0.
 
+Max pods per node (``capacity.pods``) comes from the cluster, as karpenter-provider-tke decides
+it: TKE 2018-05-25 ``DescribeClusters`` (MaxNodePodNum and the network mode) and, on VPC-CNI
+clusters, ``DescribeVpcCniPodLimits`` per zone of the node classes' subnets. The cluster ID is
+``TKE_CLUSTER_ID``, else what the snapshot names (``kubectl_karp.providers.tke.cluster_hints``).
+Without an ID, or when those calls fail (e.g. the credentials may not read the cluster), the
+catalogue leaves pods out and carries a note: max pods then comes from the cluster's nodes,
+else 110.
+
 ``KARP_TENCENTCLOUD_ENDPOINT`` (a URL; ``http://`` allowed) sends every call to another
 endpoint: private/internal endpoints, or a local test server. The SDK is imported lazily.
 """
@@ -25,12 +33,21 @@ from urllib.parse import urlparse
 from kubectl_karp.cloud.cache import cache_path, read_cached, ttl_from_env, write_cached
 from kubectl_karp.errors import CloudError
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
-from kubectl_karp.providers.tke import LABEL_FAMILY, zone_id_from_name
+from kubectl_karp.providers.tke import (
+    LABEL_FAMILY,
+    ClusterHints,
+    ClusterNetwork,
+    cluster_id_of,
+    max_pods,
+    zone_id_from_name,
+)
 
 ENV_ENDPOINT = "KARP_TENCENTCLOUD_ENDPOINT"
 ENV_METADATA = "KARP_TENCENTCLOUD_METADATA_ENDPOINT"
+ENV_CLUSTER_ID = "TKE_CLUSTER_ID"
 METADATA_URL = "http://metadata.tencentyun.com/latest/meta-data/"
 SERVICE, VERSION = "cvm", "2017-03-12"
+TKE_SERVICE, TKE_VERSION = "tke", "2018-05-25"
 CHARGE_TYPES = {"POSTPAID_BY_HOUR": "on-demand", "SPOTPAID": "spot"}
 RETRYABLE = ("RequestLimitExceeded", "InternalError", "ServerNetworkError", "ClientNetworkError",
              "ResourceUnavailable")
@@ -142,7 +159,8 @@ class TencentClient:
 
     def __init__(self, region: str, credentials: Credentials, *, endpoint: str = "",
                  attempts: int = 5, base_delay: float = 0.5, timeout: int = 20,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, service: str = SERVICE,
+                 version: str = VERSION) -> None:
         from tencentcloud.common.common_client import CommonClient
 
         self.region = region
@@ -151,7 +169,7 @@ class TencentClient:
         self.base_delay = base_delay
         self.sleep = sleep
         self.endpoint = endpoint
-        self._client = CommonClient(SERVICE, VERSION, credentials.credential, region,
+        self._client = CommonClient(service, version, credentials.credential, region,
                                     profile=_client_profile(endpoint, timeout))
 
     def _redact(self, text: str) -> str:
@@ -172,6 +190,10 @@ class TencentClient:
             except TencentCloudSDKException as err:
                 code = str(err.get_code() or "")
                 message = self._redact(str(err.get_message() or ""))
+                if code.startswith("UnauthorizedOperation"):
+                    raise TencentCloudError(
+                        f"{where} is not permitted for the credentials from "
+                        f"{self.credentials.source}: {code}: {message[:200]}") from None
                 if code.startswith(AUTH_CODES):
                     raise TencentCloudError(
                         f"{where} refused the credentials from {self.credentials.source}: "
@@ -210,6 +232,53 @@ class TencentClient:
         response = self.call("DescribeZoneInstanceConfigInfos", {
             "Filters": [{"Name": "instance-charge-type", "Values": [charge_type]}]})
         return _items(response, "InstanceTypeQuotaSet", "DescribeZoneInstanceConfigInfos")
+
+    # TKE 2018-05-25 (a client made with service=TKE_SERVICE, version=TKE_VERSION)
+
+    def cluster_network(self, cluster_id: str) -> ClusterNetwork:
+        """MaxNodePodNum and the network mode of one cluster (DescribeClusters)."""
+        response = self.call("DescribeClusters", {"ClusterIds": [cluster_id]})
+        clusters = _items(response, "Clusters", "DescribeClusters")
+        if not clusters:
+            raise TencentCloudError(f"Tencent Cloud API DescribeClusters ({self.region}) knows "
+                                    f"no cluster {cluster_id}")
+        cluster = clusters[0]
+        settings = cluster.get("ClusterNetworkSettings")
+        pod_num = settings.get("MaxNodePodNum") if isinstance(settings, dict) else None
+        if isinstance(pod_num, bool) or not isinstance(pod_num, int):
+            pod_num = 0
+        raw = cluster.get("Property")
+        if not isinstance(raw, str):  # the provider skips the cluster's settings then
+            return ClusterNetwork(max_node_pod_num=pod_num)
+        try:
+            prop = json.loads(raw)
+        except ValueError:
+            prop = None
+        prop = prop if isinstance(prop, dict) else {}
+        return ClusterNetwork(
+            max_node_pod_num=pod_num, has_property=True,
+            network_type=str(prop.get("NetworkType") or ""),
+            vpc_cni_type=str(prop.get("VpcCniType") or ""),
+            meta_feature=isinstance(prop.get("MetaFeatureParam"), dict))
+
+    def eni_limits(self, zones: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Zone name → instance type → VPC-CNI pods (TKERouteENIStaticIP), per zone asked
+        (DescribeVpcCniPodLimits); one unfiltered call when no zone is known."""
+        out: dict[str, dict[str, int]] = {}
+        for zone in zones or [""]:
+            response = self.call("DescribeVpcCniPodLimits", {"Zone": zone} if zone else {})
+            items = [] if response.get("PodLimitsInstanceSet") is None else _items(
+                response, "PodLimitsInstanceSet", "DescribeVpcCniPodLimits")
+            if zone:
+                out.setdefault(zone, {})
+            for item in items:
+                name, limits = item.get("InstanceType"), item.get("PodLimits")
+                value = limits.get("TKERouteENIStaticIP") if isinstance(limits, dict) else None
+                where = str(item.get("Zone") or zone)
+                if isinstance(name, str) and where and isinstance(value, int) \
+                        and not isinstance(value, bool):
+                    out.setdefault(where, {})[name] = value
+        return out
 
 
 def _items(response: Mapping[str, Any], key: str, action: str) -> list[Mapping[str, Any]]:
@@ -257,10 +326,18 @@ def _arch(item: Mapping[str, Any]) -> str:
 
 
 def build_catalog(region: str, zones: Mapping[str, str],
-                  quotas: Mapping[str, Sequence[Mapping[str, Any]]], *, source: str
-                  ) -> InstanceTypeCatalog:
-    """Pure conversion of the API answers (charge type → items) into a catalogue."""
+                  quotas: Mapping[str, Sequence[Mapping[str, Any]]], *, source: str,
+                  network: ClusterNetwork | None = None,
+                  eni: Mapping[str, Mapping[str, int]] | None = None,
+                  notes: Sequence[str] = ()) -> InstanceTypeCatalog:
+    """Pure conversion of the API answers (charge type → items) into a catalogue.
+
+    With the cluster's ``network`` (and ``eni``: zone name → type → ENI-IP pods), every type
+    gets ``capacity.pods``. Like the provider, a type's ENI limit is the one of the zone of its
+    last on-demand item (else its first spot item) among the zones ``eni`` covers.
+    """
     capacity: dict[str, dict[str, int]] = {}
+    eni_zone: dict[str, str] = {}
     labels: dict[str, dict[str, str]] = {}
     offerings: dict[str, dict[tuple[str, str], Offering]] = {}
     for charge_type, items in quotas.items():
@@ -292,6 +369,13 @@ def build_catalog(region: str, zones: Mapping[str, str],
                                 available=item.get("Status") == "SELL" and in_stock and zone_open,
                                 zone_name=zone_name if zone_name != zone_id else "")
             offerings.setdefault(name, {})[(zone_id, capacity_type)] = offering
+            if eni and zone_name in eni and (capacity_type == "on-demand"
+                                             or name not in eni_zone):
+                eni_zone[name] = zone_name
+    if network is not None:
+        for name, res in capacity.items():
+            zone_limits = (eni or {}).get(eni_zone.get(name, ""), {})
+            res["pods"] = max_pods(network, zone_limits.get(name)) * 1000
     types = tuple(
         InstanceType(name=name, labels=labels[name], capacity=capacity[name],
                      offerings=tuple(sorted(offerings[name].values(),
@@ -301,31 +385,80 @@ def build_catalog(region: str, zones: Mapping[str, str],
                                instance_types=types,
                                prices_known=any(o.price_per_hour is not None
                                                 for t in types for o in t.offerings),
-                               origin="tencentcloud-api")
+                               origin="tencentcloud-api", notes=tuple(notes))
+
+
+MAX_PODS_FALLBACK = "using the pods capacity of the cluster's nodes, else 110"
+
+
+def resolve_cluster_id(hints: ClusterHints | None) -> tuple[str, str]:
+    """(cluster ID, "") or ("", why there is none): ``TKE_CLUSTER_ID``, else the one cluster
+    the snapshot names."""
+    env = os.environ.get(ENV_CLUSTER_ID, "").strip()
+    if env:
+        return cluster_id_of(env) or env, ""
+    found = hints.cluster_ids if hints else ()
+    if len(found) == 1:
+        return found[0], ""
+    if found:
+        return "", (f"the cluster's objects name several TKE clusters ({', '.join(found)}); "
+                     f"set {ENV_CLUSTER_ID}")
+    return "", f"no TKE cluster ID found (set {ENV_CLUSTER_ID}=cls-…)"
+
+
+def fetch_pod_limits(client: TencentClient, cluster_id: str, zones: Sequence[str]
+                     ) -> tuple[ClusterNetwork | None, dict[str, dict[str, int]], str]:
+    """(network, ENI limits, note): any failure is a note, never an error."""
+    try:
+        network = client.cluster_network(cluster_id)
+        eni = client.eni_limits(zones) if (network.node_pod_num is None
+                                           and network.uses_eni_limits) else {}
+    except TencentCloudError as err:
+        return None, {}, f"max pods per node: {err}; {MAX_PODS_FALLBACK}"
+    return network, eni, ""
 
 
 def fetch_catalog(region: str, *, credentials: Credentials | None = None, endpoint: str = "",
-                  sleep: Callable[[float], None] = time.sleep) -> InstanceTypeCatalog:
+                  sleep: Callable[[float], None] = time.sleep,
+                  hints: ClusterHints | None = None) -> InstanceTypeCatalog:
     """Ask the API now (no cache)."""
     creds = credentials or find_credentials()
     client = TencentClient(region, creds, endpoint=endpoint, sleep=sleep)
     zones = client.zones()
     quotas = {charge: client.quotas(charge) for charge in CHARGE_TYPES}
+    cluster_id, why = resolve_cluster_id(hints)
+    network: ClusterNetwork | None = None
+    eni: dict[str, dict[str, int]] = {}
+    if cluster_id:
+        tke = TencentClient(region, creds, endpoint=endpoint, sleep=sleep,
+                            service=TKE_SERVICE, version=TKE_VERSION)
+        network, eni, note = fetch_pod_limits(tke, cluster_id, hints.zones if hints else ())
+    else:
+        note = f"max pods per node: {why}; {MAX_PODS_FALLBACK}"
     where = f" via {endpoint}" if endpoint else ""
-    return build_catalog(region, zones, quotas, source=f"Tencent Cloud API {region}{where}")
+    return build_catalog(region, zones, quotas, source=f"Tencent Cloud API {region}{where}",
+                         network=network, eni=eni, notes=(note,) if note else ())
 
 
 def load_live_catalog(region: str, *, refresh: bool = False, now: datetime | None = None,
                       credentials: Credentials | None = None,
-                      sleep: Callable[[float], None] = time.sleep) -> InstanceTypeCatalog:
-    """The live catalogue for ``region``, from the disk cache unless stale or ``refresh``."""
+                      sleep: Callable[[float], None] = time.sleep,
+                      hints: ClusterHints | None = None) -> InstanceTypeCatalog:
+    """The live catalogue for ``region``, from the disk cache unless stale or ``refresh``.
+
+    ``hints`` (the cluster the catalogue is for) decide max pods; they are part of the cache
+    key, as the pods figures depend on them.
+    """
     endpoint = endpoint_from_env()
     moment = now or datetime.now(timezone.utc)
-    path = cache_path("tke", region, endpoint)
+    cluster_id, _ = resolve_cluster_id(hints)
+    variant = f"{cluster_id} {','.join(hints.zones)}" if cluster_id and hints else cluster_id
+    path = cache_path("tke", region, endpoint, variant)
     if not refresh:
         cached = read_cached(path, now=moment, ttl=ttl_from_env())
         if cached is not None:
             return cached
-    catalog = fetch_catalog(region, credentials=credentials, endpoint=endpoint, sleep=sleep)
+    catalog = fetch_catalog(region, credentials=credentials, endpoint=endpoint, sleep=sleep,
+                            hints=hints)
     write_cached(path, catalog, now=moment)
     return catalog

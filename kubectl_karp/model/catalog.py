@@ -42,6 +42,7 @@ class InstanceTypeCatalog:
     illustrative_prices: bool = False  # prices are examples, not a quote
     prices_known: bool = True
     origin: str = ""  # file path, "tencentcloud-api", "bundled", "inferred from nodes"
+    notes: tuple[str, ...] = ()  # caveats about the figures (e.g. how max pods was decided)
 
     def by_name(self) -> dict[str, InstanceType]:
         return {it.name: it for it in self.instance_types}

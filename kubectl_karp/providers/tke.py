@@ -2,15 +2,19 @@
 
 The allocatable arithmetic follows karpenter-provider-tke (pkg/providers/instancetype): memory
 loses a kdump reservation and a VM overhead share, then kube-reserved (tiered) and a 100Mi
-eviction threshold; CPU loses a tiered kube-reserved share.
+eviction threshold; CPU loses a tiered kube-reserved share. Max pods per node follows the same
+provider (``max_pods``): the cluster's MaxNodePodNum − 3, else the VPC-CNI ENI-IP limit of the
+type (at least 61), else 110; the cloud adapter passes the figures in as data.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from kubectl_karp.model.objects import NodeClass
+from kubectl_karp.model.objects import Node, NodeClass
 from kubectl_karp.model.resources import Resources
 from kubectl_karp.providers.base import (
     CORE,
@@ -32,6 +36,9 @@ LABEL_CBS_ZONE = "topology.com.tencent.cloud.csi.cbs/zone"
 VM_MEMORY_OVERHEAD = Fraction(75, 1000)  # the provider's --vm-memory-overhead-percent default
 EVICTION_MEMORY = 100 * MI
 DEFAULT_MAX_PODS = 110
+MIN_ENI_MAX_PODS = 61  # the provider never goes below this on an ENI-IP limit
+NODE_POD_NUM_RESERVED = 3  # MaxNodePodNum counts 3 addresses the node keeps for itself
+NETWORK_VPC_CNI = "VPC-CNI"
 
 # Zone IDs are <region base> + <zone number>: ap-guangzhou-3 is 100003. The bases are those the
 # TKE provider itself uses to translate between the two (pkg/providers/zone).
@@ -136,6 +143,111 @@ def kube_reserved(cpu_milli: int, pods: int, memory_gb: int, *, legacy: bool = F
     if legacy:
         return _tiers(cpu_milli, _CPU_TIERS_LEGACY), tiered_memory
     return _tiers(cpu_milli, _CPU_TIERS_POST_129), min(20 * pods + 256, tiered_memory)
+
+
+# --------------------------------------------------------------------------- max pods
+
+@dataclass(frozen=True)
+class ClusterNetwork:
+    """The parts of DescribeClusters (TKE 2018-05-25) that decide max pods per node."""
+
+    max_node_pod_num: int = 0  # ClusterNetworkSettings.MaxNodePodNum
+    has_property: bool = False  # the cluster answered with a Property document at all
+    network_type: str = ""  # Property.NetworkType: GR (global router), VPC-CNI, ...
+    vpc_cni_type: str = ""  # Property.VpcCniType
+    meta_feature: bool = False  # Property.MetaFeatureParam is set
+
+    @property
+    def node_pod_num(self) -> int | None:
+        """MaxNodePodNum − 3, when the provider uses it (not on a VPC-CNI cluster)."""
+        if (self.has_property and self.network_type != NETWORK_VPC_CNI
+                and self.max_node_pod_num > NODE_POD_NUM_RESERVED):
+            return self.max_node_pod_num - NODE_POD_NUM_RESERVED
+        return None
+
+    @property
+    def uses_eni_limits(self) -> bool:
+        """False for a plain global-router cluster: the provider drops the ENI limits then."""
+        return not (self.has_property and not self.vpc_cni_type
+                    and self.network_type != NETWORK_VPC_CNI and not self.meta_feature)
+
+
+def max_pods(cluster: ClusterNetwork, eni_ips: int | None) -> int:
+    """Max pods per node for one instance type, as karpenter-provider-tke decides it.
+
+    ``eni_ips`` is the type's VPC-CNI limit in its zone (``TKERouteENIStaticIP`` of
+    DescribeVpcCniPodLimits), None when unknown.
+    """
+    setting = cluster.node_pod_num
+    if setting:
+        return setting
+    if cluster.uses_eni_limits and eni_ips is not None and eni_ips > 0:
+        return max(eni_ips, MIN_ENI_MAX_PODS)
+    return DEFAULT_MAX_PODS
+
+
+_CLUSTER_ID = re.compile(r"^(?:cls-)+([a-z0-9]{4,20})$")
+_NODE_CLUSTER_ID_KEYS = ("karpenter.k8s.tke/managed-by",)
+_SELECTOR_TERMS = ("subnetSelectorTerms", "securityGroupSelectorTerms", "sshKeySelectorTerms")
+
+
+def cluster_id_of(value: object) -> str | None:
+    """``cls-abcd1234`` for a value that names a TKE cluster (``cls-cls-x`` from a seed that
+    substituted a full ID into ``cls-${CLUSTER_ID}`` counts as ``cls-x``)."""
+    if not isinstance(value, str):
+        return None
+    match = _CLUSTER_ID.match(value.strip())
+    return f"cls-{match.group(1)}" if match else None
+
+
+@dataclass(frozen=True)
+class ClusterHints:
+    """What a snapshot says about its TKE cluster, for the max-pods calls of the live API."""
+
+    cluster_ids: tuple[str, ...] = ()  # distinct candidates, strongest evidence first
+    zones: tuple[str, ...] = ()  # zone names of the TKE node classes' subnets
+
+
+def _node_cluster_ids(node: Node) -> list[str]:
+    found = []
+    for meta in (node.labels, node.annotations):
+        for key, value in meta.items():
+            name = key.rpartition("/")[2].lower()
+            tencent = "tencent" in key or "tke" in key
+            if key in _NODE_CLUSTER_ID_KEYS or (tencent and name in ("cluster-id", "clusterid")):
+                cid = cluster_id_of(value)
+                if cid:
+                    found.append(cid)
+    return found
+
+
+def _node_class_cluster_ids(node_class: NodeClass) -> list[str]:
+    found = []
+    for key in _SELECTOR_TERMS:
+        terms = node_class.spec.get(key)
+        for term in terms if isinstance(terms, list) else ():
+            tags = term.get("tags") if isinstance(term, Mapping) else None
+            for value in tags.values() if isinstance(tags, Mapping) else ():
+                cid = cluster_id_of(value)
+                if cid:
+                    found.append(cid)
+    return found
+
+
+def cluster_hints(nodes: Sequence[Node], node_classes: Sequence[NodeClass]) -> ClusterHints:
+    """Cluster IDs from TKE node labels/annotations, else from TKEMachineNodeClass selector
+    tags (``karpenter.sh/discovery: cls-…``); zones from the node classes' status.subnets."""
+    mine = [nc for nc in node_classes if (nc.group, nc.kind) == (GROUP, KIND)]
+    ids = [cid for node in nodes for cid in _node_cluster_ids(node)]
+    ids = ids or [cid for nc in mine for cid in _node_class_cluster_ids(nc)]
+    zones: set[str] = set()
+    for nc in mine:
+        for subnet in status_list(nc.status, "subnets"):
+            zone = str(subnet.get("zone") or "") or zone_name_from_id(
+                str(subnet.get("zoneID") or "")) or ""
+            if zone:
+                zones.add(zone)
+    return ClusterHints(tuple(dict.fromkeys(ids)), tuple(sorted(zones)))
 
 
 @dataclass(frozen=True)

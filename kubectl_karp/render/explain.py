@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from kubectl_karp.core.context import SchedulingContext
+from kubectl_karp.core.diagnosis.text import amount, resource_name
 from kubectl_karp.core.explain.result import (
     ClosestType,
     Explanation,
@@ -13,7 +15,6 @@ from kubectl_karp.core.explain.result import (
     PodExplanation,
     Verdict,
 )
-from kubectl_karp.core.explain.text import amount, resource_name
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.model.resources import render as render_resources
 from kubectl_karp.render.output import Style, money
@@ -94,11 +95,19 @@ def pod_document(p: PodExplanation) -> dict[str, Any]:
     return doc
 
 
-def document(explanation: Explanation) -> dict[str, Any]:
-    """The stable machine-readable form (documented in README)."""
+def document(explanation: Explanation, ctx: SchedulingContext | None = None
+             ) -> dict[str, Any]:
+    """The stable machine-readable form (documented in README); with ``ctx``, where the
+    prices come from, under simulate's field names."""
+    provenance: dict[str, Any] = {} if ctx is None else {
+        "catalog": ctx.catalog_source,
+        "illustrativePrices": ctx.illustrative_prices,
+        "pricesKnown": ctx.prices_known,
+    }
     return {
         "apiVersion": API_VERSION,
         "kind": "Explanation",
+        **provenance,
         "pods": [pod_document(p) for p in explanation.pods],
         "blockers": [_reason_doc(r) for r in explanation.blockers],
         "notes": list(explanation.notes),

@@ -27,7 +27,7 @@ from kubectl_karp.model.objects import LABEL_REGION, LABEL_ZONE
 from kubectl_karp.model.parse import build_snapshot
 from kubectl_karp.model.snapshot import ClusterSnapshot
 from kubectl_karp.providers import provider_for_ref, provider_named
-from kubectl_karp.providers.tke import normalize_region, region_of_zone
+from kubectl_karp.providers.tke import cluster_hints, normalize_region, region_of_zone
 
 if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.sources.options import ClusterOptions
@@ -63,6 +63,18 @@ def bundled_catalogs(provider: str = "tke", region: str | None = None
         mine = tuple(c for c in catalogs if c.region == region)
         return mine or catalogs
     return catalogs
+
+
+def bundled_region(region: str, provider: str = "tke") -> tuple[InstanceTypeCatalog, ...]:
+    """The bundled catalogue of exactly ``region``; an error names the regions there are."""
+    region = normalize_region(region)
+    bundled = bundled_catalogs(provider)
+    mine = tuple(c for c in bundled if c.region == region)
+    if not mine:
+        have = ", ".join(sorted({c.region for c in bundled if c.region}))
+        raise InputError(f"the bundled {provider.upper()} catalogue has no region {region} "
+                         f"(regions: {have})")
+    return mine
 
 
 def read_catalog_files(paths: Sequence[str]) -> tuple[InstanceTypeCatalog, ...]:
@@ -134,7 +146,8 @@ def choose_catalogs(opts: ClusterOptions, snapshot: ClusterSnapshot, *,
             "no region for the live TKE catalogue (use --region or TENCENTCLOUD_REGION): "
             "instance types are inferred from the nodes",))
     try:
-        live = _live_loader()(region, refresh=opts.refresh)
+        live = _live_loader()(region, refresh=opts.refresh,
+                              hints=cluster_hints(snapshot.nodes, snapshot.node_classes))
     except CloudError as err:
         if not getattr(err, "no_credentials", False):
             raise
@@ -143,7 +156,8 @@ def choose_catalogs(opts: ClusterOptions, snapshot: ClusterSnapshot, *,
             return CatalogChoice(notes=(f"{err}; instance types are inferred from the nodes",))
         return CatalogChoice(bundled, "bundled TKE catalogue (illustrative prices)", notes=(
             f"{err}; using the bundled TKE catalogue for {region} (illustrative prices)",))
-    return CatalogChoice((live,), live.source or f"Tencent Cloud API {region}")
+    return CatalogChoice((live,), live.source or f"Tencent Cloud API {region}",
+                         notes=live.notes)
 
 
 def _what_if_objects(paths: Sequence[str]) -> ClusterSnapshot:

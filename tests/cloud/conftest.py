@@ -1,4 +1,5 @@
-"""A fake Tencent Cloud CVM API on loopback for the real SDK (via KARP_TENCENTCLOUD_ENDPOINT)."""
+"""A fake Tencent Cloud API (CVM 2017-03-12, TKE 2018-05-25) on loopback for the real SDK (via
+KARP_TENCENTCLOUD_ENDPOINT)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,38 @@ QUOTAS = {
 }
 
 
+CLUSTER_ID = "cls-7k2m9xq1"  # the demo cluster's node classes name it
+# Each action answers only for its own service and version, as the real API does.
+APIS = {"DescribeZones": ("cvm", "2017-03-12"),
+        "DescribeZoneInstanceConfigInfos": ("cvm", "2017-03-12"),
+        "DescribeClusters": ("tke", "2018-05-25"),
+        "DescribeVpcCniPodLimits": ("tke", "2018-05-25")}
+
+
+def cluster(network_type: str = "GR", max_node_pod_num: int = 64, **prop: Any
+            ) -> dict[str, Any]:
+    """A DescribeClusters item; ``Property`` is a JSON document inside a string, as TKE sends."""
+    return {"ClusterId": CLUSTER_ID, "ClusterName": "demo", "ClusterType": "MANAGED_CLUSTER",
+            "ClusterNetworkSettings": {"ClusterCIDR": "172.16.0.0/16",
+                                       "MaxNodePodNum": max_node_pod_num,
+                                       "MaxClusterServiceNum": 256, "VpcId": "vpc-demo"},
+            "Property": json.dumps({"NodeNameType": "lan-ip", "NetworkType": network_type,
+                                    **prop})}
+
+
+def pod_limit(itype: str, zone: str, static_ip: int) -> dict[str, Any]:
+    return {"Zone": zone, "InstanceFamily": itype.split(".")[0], "InstanceType": itype,
+            "PodLimits": {"TKERouteENINonStaticIP": static_ip + 1,
+                          "TKERouteENIStaticIP": static_ip, "TKEDirectENI": 5,
+                          "TKESubENI": 100}}
+
+
+POD_LIMITS = [pod_limit("S5.MEDIUM4", "ap-guangzhou-3", 27),
+              pod_limit("S5.MEDIUM4", "ap-guangzhou-4", 27),
+              pod_limit("S5.LARGE8", "ap-guangzhou-3", 75),
+              pod_limit("S5.LARGE8", "ap-guangzhou-4", 75)]
+
+
 def ok(body: dict[str, Any]) -> Response:
     return Response(json.dumps({"Response": {**body, "RequestId": "req-1"}}),
                     content_type="application/json")
@@ -61,20 +94,35 @@ def error(code: str, message: str = "boom") -> Response:
 
 
 class FakeCloud:
-    """Answers like the CVM API; ``script`` queues special answers per action."""
+    """Answers like the CVM and TKE APIs; ``script`` queues special answers per action."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.versions: list[str] = []  # X-TC-Version of each call
         self.script: dict[str, list[Response]] = {}
         self.quotas = QUOTAS
+        self.clusters = [cluster()]
+        self.pod_limits = POD_LIMITS
 
     def __call__(self, request: Request) -> Response:
         action = request.headers.get("X-TC-Action", "")
+        version = request.headers.get("X-TC-Version", "")
         body = request.get_json(silent=True) or {}
         self.calls.append((action, body))
+        self.versions.append(version)
+        service, wanted = APIS.get(action, ("", ""))
+        if version != wanted or f"/{service}/tc3_request" not in request.headers.get(
+                "Authorization", ""):
+            return error("InvalidAction", f"{action} is not an action of {version}")
         queued = self.script.get(action)
         if queued:
             return queued.pop(0)
+        if action == "DescribeClusters":
+            found = [c for c in self.clusters if c["ClusterId"] in body.get("ClusterIds", [])]
+            return ok({"Clusters": found, "TotalCount": len(found)})
+        if action == "DescribeVpcCniPodLimits":
+            limits = [p for p in self.pod_limits if body.get("Zone") in (None, p["Zone"])]
+            return ok({"PodLimitsInstanceSet": limits, "TotalCount": len(limits)})
         if action == "DescribeZones":
             return ok(ZONES)
         if action == "DescribeZoneInstanceConfigInfos":
@@ -96,4 +144,5 @@ def cloud(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv(tencent.ENV_CLUSTER_ID, raising=False)
     yield fake

@@ -28,13 +28,15 @@ def test_live_cluster_with_tke_nodepools_uses_the_api(cloud: FakeCloud) -> None:
     assert npc is not None
     medium = {it.name: it for it in npc.instance_types}["S5.MEDIUM4"]
     assert medium.allocatable["cpu"] == 1930  # computed by the TKE provider
-    assert medium.capacity["pods"] == 61_000  # the cluster's nodes say 61 pods
+    assert medium.capacity["pods"] == 61_000  # the cluster's MaxNodePodNum 64 − 3
+    assert cloud.actions()[3:] == ["DescribeClusters"]  # the ID from the node class tags
+    assert not any("max pods" in note for note in ctx.notes)
     assert {o.zone for o in medium.offerings} == {"100003", "100004"}
     assert ctx.price_of("S5.MEDIUM4", "100003", "spot") == 0.05
     load_context(ClusterOptions(), load_demo())
-    assert len(cloud.calls) == 3  # second command served from the disk cache
+    assert len(cloud.calls) == 4  # second command served from the disk cache
     load_context(ClusterOptions(refresh=True), load_demo())
-    assert len(cloud.calls) == 6
+    assert len(cloud.calls) == 8
 
 
 def test_region_flag_beats_env_beats_nodes(cloud: FakeCloud, monkeypatch: pytest.MonkeyPatch
@@ -97,3 +99,26 @@ def test_catalog_on_a_live_cluster_end_to_end(cloud: FakeCloud, k8s: KubeEmulato
     assert "S5.MEDIUM4" in out and "$0.2000" in out and "SR1.MEDIUM4" not in out
     assert "Tencent Cloud API ap-guangzhou" in err and "illustrative" not in err
     assert k8s.writes() == []
+
+
+def test_live_snapshot_carries_the_api_catalogue(cloud: FakeCloud, k8s: KubeEmulator,
+                                                 tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    k8s.add_all(cast(dict[str, Any], d) for d, _ in demo_documents())
+    assert run(["snapshot", "-o", "json", *k8s.cli_args]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    *objects, catalog = json.loads(out)["items"]
+    assert catalog["kind"] == "InstanceTypeCatalog"
+    assert catalog["source"].startswith("Tencent Cloud API ap-guangzhou")
+    assert "InstanceTypeCatalog" not in {o["kind"] for o in objects}
+    saved = tmp_path / "cluster.json"
+    saved.write_text(out, encoding="utf-8")
+    calls = len(cloud.calls)
+    run(["simulate", "--snapshot", str(saved), "-o", "json"])
+    offline = json.loads(capsys.readouterr().out)
+    assert len(cloud.calls) == calls  # offline: no API call
+    run(["simulate", *k8s.cli_args, "-o", "json"])
+    live = json.loads(capsys.readouterr().out)
+    assert offline["nodeClaims"] == live["nodeClaims"] and live["nodeClaims"]
+    assert all(c["pricePerHour"] is not None for c in offline["nodeClaims"])

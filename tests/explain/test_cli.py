@@ -149,3 +149,48 @@ def test_cli_explain_and_simulate_agree_on_demo(capsys: pytest.CaptureFixture[st
     assert explained["apiVersion"] == simulated["apiVersion"]
     pending = {f["pod"] for f in simulated["unschedulable"]}
     assert {k for e in explained["pods"] if not e["schedulable"] for k in e["pods"]} == pending
+
+
+def test_demo_deployment_targets(capsys: pytest.CaptureFixture[str]) -> None:
+    # The demo labels its pods (deployment/NAME); explaining that name must find them.
+    assert run(["explain", "--demo", "deployment/sample-app"]) == 0
+    out = capsys.readouterr().out
+    assert "deployment/sample-app (3 pods" in out
+    assert "new NodeClaim from NodePool" in out
+    code, doc = _json(capsys, "--demo", "deployment/sample-app")
+    assert code == 0
+    [entry] = doc["pods"]
+    assert entry["owner"] == "deployment/sample-app" and entry["count"] == 3
+    assert entry["placement"]["nodePool"] == "test"
+    assert run(["explain", "--demo", "deployment/cache"]) == 3
+    assert "deployment/cache): stays Pending" in capsys.readouterr().out
+
+
+def test_deployment_target_without_pod_template_hash(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    # Pods written by hand often lack pod-template-hash: the ReplicaSet name still tells.
+    pods = replicas("web", 2, deployment="web", cpu="3")
+    for doc in pods:
+        doc["metadata"]["ownerReferences"][0]["name"] = "web-7c9d6b5f4"
+        del doc["metadata"]["labels"]["pod-template-hash"]
+    path = _write(tmp_path, "c.yaml", [node_pool(families=["S5"]), NODE_CLASS, CATALOG, *pods])
+    code, doc = _json(capsys, "--snapshot", path, "deployment/web")
+    assert code == 0
+    [entry] = doc["pods"]
+    assert entry["count"] == 2 and entry["owner"] == "deployment/web"
+
+
+def test_json_says_where_prices_come_from(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["simulate", "--demo", "-o", "json"]) == 3
+    simulated = json.loads(capsys.readouterr().out)
+    _, explained = _json(capsys, "--demo")
+    assert explained["catalog"] == simulated["catalog"]
+    assert explained["illustrativePrices"] is simulated["illustrativePrices"] is True
+    assert explained["pricesKnown"] is True
+    # Without a catalogue the instance types come from the nodes and have no price.
+    path = _write(tmp_path, "bare.yaml", [node_pool(), NODE_CLASS, node("n1"), pod("p")])
+    _, bare = _json(capsys, "--snapshot", path)
+    assert bare["pricesKnown"] is False and bare["illustrativePrices"] is False
+    assert "inferred" in bare["catalog"]
+    assert {"pods", "blockers", "notes", "summary"} <= set(bare)

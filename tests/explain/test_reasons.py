@@ -8,11 +8,11 @@ from typing import Any
 
 from kubectl_karp.core import reasons as rc
 from kubectl_karp.core.context import SchedulingContext
+from kubectl_karp.core.diagnosis.nodepools import diagnose_node_pool
+from kubectl_karp.core.diagnosis.volumes import volume_pins
 from kubectl_karp.core.explain import explain
 from kubectl_karp.core.explain.existing import diagnose_existing
-from kubectl_karp.core.explain.nodepools import diagnose_node_pool
 from kubectl_karp.core.explain.result import NodePoolVerdict
-from kubectl_karp.core.explain.volumes import volume_pins
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.scheduling.result import PodFailure, SimulationResult
 from kubectl_karp.model.objects import Pod

@@ -87,3 +87,25 @@ def test_live_catalogue_for_other_providers_needs_a_file(
         capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["catalog", "--provider", "aws", "--region", "us-west-2"]) == 2
     assert "--catalog" in capsys.readouterr().err
+
+
+def test_explicit_region_picks_that_catalogue_or_names_the_regions(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["catalog", "--demo", "--region", "ap-beijing", "-o", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["region"] == "ap-beijing"
+    zones = {o["zoneName"] for t in doc["instanceTypes"] for o in t["offerings"]}
+    assert zones and all(z.startswith("ap-beijing-") for z in zones)
+    assert run(["catalog", "--demo", "--region", "ap-nowhere"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == ("error: the bundled TKE catalogue has no region ap-nowhere "
+                                 "(regions: ap-beijing, ap-guangzhou, ap-shanghai)\n")
+    # A single catalogue of another region (here from a file) is refused, not shown.
+    assert run(["catalog", "--demo", "-o", "yaml"]) == 0
+    path = tmp_path / "gz.yaml"
+    path.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert run(["catalog", "--catalog", str(path), "--region", "ap-beijing"]) == 1
+    assert capsys.readouterr().err == ("error: no catalogue for region ap-beijing "
+                                       "(have: ap-guangzhou)\n")
+    assert run(["catalog", "--catalog", str(path), "--region", "ap-guangzhou"]) == 0
+    assert "ap-guangzhou-3" in capsys.readouterr().out

@@ -67,3 +67,64 @@ def test_zone_ids_and_names() -> None:
     assert tke.region_of_zone("800006") == "ap-beijing"
     assert tke.zone_name_from_id("not-a-zone") is None
     assert tke.normalize_region("gz") == "ap-guangzhou"
+
+
+# --------------------------------------------------------------------------- max pods (types.go)
+
+GR = tke.ClusterNetwork(max_node_pod_num=64, has_property=True, network_type="GR")
+VPC_CNI = tke.ClusterNetwork(max_node_pod_num=64, has_property=True, network_type="VPC-CNI")
+
+
+@pytest.mark.parametrize(("cluster", "eni", "expected"), [
+    (GR, None, 61),  # MaxNodePodNum − 3
+    (GR, 200, 61),  # the cluster setting beats the ENI limit
+    (VPC_CNI, 27, 61),  # VPC-CNI ignores MaxNodePodNum; ENI limits below 61 count as 61
+    (VPC_CNI, 75, 75),
+    (VPC_CNI, None, 110),  # no ENI limit for the type
+    (VPC_CNI, 0, 110),
+    (tke.ClusterNetwork(max_node_pod_num=3, has_property=True, network_type="GR"), 75, 110),
+    # a plain global-router cluster drops the ENI limits
+    (tke.ClusterNetwork(has_property=True, network_type="GR"), 75, 110),
+    # ... unless the VPC-CNI add-on (VpcCniType) or MetaFeatureParam is there
+    (tke.ClusterNetwork(has_property=True, network_type="GR", vpc_cni_type="tke-route-eni"),
+     75, 75),
+    (tke.ClusterNetwork(has_property=True, network_type="GR", meta_feature=True), 40, 61),
+    # without a Property document the cluster settings are skipped, ENI limits kept
+    (tke.ClusterNetwork(max_node_pod_num=64), 75, 75),
+    (tke.ClusterNetwork(max_node_pod_num=64), None, 110),
+])
+def test_max_pods_rule(cluster: tke.ClusterNetwork, eni: int | None, expected: int) -> None:
+    assert tke.max_pods(cluster, eni) == expected
+
+
+def test_allocatable_memory_follows_max_pods() -> None:
+    # 20Mi·pods + 256Mi is capped by the tiers: 4GB types do not move, 16GB ones do.
+    assert alloc(2, 4, 61)["memory"] == alloc(2, 4, 110)["memory"] == 2428 * MI
+    assert alloc(4, 16, 61)["memory"] - alloc(4, 16, 110)["memory"] == 49 * 20 * MI
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("cls-7k2m9xq1", "cls-7k2m9xq1"), ("cls-cls-test01", "cls-test01"),
+    ("cls-${CLUSTER_ID}", None), ("*", None), ("vpc-1234abcd", None), (3, None)])
+def test_cluster_id_of(value: object, expected: str | None) -> None:
+    assert tke.cluster_id_of(value) == expected
+
+
+def test_cluster_hints_from_nodes_then_node_class_tags() -> None:
+    from kubectl_karp.model.objects import Node, NodeClass
+
+    tags = {"tags": {"karpenter.sh/discovery": "cls-fromtags"}}
+    node_class = NodeClass(group=tke.GROUP, kind=tke.KIND, name="default",
+                           spec={"subnetSelectorTerms": [tags, {"id": "subnet-1"}],
+                                 "securityGroupSelectorTerms": [tags]},
+                           status={"subnets": [{"zone": "ap-guangzhou-4"},
+                                               {"zoneID": "100003"}]})
+    other = NodeClass(group="karpenter.k8s.aws", kind="EC2NodeClass", name="x",
+                      spec={"subnetSelectorTerms": [{"tags": {"a": "cls-notmine1"}}]})
+    hints = tke.cluster_hints([], [node_class, other])
+    assert hints == tke.ClusterHints(("cls-fromtags",), ("ap-guangzhou-3", "ap-guangzhou-4"))
+    labelled = Node(name="n", labels={"tke.cloud.tencent.com/cluster-id": "cls-fromnode"})
+    assert tke.cluster_hints([labelled], [node_class]).cluster_ids == ("cls-fromnode",)
+    annotated = Node(name="m", annotations={"karpenter.k8s.tke/managed-by": "cls-fromnode"})
+    assert tke.cluster_hints([annotated, labelled], []).cluster_ids == ("cls-fromnode",)
+    assert tke.cluster_hints([Node(name="plain")], []) == tke.ClusterHints()

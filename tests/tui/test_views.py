@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
 
 from kubectl_karp.core import views
-from kubectl_karp.core.context import SchedulingContext
+from kubectl_karp.core.context import SchedulingContext, build_context
+from kubectl_karp.model.parse import build_snapshot
+from kubectl_karp.sources.catalogs import bundled_catalogs
+from kubectl_karp.sources.demo import demo_documents
 
 from .conftest import NOW
 
@@ -94,3 +101,28 @@ def test_bar_and_units() -> None:
     assert views.cpu_text(7780) == "7.78" and views.cpu_text(2000) == "2"
     assert views.memory_text(512 * 2**20 * 1000) == "512Mi"
     assert views.memory_text(3 * 2**29 * 1000) == "1.5Gi"
+
+
+@pytest.mark.parametrize(("variant", "ready"), [
+    ("unknown-kind", "False: NodeClassNotFound"),
+    ("missing", "False: NodeClassNotFound"),
+    ("not-ready", "False: NodeClassNotReady"),
+])
+def test_node_pool_rows_show_a_broken_node_class(variant: str, ready: str) -> None:
+    docs: list[Any] = []
+    for doc, origin in demo_documents():
+        doc = copy.deepcopy(doc)
+        if not isinstance(doc, dict):
+            continue
+        if variant == "unknown-kind" and doc["kind"] == "NodePool":
+            doc["spec"]["template"]["spec"]["nodeClassRef"] = {
+                "group": "example.com", "kind": "FooNodeClass", "name": "default"}
+        if variant == "missing" and doc["kind"] == "TKEMachineNodeClass":
+            continue
+        if variant == "not-ready" and doc["kind"] == "TKEMachineNodeClass":
+            doc["status"]["conditions"] = [{"type": "Ready", "status": "False"}]
+        docs.append((doc, origin))
+    broken = build_context(build_snapshot(docs, source="test"), bundled_catalogs("tke"))
+    [row] = views.node_pool_rows(broken, views.node_rows(broken), NOW)
+    assert row.ready == ready
+    assert table([row], views.NODE_POOL_COLUMNS)[0][-1] == ready

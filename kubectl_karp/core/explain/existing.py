@@ -12,9 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from kubectl_karp.core import reasons as rc
-from kubectl_karp.core.explain.matching import first_failing, terms_match, untolerated
-from kubectl_karp.core.explain.result import NodeReasonGroup
-from kubectl_karp.core.explain.text import (
+from kubectl_karp.core.diagnosis.matching import first_failing, terms_match, untolerated
+from kubectl_karp.core.diagnosis.text import (
     amount,
     join,
     plural,
@@ -25,7 +24,8 @@ from kubectl_karp.core.explain.text import (
     toleration_for,
     workload,
 )
-from kubectl_karp.core.explain.volumes import VolumePin
+from kubectl_karp.core.diagnosis.volumes import VolumePin
+from kubectl_karp.core.explain.result import NodeReasonGroup
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.scheduling.daemonsets import overhead, remaining_overhead
 from kubectl_karp.model import resources as res

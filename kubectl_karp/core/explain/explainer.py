@@ -14,27 +14,28 @@ from dataclasses import replace
 
 from kubectl_karp.core import reasons as rc
 from kubectl_karp.core.context import SchedulingContext
+from kubectl_karp.core.diagnosis.fixes import with_fix
+from kubectl_karp.core.diagnosis.nodepools import (
+    diagnose_node_pool,
+    pending_verdict,
+    pool_usage,
+    sold_out_reason,
+)
+from kubectl_karp.core.diagnosis.text import amount
+from kubectl_karp.core.diagnosis.volumes import volume_pins
 from kubectl_karp.core.explain.existing import diagnose_existing, node_states
-from kubectl_karp.core.explain.fixes import with_fix
 from kubectl_karp.core.explain.grouping import fold, owner_of, spec_fingerprint
-from kubectl_karp.core.explain.nodepools import diagnose_node_pool, pool_usage, sold_out_reason
 from kubectl_karp.core.explain.result import (
     Explanation,
     NodePoolVerdict,
     PodExplanation,
     Verdict,
 )
-from kubectl_karp.core.explain.text import amount
-from kubectl_karp.core.explain.volumes import volume_pins
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.scheduling import SimulationResult, simulate
 from kubectl_karp.core.scheduling.volumes import volume_info
 from kubectl_karp.model import resources as res
 from kubectl_karp.model.objects import DaemonSet, Pod
-
-# What only the whole batch reveals: other pods' topology, affinity, and limits they used.
-_BATCH_CODES = (rc.TOPOLOGY_SPREAD, rc.POD_AFFINITY, rc.POD_ANTI_AFFINITY,
-                rc.NODEPOOL_LIMIT_EXCEEDED)
 
 
 def _verdict(pod: Pod, result: SimulationResult, in_flight: frozenset[str]) -> Verdict:
@@ -182,25 +183,14 @@ class _Explainer:
                 return NodePoolVerdict(mine.name, accepted=True, chosen=True,
                                        candidates=mine.candidates)
             return mine
-        theirs = [with_fix(r, pod) for r in sim if r.node_pool == mine.name]
-        if mine.accepted:
-            if not theirs:
-                theirs = [Reason(
-                    rc.NO_INSTANCE_TYPE_FITS,
-                    f"on its own the pod fits NodePool {mine.name}, but not together with the "
-                    "other pending pods of this simulation",
-                    detail="earlier pods took the room, the limits or the topology domains "
-                           "this pod could have used",
-                    fix=f"raise the limits of NodePool {mine.name} or allow more instance "
-                        "types, so that all pending pods fit", node_pool=mine.name)]
-            return NodePoolVerdict(mine.name, accepted=False, reasons=tuple(theirs),
+        theirs = [r for r in sim if r.node_pool == mine.name]
+        if theirs:
+            # simulate classified this NodePool with the shared classifier: show exactly that.
+            return NodePoolVerdict(mine.name, accepted=False,
+                                   reasons=tuple(with_fix(r, pod) for r in theirs),
                                    closest=mine.closest)
-        # Our reasons say the same static things in more depth; the scheduler's are added
-        # only where they see what a single-pod diagnosis cannot (the rest of the batch).
-        codes = {r.code for r in mine.reasons}
-        extra = tuple(r for r in theirs if r.code in _BATCH_CODES and r.code not in codes)
-        return NodePoolVerdict(mine.name, accepted=False, reasons=mine.reasons + extra,
-                               closest=mine.closest)
+        # A NodePool simulate did not consider (--nodepool): the pod on its own.
+        return pending_verdict(mine, (), pod) if mine.accepted else mine
 
 
 def explain(ctx: SchedulingContext, targets: Sequence[Pod] | None = None, *,

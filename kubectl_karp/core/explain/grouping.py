@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
-from kubectl_karp.core.explain.text import workload
+from kubectl_karp.core.diagnosis.text import workload
 from kubectl_karp.model.objects import Pod
 
 # Pod labels that differ between replicas without changing where they can run.

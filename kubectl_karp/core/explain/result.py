@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kubectl_karp.core.diagnosis.verdicts import ClosestType, NodePoolVerdict
 from kubectl_karp.core.reasons import Reason
+
+__all__ = ["ClosestType", "Explanation", "NodePoolVerdict", "NodeReasonGroup", "PodExplanation",
+           "Verdict"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,26 +39,6 @@ class NodeReasonGroup:
     detail: str = ""
     fix: str = ""
     nodes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ClosestType:
-    """An instance type the NodePool allows that comes nearest to fitting, and what it lacks."""
-
-    name: str
-    allocatable: dict[str, int]  # after daemonset overhead, milli-units
-    lacks: dict[str, int]  # resource → how much more the pod needs, milli-units
-
-
-@dataclass(frozen=True, slots=True)
-class NodePoolVerdict:
-    name: str
-    accepted: bool
-    reasons: tuple[Reason, ...] = ()
-    closest: tuple[ClosestType, ...] = ()
-    chosen: bool = False  # simulate placed (one of) the pod(s) on a new NodeClaim from here
-    # Instance types that fit the pod on their own, cheapest first (at most a few, for display).
-    candidates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kubectl_karp.core.diagnosis.text import workload
 from kubectl_karp.errors import InputError, UsageError
 from kubectl_karp.model.objects import LabelSelector, Pod
 from kubectl_karp.model.selectors import selector_matches
@@ -50,9 +51,8 @@ def _owned_by(pod: Pod, target: Target) -> bool:
     if ref is None:
         return False
     if target.kind == "Deployment":
-        suffix = pod.labels.get("pod-template-hash")
-        return ref.kind == "ReplicaSet" and suffix is not None and \
-            ref.name == f"{target.name}-{suffix}"
+        # Through pod-template-hash, else the ReplicaSet name minus its hash segment.
+        return ref.kind == "ReplicaSet" and workload(pod) == f"deployment/{target.name}"
     if target.kind == "CronJob":
         # Jobs of a CronJob are named <cronjob>-<scheduled time in minutes>.
         head, _, tail = ref.name.rpartition("-")

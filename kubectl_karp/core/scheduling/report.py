@@ -4,9 +4,13 @@ for each pod left pending a reason per NodePool plus one for the existing nodes,
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from kubectl_karp.core.context import NodePoolContext
+from kubectl_karp.core.diagnosis.nodepools import diagnose_node_pool, pending_verdict
+from kubectl_karp.core.diagnosis.text import amount, pod_spec_path, workload
+from kubectl_karp.core.diagnosis.volumes import volume_pins
 from kubectl_karp.core.reasons import (
     HOST_PORT_CONFLICT,
     INCOMPATIBLE_REQUIREMENT,
@@ -42,6 +46,8 @@ from kubectl_karp.core.scheduling.result import (
     SimulationResult,
 )
 from kubectl_karp.core.scheduling.topology import AFFINITY, SPREAD
+from kubectl_karp.errors import InputError
+from kubectl_karp.model import resources as res
 from kubectl_karp.model.objects import LABEL_CAPACITY_TYPE, LABEL_HOSTNAME, LABEL_ZONE, Pod
 from kubectl_karp.model.quantity import format_quantity
 from kubectl_karp.model.requirements import Incompatibility, Requirements
@@ -118,22 +124,32 @@ def build_result(sched: Scheduler, wanted: Sequence[Pod], failed: Sequence[Pendi
         round(sum(p for p in prices if p is not None), 6)
     failures: list[PodFailure] = []
     by_shape: dict[Any, tuple[Reason, ...]] = {}
+    planned_by_pool = _planned_capacity(sched, planned)
     for pp in failed:
-        reasons = by_shape.get(pp.shape.key)
+        pins = volume_pins(pp.pod, sched.snapshot)
+        # Reasons name the workload and the volumes: same shape, same owner, same text.
+        same = (pp.shape.key, workload(pp.pod), pod_spec_path(pp.pod),
+                tuple((p.claim, p.volume) for p in pins),
+                tuple(sorted(pp.pod.node_selector.items())))
+        reasons = by_shape.get(same)
         if reasons is None:
-            reasons = diagnose(sched, pp.shape)
-            by_shape[pp.shape.key] = reasons
+            reasons = diagnose(sched, pp.shape, pp.pod, planned_by_pool)
+            by_shape[same] = reasons
         failures.append(PodFailure(pod=pp.key, reasons=reasons))
     for pod, problem in ignored:
         if problem.startswith("invalid scheduling constraints"):
             reason = Reason(code=INCOMPATIBLE_REQUIREMENT, message=problem,
                             fix="fix the pod's node affinity (the API server would refuse it)")
-        else:
-            reason = Reason(
-                code=VOLUME_ZONE_CONFLICT,
-                message=f"{problem}; Karpenter ignores the pod until its volumes can be "
-                        "resolved",
-                fix="create the missing object or fix the name the pod's volume refers to")
+            # Every NodePool refuses it for the same reason; say so per NodePool, as explain.
+            pools = tuple(r for npc in _considered(sched)
+                          for r in _node_pool_reasons(sched, npc, pod, None, planned_by_pool))
+            failures.append(PodFailure(pod=pod.key, reasons=(*pools, reason)))
+            continue
+        reason = Reason(
+            code=VOLUME_ZONE_CONFLICT,
+            message=f"{problem}; Karpenter ignores the pod until its volumes can be "
+                    "resolved",
+            fix="create the missing object or fix the name the pod's volume refers to")
         failures.append(PodFailure(pod=pod.key, reasons=(reason,)))
     failures.sort(key=lambda f: f.pod)
     notes = list(sched.notes)
@@ -191,7 +207,18 @@ def _topology_message(info: tuple[Any, ...]) -> str:
     return f"{what[kind]}: {detail} (counts: {counts}; node allows {allowed})"
 
 
-def _existing_reason(sched: Scheduler, shape: PodShape) -> Reason | None:
+def _existing_code(miss: Miss, shape: PodShape, pod: Pod) -> str:
+    """The shared vocabulary: nodeSelector → NodeSelectorMismatch, required node affinity →
+    IncompatibleRequirement (the scheduler checks both as one set of requirements)."""
+    if miss.code == NODE_SELECTOR_MISMATCH:
+        key = getattr(miss.info, "key", None)
+        from_volume = bool(shape.volume) and key in shape.volume
+        if key is not None and key not in pod.node_selector and not from_volume:
+            return INCOMPATIBLE_REQUIREMENT
+    return miss.code
+
+
+def _existing_reason(sched: Scheduler, shape: PodShape, pod: Pod) -> Reason | None:
     from kubectl_karp.core.scheduling.scheduler import Miss
 
     if not sched.existing:
@@ -203,7 +230,7 @@ def _existing_reason(sched: Scheduler, shape: PodShape) -> Reason | None:
             tally[(INSUFFICIENT_RESOURCE, "room now, but taken by pods placed earlier in "
                                           "this run")] += 1
             continue
-        tally[(result.code, _short(result, shape, node))] += 1
+        tally[(_existing_code(result, shape, pod), _short(result, shape, node))] += 1
     code_counts: Counter[str] = Counter()
     for (code, text), n in tally.items():
         code_counts[VOLUME_ZONE_CONFLICT if text.startswith("volume ") else code] += n
@@ -259,13 +286,20 @@ def _type_capacity_message(tpl: Template, reqs: Requirements, requests: Any,
                       fix="allow that zone in the NodePool requirements and its node class "
                           "subnets, or move the volume")
     compat = [t for t in tpl.all_types if t.requirements.intersects(reqs) is None]
+    if not compat and tpl.all_types:
+        # Types whose labels match but whose offerings are all sold out: say so, not "no type
+        # matches" (a type's requirements only list the zones it has stock in).
+        labels = reqs.without(LABEL_ZONE, LABEL_CAPACITY_TYPE)
+        compat = [t for t in tpl.all_types
+                  if t.requirements.without(LABEL_ZONE, LABEL_CAPACITY_TYPE).intersects(labels)
+                  is None]
     if not tpl.all_types:
         return Reason(code=NO_INSTANCE_TYPE_FITS, node_pool=name,
                       message=f"NodePool {name}: no instance types are known for it",
                       fix="pass a catalogue with --catalog, or check the node class's provider")
     if not compat:
         shown = ", ".join(str(r) for k, r in sorted(reqs.items()) if k != LABEL_HOSTNAME)
-        return Reason(code=INCOMPATIBLE_REQUIREMENT, node_pool=name,
+        return Reason(code=NO_INSTANCE_TYPE_FITS, node_pool=name,
                       message=f"NodePool {name}: no instance type matches the combined "
                               f"requirements ({shown})",
                       fix="loosen the pod's or the NodePool's requirements")
@@ -296,7 +330,8 @@ def _type_capacity_message(tpl: Template, reqs: Requirements, requests: Any,
         in_overhead = [k for k in short if k in overhead]
         ds = f" (incl. DaemonSet overhead {_resources(overhead, in_overhead)})" \
             if in_overhead else ""
-        return Reason(code=INSUFFICIENT_RESOURCE, node_pool=name,
+        # InsufficientResource is for existing nodes; a NodePool has no type that fits.
+        return Reason(code=NO_INSTANCE_TYPE_FITS, node_pool=name,
                       message=f"NodePool {name}: needs {need}{ds}; the largest compatible type "
                               f"{big.name} has {_resources(big.allocatable, short or None)} "
                               "allocatable",
@@ -374,17 +409,56 @@ def _limit_reason(sched: Scheduler, tpl: Template, shape: PodShape) -> Reason:
         message=f"NodePool {name}: {over} limit {_q(over, limits[over])} would be exceeded: "
                 f"{_q(over, in_use)} in use or planned + "
                 f"{_q(over, limit_amount(smallest.capacity, over))} for {smallest.name}",
-        fix=f"raise spec.limits.{over} of NodePool {name}, or free capacity")
+        fix=f"raise spec.limits.{over} of NodePool {name} from {amount(over, limits[over])} "
+            f"to at least {amount(over, in_use + limit_amount(smallest.capacity, over))}")
 
 
-def diagnose(sched: Scheduler, shape: PodShape) -> tuple[Reason, ...]:
-    reasons: list[Reason] = []
-    existing = _existing_reason(sched, shape)
-    for tpl in sched.templates:
+def _planned_capacity(sched: Scheduler, planned: Sequence[PlannedNodeClaim]
+                      ) -> dict[str, dict[str, int]]:
+    """Capacity of the NodeClaims the run plans, per NodePool (it counts against limits)."""
+    out: dict[str, dict[str, int]] = {}
+    for claim in planned:
+        it = sched.ctx.instance_type(claim.instance_type)
+        capacity = dict(it.capacity) if it is not None else dict(claim.requests)
+        out[claim.node_pool] = res.add(out.get(claim.node_pool, {}), capacity)
+    return out
+
+
+def _considered(sched: Scheduler) -> list[NodePoolContext]:
+    return [npc for npc in sched.ctx.node_pools
+            if sched.pool_filter is None or npc.name in sched.pool_filter]
+
+
+def _node_pool_reasons(sched: Scheduler, npc: NodePoolContext, pod: Pod,
+                       shape: PodShape | None,
+                       planned: Mapping[str, Mapping[str, int]]) -> tuple[Reason, ...]:
+    """One NodePool's reasons for a pending pod: the shared classification (explain shows
+    the same), fed with what the scheduler saw of the batch."""
+    batch: list[Reason] = [r for r in sched.pool_reasons if r.node_pool == npc.name]
+    tpl = next((t for t in sched.templates if t.name == npc.name), None)
+    if tpl is not None and shape is not None:
         reason = _pool_reason(sched, shape, tpl)
         if reason is not None:
-            reasons.append(reason)
-    reasons.extend(sched.pool_reasons)
+            batch.append(reason)
+    try:
+        mine = diagnose_node_pool(sched.ctx, npc, pod, volume_pins(pod, sched.snapshot),
+                                  planned=planned.get(npc.name, {}),
+                                  daemonsets=sched.extra_daemonsets)
+    except InputError:
+        # An invalid NodePool: the scheduler already says why it cannot provision.
+        return tuple(batch)
+    return pending_verdict(mine, batch, pod).reasons
+
+
+def diagnose(sched: Scheduler, shape: PodShape, pod: Pod,
+             planned: Mapping[str, Mapping[str, int]]) -> tuple[Reason, ...]:
+    reasons: list[Reason] = []
+    existing = _existing_reason(sched, shape, pod)
+    covered: set[str] = set()
+    for npc in _considered(sched):
+        covered.add(npc.name)
+        reasons.extend(_node_pool_reasons(sched, npc, pod, shape, planned))
+    reasons.extend(r for r in sched.pool_reasons if r.node_pool not in covered)
     if not sched.templates and not sched.pool_reasons:
         wanted = sorted(sched.pool_filter) if sched.pool_filter is not None else None
         reasons.append(Reason(

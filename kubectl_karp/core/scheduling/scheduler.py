@@ -34,6 +34,7 @@ from kubectl_karp.core.reasons import (
     NODE_UNSCHEDULABLE,
     NODEPOOL_LIMIT_EXCEEDED,
     NODEPOOL_NOT_READY,
+    OFFERINGS_UNAVAILABLE,
     POD_AFFINITY,
     POD_ANTI_AFFINITY,
     TOPOLOGY_SPREAD,
@@ -292,6 +293,7 @@ class Scheduler:
         self.exclude_nodes = exclude_nodes
         self.ignore_pods_on = ignore_pods_on
         self.daemonsets = list(self.snapshot.daemon_sets) + list(extra_daemonsets)
+        self.extra_daemonsets = tuple(extra_daemonsets)
         self.pool_filter = set(node_pools) if node_pools is not None else None
         self.notes: list[str] = []
         self.pool_reasons: list[Reason] = []  # NodePools that cannot provision at all
@@ -369,14 +371,31 @@ class Scheduler:
                                        npc.allow_undefined_labels)
         ports = [k for ds in chosen for k in port_keys(ds.template.host_ports)]
         if not types and entries:
-            self.notes.append(f"NodePool {pool.name}: its requirements rule out every "
-                              f"instance type of the catalogue ({len(entries)} types)")
+            self.notes.append(self._no_type_note(pool.name, reqs, npc.instance_types))
         return Template(index=index, npc=npc, requirements=reqs, taints=pool.taints,
                         has_min_values=reqs.has_min_values(),
                         allow_undefined=npc.allow_undefined_labels, types=types,
                         all_types=entries, type_keys=tuple(sorted(keys)),
                         daemon_overhead=ds_overhead, daemon_ports=ports,
                         daemon_names=tuple(ds.key for ds in chosen))
+
+    @staticmethod
+    def _no_type_note(name: str, reqs: Requirements, types: Sequence[InstanceType]) -> str:
+        """Why a NodePool has no launchable type: its requirements, or (OfferingsUnavailable)
+        every offering they allow is sold out."""
+        labels = reqs.without(LABEL_ZONE, LABEL_CAPACITY_TYPE)
+        zone, ctype = reqs.get(LABEL_ZONE), reqs.get(LABEL_CAPACITY_TYPE)
+        allowed = [it for it in types
+                   if Requirements.from_labels(it.labels).without(
+                       LABEL_ZONE, LABEL_CAPACITY_TYPE).intersects(labels) is None
+                   and any(zone.has(o.zone) and ctype.has(o.capacity_type)
+                           for o in it.offerings)]
+        if allowed:
+            return (f"NodePool {name}: every offering of the {len(allowed)} instance type(s) "
+                    "its requirements allow is unavailable (sold out) in the zones and "
+                    f"capacity types it allows ({OFFERINGS_UNAVAILABLE})")
+        return (f"NodePool {name}: its requirements rule out every instance type of the "
+                f"catalogue ({len(types)} types)")
 
     def _build_universe(self) -> None:
         universe: dict[str, dict[str, set[int]]] = {}

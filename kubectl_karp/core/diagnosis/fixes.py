@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kubectl_karp.core import reasons as rc
-from kubectl_karp.core.explain.text import join, pod_field
+from kubectl_karp.core.diagnosis.text import join, pod_field
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.model.objects import LabelSelector, Pod, PodAffinityTerm
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from kubectl_karp.core import reasons as rc
 from kubectl_karp.core.context import NodePoolContext, SchedulingContext
-from kubectl_karp.core.explain.matching import untolerated
-from kubectl_karp.core.explain.result import ClosestType, NodePoolVerdict
-from kubectl_karp.core.explain.text import (
+from kubectl_karp.core.diagnosis.fixes import with_fix
+from kubectl_karp.core.diagnosis.matching import untolerated
+from kubectl_karp.core.diagnosis.text import (
     amount,
     join,
     plural,
@@ -26,7 +26,8 @@ from kubectl_karp.core.explain.text import (
     toleration_for,
     workload,
 )
-from kubectl_karp.core.explain.volumes import VolumePin
+from kubectl_karp.core.diagnosis.verdicts import ClosestType, NodePoolVerdict
+from kubectl_karp.core.diagnosis.volumes import VolumePin
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.scheduling.daemonsets import overhead
 from kubectl_karp.core.scheduling.launch import min_values_shortfall
@@ -47,6 +48,9 @@ from kubectl_karp.model.requirements import pod_requirements as _pod_requirement
 from kubectl_karp.providers.registry import provider_named
 
 _OFFERING_KEYS = (LABEL_ZONE, LABEL_CAPACITY_TYPE)
+# What only the whole batch reveals: other pods' topology, affinity, and limits they used.
+BATCH_CODES = (rc.TOPOLOGY_SPREAD, rc.POD_AFFINITY, rc.POD_ANTI_AFFINITY,
+               rc.NODEPOOL_LIMIT_EXCEEDED)
 _CLOSEST = 3
 
 
@@ -513,3 +517,31 @@ def diagnose_node_pool(ctx: SchedulingContext, npc: NodePoolContext, pod: Pod,
     """``pod`` against one NodePool on its own; ``planned`` is the capacity of NodeClaims the
     simulation already plans for this NodePool (it counts against the limits)."""
     return _Diagnosis(ctx, npc, pod, pins, planned or {}, daemonsets).run()
+
+
+def pending_verdict(mine: NodePoolVerdict, batch: Sequence[Reason], pod: Pod) -> NodePoolVerdict:
+    """The one classification of a NodePool for a pod the scheduler leaves pending.
+
+    ``mine`` is :func:`diagnose_node_pool` (the pod on its own, in depth); ``batch`` what the
+    scheduler said about this NodePool. simulate reports these reasons and explain shows
+    them, so both give the same codes and fixes. The scheduler's reasons count only where
+    they see what a single-pod diagnosis cannot (the rest of the batch); a NodePool is never
+    left accepting a pod that stays pending.
+    """
+    theirs = [with_fix(r, pod) for r in batch]
+    if mine.accepted:
+        if not theirs:
+            theirs = [Reason(
+                rc.NO_INSTANCE_TYPE_FITS,
+                f"on its own the pod fits NodePool {mine.name}, but not together with the "
+                "other pending pods of this simulation",
+                detail="earlier pods took the room, the limits or the topology domains "
+                       "this pod could have used",
+                fix=f"raise the limits of NodePool {mine.name} or allow more instance "
+                    "types, so that all pending pods fit", node_pool=mine.name)]
+        return NodePoolVerdict(mine.name, accepted=False, reasons=tuple(theirs),
+                               closest=mine.closest)
+    codes = {r.code for r in mine.reasons}
+    extra = tuple(r for r in theirs if r.code in BATCH_CODES and r.code not in codes)
+    return NodePoolVerdict(mine.name, accepted=False, reasons=mine.reasons + extra,
+                           closest=mine.closest)
