@@ -15,18 +15,22 @@ from kubectl_karp.model.objects import (
 from kubectl_karp.model.requirements import go_atoi
 
 
-def _expression_matches(req: LabelSelectorRequirement, labels: Mapping[str, str]) -> bool:
-    value = labels.get(req.key)
-    op = req.operator
+def _set_operator_matches(op: str, value: str | None, values: tuple[str, ...]) -> bool | None:
+    """In/NotIn/Exists/DoesNotExist against one label value (None: the label is absent);
+    ``None`` when ``op`` is not one of these four. Label and node selectors share them."""
     if op == "In":
-        return value is not None and value in req.values
+        return value is not None and value in values
     if op == "NotIn":
-        return value is None or value not in req.values
+        return value is None or value not in values
     if op == "Exists":
         return value is not None
     if op == "DoesNotExist":
         return value is None
-    return False
+    return None
+
+
+def _expression_matches(req: LabelSelectorRequirement, labels: Mapping[str, str]) -> bool:
+    return _set_operator_matches(req.operator, labels.get(req.key), req.values) is True
 
 
 def selector_matches(selector: LabelSelector | None, labels: Mapping[str, str]) -> bool:
@@ -176,14 +180,9 @@ def node_requirement_matches(req: NodeSelectorRequirement, labels: Mapping[str, 
     Karpenter's Gte/Lte accepted too). Gt/Lt need integer label values."""
     value = labels.get(req.key)
     op = req.operator
-    if op == "In":
-        return value is not None and value in req.values
-    if op == "NotIn":
-        return value is None or value not in req.values
-    if op == "Exists":
-        return value is not None
-    if op == "DoesNotExist":
-        return value is None
+    matched = _set_operator_matches(op, value, req.values)
+    if matched is not None:
+        return matched
     if op in ("Gt", "Lt", "Gte", "Lte"):
         if value is None or len(req.values) != 1:
             return False
