@@ -174,6 +174,10 @@ def test_broken_node_class_is_reported(variant: str, expected: str, tmp_path: Pa
     # catalog --nodepool says the same.
     assert run(["catalog", *args[:4], "--nodepool", "test"]) == 0
     assert f"warning: {expected}\n" in capsys.readouterr().err
+    # So do simulate and explain, whether or not a pending pod runs into that NodePool.
+    for command in ("simulate", "explain"):
+        assert run([command, *args[:4]]) in (0, 3)
+        assert f"warning: {expected}\n" in capsys.readouterr().err
 
 
 def test_healthy_cluster_has_no_warnings(capsys: pytest.CaptureFixture[str]) -> None:

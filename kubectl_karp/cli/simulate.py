@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from kubectl_karp.cli.common import node_pool_warnings
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import UsageError
 
@@ -178,6 +179,9 @@ def simulate(filenames: tuple[str, ...], replicas: tuple[str, ...], what_if: tup
     notes += batch_notes + list(result.notes)
     for note in dict.fromkeys(notes):
         click.echo(f"note: {note}", err=True)
+    # A NodePool that cannot provision is worth saying even when no pod needed it this time.
+    node_pool_warnings(npc for npc in ctx.node_pools
+                       if not nodepools or npc.name in nodepools)
     if output in ("json", "yaml"):
         emit_document(document(result, ctx), output)
     else:
