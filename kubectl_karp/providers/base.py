@@ -19,12 +19,11 @@ from kubectl_karp.model.objects import (
     LABEL_CAPACITY_TYPE,
     LABEL_HOSTNAME,
     LABEL_INSTANCE_TYPE,
-    LABEL_NODEPOOL,
     LABEL_OS,
-    LABEL_REGION,
     LABEL_ZONE,
     NodeClass,
 )
+from kubectl_karp.model.requirements import WELL_KNOWN_LABELS
 from kubectl_karp.model.resources import Resources
 
 MI = 2**20 * 1000  # one MiB in milli-units
@@ -46,10 +45,9 @@ class Problem:
     fix: str = ""
 
 
-CORE_WELL_KNOWN_LABELS = frozenset({
-    LABEL_ARCH, LABEL_OS, LABEL_INSTANCE_TYPE, LABEL_ZONE, LABEL_REGION, LABEL_CAPACITY_TYPE,
-    LABEL_NODEPOOL, LABEL_HOSTNAME, "node.kubernetes.io/windows-build",
-})
+# Karpenter's core well-known labels, plus the hostname every new NodeClaim gets (a
+# placeholder), so a pod's hostname term is judged by intersection, not as an unknown label.
+CORE_WELL_KNOWN_LABELS = WELL_KNOWN_LABELS | {LABEL_HOSTNAME}
 
 
 class Provider(Protocol):
