@@ -147,7 +147,7 @@ def discover(conn: Connection, pool: ThreadPoolExecutor | None = None) -> Discov
     return Discovery(tuple(lists), crds, tuple(notes), karpenter_version, pre_v1)
 
 
-def _clean(item: dict[str, Any], api_version: str, kind: str) -> dict[str, Any]:
+def clean_item(item: dict[str, Any], api_version: str, kind: str) -> dict[str, Any]:
     # List items carry no apiVersion/kind; put them first so the snapshot reads naturally.
     doc: dict[str, Any] = {"apiVersion": item.get("apiVersion") or api_version,
                            "kind": item.get("kind") or kind}
@@ -165,7 +165,7 @@ def _clean(item: dict[str, Any], api_version: str, kind: str) -> dict[str, Any]:
     return doc
 
 
-def _not_installed(context: str, discovery: Discovery) -> str:
+def not_installed_message(context: str, discovery: Discovery) -> str:
     if discovery.pre_v1_only:
         return (f"Karpenter in context {context} is a pre-v1 release (karpenter.sh/v1alpha5 "
                 "Provisioners only); kubectl-karp needs Karpenter v1 (karpenter.sh/v1 "
@@ -191,7 +191,7 @@ def read_documents(opts: ClusterOptions, *, require_karpenter: bool = True) -> L
         notes = list(discovery.notes)
         has_node_pools = any(spec.kind == "NodePool" for spec in discovery.lists)
         if not has_node_pools:
-            message = _not_installed(conn.context, discovery)
+            message = not_installed_message(conn.context, discovery)
             if require_karpenter:
                 raise ClusterError(message)
             notes.append(message)
@@ -211,7 +211,7 @@ def read_documents(opts: ClusterOptions, *, require_karpenter: bool = True) -> L
                 raise result
             notes.append(f"{result}; continuing without {spec.resource}")
             continue
-        documents.extend(_clean(item, spec.api_version, spec.kind) for item in result)
+        documents.extend(clean_item(item, spec.api_version, spec.kind) for item in result)
     return LiveRead(conn.context, tuple(documents), tuple(notes),
                     tuple(sorted(spec.resource for spec in discovery.lists)),
                     datetime.now(timezone.utc))
@@ -242,5 +242,5 @@ def server_info(opts: ClusterOptions) -> dict[str, Any]:
                           sorted(discovery.crds.items())},
     }
     if discovery.karpenter_version is None:
-        info["karpenterNote"] = _not_installed(conn.context, discovery)
+        info["karpenterNote"] = not_installed_message(conn.context, discovery)
     return info

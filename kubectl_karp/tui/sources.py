@@ -80,14 +80,14 @@ class LiveSource:
         this before the screen opens, so a wrong context fails with one error line)."""
         from kubectl_karp.errors import ClusterError
         from kubectl_karp.sources.kubeclient import connect
-        from kubectl_karp.sources.live import CORE_LISTS, _not_installed, discover
+        from kubectl_karp.sources.live import CORE_LISTS, discover, not_installed_message
         from kubectl_karp.tui.watch import ClusterWatcher
 
         conn = connect(self.opts, pool_size=len(CORE_LISTS) + 8)
         discovery = discover(conn)
         if not any(spec.kind == "NodePool" for spec in discovery.lists):
             conn.close()
-            raise ClusterError(_not_installed(conn.context, discovery))
+            raise ClusterError(not_installed_message(conn.context, discovery))
         watched = [s for s in CORE_LISTS if s.kind in ("Node", "Pod")] + list(discovery.lists)
         static = [s for s in CORE_LISTS if s.kind not in ("Node", "Pod")]
         # Probe each required watch with a one-item LIST now, so a 401/403 becomes one

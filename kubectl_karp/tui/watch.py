@@ -23,7 +23,7 @@ from kubectl_karp.errors import ClusterError, InputError
 from kubectl_karp.model.parse import build_snapshot
 from kubectl_karp.model.snapshot import ClusterSnapshot
 from kubectl_karp.sources.kubeclient import Connection, translate_error
-from kubectl_karp.sources.live import ListSpec, _clean
+from kubectl_karp.sources.live import ListSpec, clean_item
 
 BACKOFF_START = 0.5
 BACKOFF_MAX = 30.0
@@ -74,7 +74,7 @@ class ObjectStore:
             old = coll.entries
             fresh: dict[str, _Entry] = {}
             for item in items:
-                doc = _clean(item, spec.api_version, spec.kind)
+                doc = clean_item(item, spec.api_version, spec.kind)
                 key, rv = _key(doc), _rv(doc)
                 prev = old.get(key)
                 fresh[key] = prev if prev is not None and rv and prev.rv == rv and \
@@ -83,7 +83,7 @@ class ObjectStore:
             self._version += 1
 
     def apply(self, spec: ListSpec, kind: str, obj: dict[str, Any]) -> None:
-        doc = _clean(obj, spec.api_version, spec.kind)
+        doc = clean_item(obj, spec.api_version, spec.kind)
         key = _key(doc)
         with self._lock:
             entries = self._collections[spec.path].entries
