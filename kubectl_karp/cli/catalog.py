@@ -20,12 +20,13 @@ from kubectl_karp.model.objects import (
     LABEL_ZONE,
 )
 from kubectl_karp.model.parse import catalog_to_document
+from kubectl_karp.model.prices import money
 from kubectl_karp.model.quantity import format_cpu
 from kubectl_karp.model.requirements import Requirement, Requirements
 from kubectl_karp.model.snapshot import ClusterSnapshot
 from kubectl_karp.providers import PROVIDERS
 from kubectl_karp.providers.tke import normalize_region
-from kubectl_karp.render.output import Style, emit_document, money, table, to_yaml, use_color
+from kubectl_karp.render.output import Style, emit_document, table, to_yaml, use_color
 
 PROVIDER_CHOICES = tuple(PROVIDERS)
 CAPACITY_TYPES = ("on-demand", "spot", "reserved")

@@ -36,7 +36,7 @@ def _pods_text(pods: Sequence[str]) -> str:
 
 def document(result: Any, ctx: Any) -> dict[str, Any]:
     """The documented ``-o json|yaml`` contract (README: "simulate output")."""
-    from kubectl_karp.core.scheduling.result import HOURS_PER_MONTH
+    from kubectl_karp.model.prices import HOURS_PER_MONTH
     from kubectl_karp.model.resources import render
 
     per_hour = result.new_cost_per_hour
@@ -67,7 +67,8 @@ def document(result: Any, ctx: Any) -> dict[str, Any]:
 
 
 def render_table(result: Any, ctx: Any, wide: bool) -> str:
-    from kubectl_karp.render.output import Style, money, table, use_color
+    from kubectl_karp.model.prices import money
+    from kubectl_karp.render.output import Style, table, use_color
 
     style = Style(use_color())
     out: list[str] = []

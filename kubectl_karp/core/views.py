@@ -16,8 +16,7 @@ from kubectl_karp.core.context import SchedulingContext
 from kubectl_karp.core.disruption.budgets import pool_budget
 from kubectl_karp.core.disruption.plan import ConsolidationPlan
 from kubectl_karp.model.objects import TAINT_DISRUPTED, Node, NodeClaim, NodePool, Pod
-
-HOURS_PER_MONTH = 730  # the figure cloud price lists use for a month
+from kubectl_karp.model.prices import HOURS_PER_MONTH, money
 
 R = TypeVar("R")
 
@@ -66,10 +65,6 @@ def bar(used: int, total: int, width: int = 10) -> str:
     cells = "█" * full + (" ▏▎▍▌▋▊▉"[part] if part else "")
     cells = cells + "░" * (width - len(cells))
     return f"{cells} {pct:3d}%"
-
-
-def money(value: float | None, digits: int = 4) -> str:
-    return "-" if value is None else f"${value:.{digits}f}"
 
 
 # --------------------------------------------------------------------------- columns
@@ -235,7 +230,7 @@ def totals(rows: Sequence[NodeRow], pending_pods: int = 0) -> Totals:
 
 
 def totals_line(t: Totals) -> str:
-    cost = f"{money(t.cost_per_hour, 3)}/h  {money(t.cost_per_month, 0)}/month"
+    cost = f"{money(t.cost_per_hour, digits=3)}/h  {money(t.cost_per_month, digits=0)}/month"
     if t.unpriced:
         cost += f" (+{t.unpriced} unpriced)"
     launching = f" (+{t.launching} launching)" if t.launching else ""

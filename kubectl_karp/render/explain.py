@@ -16,8 +16,9 @@ from kubectl_karp.core.explain.result import (
     Verdict,
 )
 from kubectl_karp.core.reasons import Reason
+from kubectl_karp.model.prices import money
 from kubectl_karp.model.resources import render as render_resources
-from kubectl_karp.render.output import Style, money
+from kubectl_karp.render.output import Style
 
 WIDTH = 100
 API_VERSION = "karp.kubectl.io/v1alpha1"  # same as simulate's document

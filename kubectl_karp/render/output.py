@@ -99,5 +99,3 @@ class Style:
         return self.apply(text, "cyan")
 
 
-def money(value: float | None, *, digits: int = 4) -> str:
-    return "-" if value is None else f"${value:.{digits}f}"

@@ -9,7 +9,7 @@ from typing import Any
 
 from kubectl_karp.core.disruption.budgets import PoolBudget
 from kubectl_karp.core.reasons import Reason
-from kubectl_karp.core.scheduling.result import HOURS_PER_MONTH
+from kubectl_karp.model.prices import HOURS_PER_MONTH
 
 METHOD_EMPTINESS = "emptiness"
 METHOD_DRIFT = "drift"

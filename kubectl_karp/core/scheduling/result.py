@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from kubectl_karp.core.reasons import Reason
+from kubectl_karp.model.prices import HOURS_PER_MONTH
 from kubectl_karp.model.resources import Resources
-
-HOURS_PER_MONTH = 730
 
 
 @dataclass(frozen=True, slots=True)
