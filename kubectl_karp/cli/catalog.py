@@ -152,7 +152,7 @@ def _table(ctx: SchedulingContext, rows: Sequence[Row], *, wide: bool, nodepool:
 def _choose(cluster: ClusterOptions, provider: str | None, nodepool: str | None
             ) -> SchedulingContext:
     from kubectl_karp.sources import load_snapshot
-    from kubectl_karp.sources.catalogs import bundled_region, choose_catalogs
+    from kubectl_karp.sources.catalogs import bundled_region, choose_catalogs, options_rules
 
     region_given = bool(cluster.region or os.environ.get("TENCENTCLOUD_REGION"))
     need_cluster = cluster.offline or nodepool is not None or not (
@@ -168,7 +168,8 @@ def _choose(cluster: ClusterOptions, provider: str | None, nodepool: str | None
         choice = replace(choice, catalogs=bundled_region(cluster.region))
     for note in dict.fromkeys((*snapshot.notes, *choice.notes)):
         click.echo(f"note: {note}", err=True)
-    return build_context(snapshot, choice.catalogs, catalog_source=choice.source)
+    return build_context(snapshot, choice.catalogs, catalog_source=choice.source,
+                         rules=options_rules(cluster, snapshot))
 
 
 @click.command("catalog")

@@ -50,6 +50,17 @@ def _check_selector(value: str | None) -> str | None:
     return value
 
 
+def _check_version(value: str | None) -> str | None:
+    """Refuse a malformed ``--karpenter-version`` as a usage error before anything is read."""
+    if value is not None:
+        from kubectl_karp.core.releases import parse_release
+
+        if parse_release(value) is None:
+            raise click.BadParameter(f"invalid version {value!r}: use X.Y or X.Y.Z "
+                                     "(e.g. 1.9 or v1.9.0)", param_hint="'--karpenter-version'")
+    return value
+
+
 # Options that read stdin for "-", in every command that has them, and how to name them.
 _STDIN_READERS = (("snapshot", "--snapshot"), ("catalog", "--catalog"),
                   ("filenames", "-f"), ("what_if", "--what-if"))
@@ -82,6 +93,7 @@ def _collect(kwargs: dict[str, Any]) -> ClusterOptions:
         catalogs=tuple(kwargs.pop("catalog", ()) or ()),
         region=kwargs.pop("region", None),
         refresh=kwargs.pop("refresh", False),
+        karpenter_version=_check_version(kwargs.pop("karpenter_version", None)),
     )
     if opts.demo and opts.snapshot is not None:
         raise click.UsageError("--demo and --snapshot cannot be used together")
@@ -125,6 +137,9 @@ def cluster_options(*, selector: bool = True, catalog: bool = False) -> Callable
                               "or - for stdin) instead of a live cluster."),
             click.option("--demo", is_flag=True,
                          help="Use the embedded TKE demo cluster instead of a live cluster."),
+            click.option("--karpenter-version", metavar="X.Y[.Z]",
+                         help="Follow the rules of this Karpenter release instead of the "
+                              "detected one (supported: 1.8 to 1.14)."),
         ]
         if selector:
             opts.append(click.option("-l", "--selector", metavar="SELECTOR",

@@ -16,6 +16,12 @@ from kubectl_karp.core.reasons import (
     NODEPOOL_NOT_READY,
     Reason,
 )
+from kubectl_karp.core.releases import (
+    DEFAULT_RULES,
+    SOURCE_SNAPSHOT,
+    KarpenterRules,
+    resolve_rules,
+)
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.objects import CAPACITY_ON_DEMAND, Node, NodeClass, NodePool
 from kubectl_karp.model.snapshot import ClusterSnapshot
@@ -65,6 +71,8 @@ class SchedulingContext:
     zone_names: Mapping[str, str]  # zone label value -> human name
     notes: tuple[str, ...] = ()
     catalogs: tuple[InstanceTypeCatalog, ...] = field(default=(), repr=False)
+    # The Karpenter release whose rules the preview follows (core.releases).
+    rules: KarpenterRules = DEFAULT_RULES
 
     def node_pool(self, name: str) -> NodePoolContext | None:
         return next((npc for npc in self.node_pools if npc.node_pool.name == name), None)
@@ -227,15 +235,19 @@ def _pool_problems(pool: NodePool, provider: BaseProvider | None, node_class: No
 def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCatalog] = (), *,
                   extra_node_pools: Sequence[NodePool] = (),
                   extra_node_classes: Sequence[NodeClass] = (),
-                  notes: Sequence[str] = (), catalog_source: str | None = None
-                  ) -> SchedulingContext:
+                  notes: Sequence[str] = (), catalog_source: str | None = None,
+                  rules: KarpenterRules | None = None) -> SchedulingContext:
     """The context for ``snapshot``.
 
     Catalogues: ``catalogs`` if given, else those inside the snapshot, else instance types
     inferred from the snapshot's nodes (prices unknown). ``extra_*`` (simulate's --what-if)
     replace same-named objects of the snapshot or add to them. ``catalog_source`` overrides
     the words describing where the instance types came from; ``notes`` are carried through.
+    ``rules``: the Karpenter release to follow (``--karpenter-version``); else the one the
+    snapshot records; else the newest supported release.
     """
+    if rules is None:
+        rules = snapshot_rules(snapshot)
     pools = _merge_pools(snapshot.node_pools, extra_node_pools)
     classes = _merge_classes(snapshot.node_classes, extra_node_classes)
     all_notes = list(notes)
@@ -315,4 +327,13 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
         snapshot=snapshot, node_pools=tuple(contexts),
         catalog_source=catalog_source or _describe_catalogs(completed), prices_known=prices_known,
         illustrative_prices=illustrative, zone_names=zone_names, notes=tuple(all_notes),
-        catalogs=completed)
+        catalogs=completed, rules=rules)
+
+
+def snapshot_rules(snapshot: ClusterSnapshot) -> KarpenterRules:
+    """The rules of the release the snapshot's source found, else the default."""
+    if not snapshot.karpenter_version:
+        return DEFAULT_RULES
+    return resolve_rules(snapshot.karpenter_version,
+                         snapshot.karpenter_version_source or SOURCE_SNAPSHOT,
+                         snapshot.karpenter_version_reason)

@@ -51,6 +51,12 @@ class ClusterSnapshot:
     notes: tuple[str, ...] = ()
     # Which Karpenter APIs the source found (live: discovered CRDs; files: kinds present).
     karpenter_apis: tuple[str, ...] = ()
+    # The Karpenter release the source found ("v1.9.0"), how it is known ("detected" for a
+    # live cluster, "snapshot" for a saved file) and the words saying why (the image, the CRD
+    # feature). Empty when nothing told; core.releases.resolve_rules turns it into rules.
+    karpenter_version: str = ""
+    karpenter_version_source: str = ""
+    karpenter_version_reason: str = ""
     documents: tuple[Mapping[str, Any], ...] = field(default=(), compare=False, repr=False)
 
     def with_changes(self, **changes: Any) -> ClusterSnapshot:

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from kubectl_karp.core.context import SchedulingContext, build_context
+from kubectl_karp.core.context import SchedulingContext, build_context, snapshot_rules
+from kubectl_karp.core.releases import SOURCE_FLAG, KarpenterRules, resolve_rules
 from kubectl_karp.errors import CloudError, InputError
 from kubectl_karp.model.catalog import InstanceTypeCatalog
 from kubectl_karp.model.objects import LABEL_REGION, LABEL_ZONE
@@ -182,4 +183,12 @@ def load_context(opts: ClusterOptions, snapshot: ClusterSnapshot | None = None, 
         snapshot, choice.catalogs,
         extra_node_pools=extra.node_pools if extra else (),
         extra_node_classes=extra.node_classes if extra else (),
-        notes=tuple(dict.fromkeys(notes)), catalog_source=choice.source)
+        notes=tuple(dict.fromkeys(notes)), catalog_source=choice.source,
+        rules=options_rules(opts, snapshot))
+
+
+def options_rules(opts: ClusterOptions, snapshot: ClusterSnapshot) -> KarpenterRules:
+    """--karpenter-version over what the snapshot's source found, over the default."""
+    if opts.karpenter_version:
+        return resolve_rules(opts.karpenter_version, SOURCE_FLAG)
+    return snapshot_rules(snapshot)

@@ -25,6 +25,8 @@ class ClusterOptions:
     catalogs: tuple[str, ...] = ()
     region: str | None = None
     refresh: bool = False
+    # --karpenter-version: the release whose rules to follow, over whatever is detected.
+    karpenter_version: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

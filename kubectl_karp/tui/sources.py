@@ -127,8 +127,10 @@ class LiveSource:
                 self._choice = CatalogChoice(notes=(f"{err}; instance types are inferred "
                                                     "from the nodes",))
         choice = self._choice
+        from kubectl_karp.sources.catalogs import options_rules
+
         ctx = build_context(snapshot, choice.catalogs, notes=choice.notes,
-                            catalog_source=choice.source)
+                            catalog_source=choice.source, rules=options_rules(self.opts, snapshot))
         self._emit(DataUpdate(ctx=ctx))
 
     def _on_status(self, text: str) -> None:

@@ -121,7 +121,7 @@ class ObjectStore:
             source=self.source, captured_at=datetime.now(timezone.utc),
             namespaces=namespaces, notes=tuple(all_notes),
             karpenter_apis=tuple(karpenter_apis), documents=tuple(documents),
-            **{name: tuple(values) for name, values in buckets.items()})
+            **{name: tuple(values) for name, values in buckets.items()})  # type: ignore[arg-type]
 
 
 class _Gone(Exception):
