@@ -10,6 +10,7 @@ from typing import Any
 
 from kubectl_karp.core.context import SchedulingContext, build_context
 from kubectl_karp.core.disruption import ConsolidationPlan, plan_consolidation
+from kubectl_karp.core.releases import SOURCE_FLAG, resolve_rules
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.objects import (
     LABEL_CAPACITY_TYPE,
@@ -165,13 +166,16 @@ class Cluster:
                                node_claims=tuple(self.claims), node_classes=(node_class,),
                                pdbs=tuple(self.pdbs))
 
-    def context(self) -> SchedulingContext:
+    def context(self, version: str | None = None) -> SchedulingContext:
+        """``version`` ("1.9"): follow that Karpenter release's rules (default: newest)."""
         catalog = InstanceTypeCatalog(provider="aws", region="test", source="test",
                                       instance_types=tuple(self.types), origin="test")
-        return build_context(self.snapshot(), [catalog])
+        rules = resolve_rules(version, SOURCE_FLAG) if version else None
+        return build_context(self.snapshot(), [catalog], rules=rules)
 
-    def plan(self, now: datetime = NOW, **kw: Any) -> ConsolidationPlan:
-        return plan_consolidation(self.context(), now, **kw)
+    def plan(self, now: datetime = NOW, *, version: str | None = None,
+             **kw: Any) -> ConsolidationPlan:
+        return plan_consolidation(self.context(version), now, **kw)
 
 
 def codes(plan: ConsolidationPlan, node: str) -> list[str]:

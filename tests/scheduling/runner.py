@@ -10,6 +10,8 @@ Scenario keys (all optional except ``expect``):
         into the pod spec), created (seconds offset)}
   objects: raw Kubernetes documents (nodes, bound pods, DaemonSets, PVs, PVCs, …)
   simulate: {nodePools: [...], excludeNodes: [...]}
+  karpenterVersion: "1.9" — follow that Karpenter release's rules (default: the newest);
+            ``versions: {"1.9": {expect...}, "1.14": {expect...}}`` asserts one answer per release
   expect: see ``check``.
 Instance types follow Karpenter's fake cloud provider: price = 0.1·vCPU + 0.1·memory GiB
 (spot 30% of that), kubelet overhead 100m CPU / 10Mi, 110 pods.
@@ -25,6 +27,7 @@ import yaml
 
 from kubectl_karp.core.context import build_context
 from kubectl_karp.core.reasons import POD_REASONS
+from kubectl_karp.core.releases import SOURCE_FLAG, resolve_rules
 from kubectl_karp.core.scheduling import SimulationResult, simulate
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.parse import build_snapshot
@@ -158,7 +161,9 @@ def run(scenario: dict[str, Any]) -> SimulationResult:
     docs += scenario.get("objects", [])
     snapshot = build_snapshot([(d, f"scenario document {i}") for i, d in enumerate(docs)],
                               source="scenario")
-    ctx = build_context(snapshot, [make_catalog(scenario.get("catalog", {}))])
+    version = scenario.get("karpenterVersion")
+    rules = resolve_rules(str(version), SOURCE_FLAG) if version else None
+    ctx = build_context(snapshot, [make_catalog(scenario.get("catalog", {}))], rules=rules)
     options = scenario.get("simulate", {})
     return simulate(ctx, node_pools=options.get("nodePools"),
                     exclude_nodes=frozenset(options.get("excludeNodes", [])))

@@ -13,7 +13,22 @@ def test_enough_scenarios() -> None:
     assert len(NAMES) >= 40
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_scenario(name: str) -> None:
+def _cases() -> list[object]:
+    """One case per scenario, or one per release for scenarios with ``versions``."""
+    cases: list[object] = []
+    for name in NAMES:
+        scenario = load(name)
+        if "versions" in scenario:
+            for version, expect in scenario["versions"].items():
+                cases.append(pytest.param(name, str(version), expect, id=f"{name}@{version}"))
+        else:
+            cases.append(pytest.param(name, None, scenario["expect"], id=name))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "version", "expect"), _cases())
+def test_scenario(name: str, version: str | None, expect: dict[str, object]) -> None:
     scenario = load(name)
-    check(run(scenario), scenario["expect"])
+    if version is not None:
+        scenario["karpenterVersion"] = version
+    check(run(scenario), expect)
