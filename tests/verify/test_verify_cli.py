@@ -120,7 +120,7 @@ def test_other_controllers_events_and_stale_events_are_not_karpenters_word(
         _event("Pod", "postgres-0", "Nominated", "Pod should schedule on: node/10.0.1.12",
                namespace="data", when="2026-01-01T00:00:00Z"),
         drop_events=True)
-    code, doc, err = _json(capsys, "verify", "--snapshot", str(path), "--catalog",
+    code, doc, _ = _json(capsys, "verify", "--snapshot", str(path), "--catalog",
                            "bundled:tke", "--now", NOW, "-o", "json")
     assert code == 0 and doc["eventsRead"] == 1
     assert doc["comparisons"] == [] and doc["agreement"] == []
