@@ -468,7 +468,9 @@ def test_balanced_rejects_a_move_that_saves_too_little_for_its_disruption() -> N
     assert report is not None
     check = next(ch for ch in report.checks if ch.name == "Balanced")
     assert not check.ok
-    assert check.message.startswith("Balanced: score 0.")
+    assert check.message.startswith("score 0.")
+    block = plan.node("loose").blocks[0]  # type: ignore[union-attr]
+    assert block.message.startswith("Balanced: score 0.")
     assert "< threshold 0.5, rejected" in check.message
     doc = node_document(report)
     assert doc["balanced"] and doc["balanced"][0]["approved"] is False
@@ -539,3 +541,31 @@ def test_price_filter_with_enough_minvalues_replaces() -> None:
     c.pod("a", "n1", cpu=1.5)
     assert acted(c.plan()) == [("replace", "single-node-consolidation", ("n1",))]
 
+
+
+def test_spot_to_spot_keeps_as_many_options_as_minvalues_needs() -> None:
+    # upstream: consolidation_test.go It("spot to spot consolidation should consider the max of
+    # default and minimum number of instanceTypeOptions from minValues in requirement for
+    # truncation if minimum number of instanceTypeOptions from minValues in requirement is
+    # greater than 15.")
+    c = Cluster()
+    c.pool(spot=True, requirements=(
+        NodeSelectorRequirement(LABEL_INSTANCE_TYPE, "Exists", (), 20),))
+    c.node("spot", "cpu-32", capacity_type="spot")
+    c.pod("a", "spot", cpu=1)
+    plan = c.plan(spot_to_spot=True)
+    assert acted(plan) == [("replace", "single-node-consolidation", ("spot",))]
+    assert len(plan.actions[0].replacements[0].instance_type_options) == 20
+
+
+def test_spot_to_spot_truncates_to_fifteen_when_minvalues_needs_fewer() -> None:
+    # upstream: consolidation_test.go It("spot to spot consolidation should consider the
+    # default for truncation if minimum number of instanceTypeOptions from minValues in
+    # requirement is less than 15.")
+    c = Cluster()
+    c.pool(spot=True, requirements=(
+        NodeSelectorRequirement(LABEL_INSTANCE_TYPE, "Exists", (), 5),))
+    c.node("spot", "cpu-32", capacity_type="spot")
+    c.pod("a", "spot", cpu=1)
+    plan = c.plan(spot_to_spot=True)
+    assert len(plan.actions[0].replacements[0].instance_type_options) == 15

@@ -16,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from kubectl_karp.core import reasons as R
 from kubectl_karp.core.disruption.candidates import Candidate
 from kubectl_karp.core.disruption.costs import reschedule_disruption_cost
+from kubectl_karp.core.reasons import Reason
 
 BALANCED = "Balanced"
 BALANCED_K = 2  # upstream: apis/v1/nodepool.go BalancedK
@@ -72,12 +74,12 @@ class Score:
         return self.value >= self.threshold
 
     def describe(self, best_case: bool = False) -> str:
-        """``Balanced: score 0.42 < threshold 0.5, rejected (…)``"""
+        """``score 0.42 < threshold 0.5, rejected (…)`` (reasons prefix ``Balanced: ``)"""
         value = "inf" if self.value == float("inf") else f"{self.value:.2f}"
         sign = "≥" if self.approved else "<"
         verdict = "approved" if self.approved else "rejected"
         what = "even deleting the node outright " if best_case else ""
-        return (f"Balanced: score {value} {sign} threshold {self.threshold:g}, {verdict} "
+        return (f"score {value} {sign} threshold {self.threshold:g}, {verdict} "
                 f"(NodePool {self.node_pool}: {what}saves {self.savings_fraction:.1%} of its "
                 f"cost for {self.disruption_fraction:.1%} of its disruption)")
 
@@ -91,6 +93,18 @@ class Score:
                 "disruptionFraction": round(self.disruption_fraction, 6),
                 "nodePoolCostPerHour": round(self.totals.cost, 6),
                 "nodePoolDisruptionCost": round(self.totals.disruption, 6)}
+
+
+def rejection(score: Score, node: str | None, node_pool: str | None, message: str) -> Reason:
+    """The BalancedScoreTooLow reason for a rejected move (``message`` names the move)."""
+    return Reason(
+        code=R.BALANCED_SCORE_TOO_LOW, node=node, node_pool=node_pool,
+        message=f"Balanced: {message}",
+        detail="consolidationPolicy Balanced takes a move only when its share of the "
+               "NodePool's cost saved is at least half its share of the NodePool's "
+               "disruption.",
+        fix=f"use consolidationPolicy WhenEmptyOrUnderutilized on NodePool "
+            f"{score.node_pool} to take every cheaper move")
 
 
 def is_balanced(c: Candidate) -> bool:

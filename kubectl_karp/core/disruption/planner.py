@@ -467,8 +467,9 @@ class _Planner:
                         "neither deletes its empty nodes nor consolidates it",
                 detail="A static NodePool keeps spec.replicas nodes; only drift replaces "
                        "them, one for one.",
-                fix=f"scale it with spec.replicas on NodePool {pool}, or remove replicas to "
-                    "let Karpenter consolidate it (a NodePool cannot switch modes in place)")
+                fix=f"change spec.replicas on NodePool {pool} to resize it; for consolidation "
+                    "use a NodePool without replicas (a NodePool cannot switch between static "
+                    "and dynamic in place)")
             checks.append(Check("static NodePool", False, block.message))
             return checks, [block], None
         if c.consolidate_after_block is not None:
@@ -514,7 +515,8 @@ class _Planner:
         if failure is not None:
             balanced = any(r.code == R.BALANCED_SCORE_TOO_LOW for r in failure.blocks)
             checks.append(Check("Balanced" if balanced else "consolidation", False,
-                                "; ".join(r.message for r in failure.blocks)))
+                                "; ".join(r.message.removeprefix("Balanced: ")
+                                          for r in failure.blocks)))
             return checks, list(failure.blocks), failure
         # Unreachable in practice: the last round tried every candidate its budget allowed.
         return checks, [self._budget_block(REASON_UNDERUTILIZED, pool)], None

@@ -29,6 +29,7 @@ from kubectl_karp.core.disruption.simulation import (
 )
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.scheduling.launch import min_values_shortfall
+from kubectl_karp.model.catalog import InstanceType
 from kubectl_karp.model.objects import CAPACITY_ON_DEMAND, CAPACITY_SPOT
 from kubectl_karp.model.requirements import Requirements
 from kubectl_karp.model.resources import add, render
@@ -96,16 +97,25 @@ def _claim_capacity_types(claim_reqs: tuple[tuple[str, str, tuple[str, ...]], ..
     return None
 
 
-def _min_values_miss(env: Env, pool_name: str, names: Sequence[str]) -> str | None:
-    """SatisfiesMinValues after the price filter: the NodePool's minValues must still hold
-    over the cheaper types, or Karpenter does not consolidate ("Filtering by price")."""
+def _min_values(env: Env, pool_name: str, names: Sequence[str]
+                ) -> tuple[Requirements, list[InstanceType]] | None:
+    """The NodePool's requirements (when any has minValues) and the named types, in order."""
     npc = next((p for p in env.ctx.node_pools if p.name == pool_name), None)
     if npc is None or not any(r.min_values is not None for r in npc.node_pool.requirements):
         return None
     reqs = Requirements.from_node_selector_requirements(
         npc.node_pool.requirements, where=f"NodePool {pool_name} spec.template.spec.requirements")
-    types = [it for it in npc.instance_types if it.name in set(names)]
-    short = min_values_shortfall(reqs, types)
+    by_name = {it.name: it for it in npc.instance_types}
+    return reqs, [by_name[n] for n in names if n in by_name]
+
+
+def _min_values_miss(env: Env, pool_name: str, names: Sequence[str]) -> str | None:
+    """SatisfiesMinValues after the price filter: the NodePool's minValues must still hold
+    over the cheaper types, or Karpenter does not consolidate ("Filtering by price")."""
+    found = _min_values(env, pool_name, names)
+    if found is None:
+        return None
+    short = min_values_shortfall(*found)
     if not short:
         return None
     key, need, have = short[0]
@@ -195,7 +205,16 @@ def compute_consolidation(env: Env, candidates: Sequence[Candidate], *, method: 
                        detail="Karpenter requires enough cheaper spot options so that the "
                               "replacement does not churn again right away.",
                        fix="widen the NodePool's instance-type requirements")
-        cheaper = cheaper[:MIN_SPOT_TO_SPOT_OPTIONS]
+        # The launch gets the cheapest 15, or with minValues as many as the cheapest types
+        # take to meet them if that is more (SatisfiesMinValues' count).
+        keep = MIN_SPOT_TO_SPOT_OPTIONS
+        found = _min_values(env, claim.node_pool, [t[0] for t in cheaper])
+        if found is not None:
+            reqs, types = found
+            need = next((i for i in range(1, len(types) + 1)
+                         if not min_values_shortfall(reqs, types[:i])), len(types))
+            keep = max(keep, need)
+        cheaper = cheaper[:keep]
     # On-demand candidates with a spot-or-on-demand replacement: the price filter relied on
     # spot prices, so Karpenter pins the launch to spot (it never ends up dearer).
     launch_cts = cts
@@ -234,14 +253,11 @@ def _scored(env: Env, candidates: Sequence[Candidate], attempt: Attempt,
     what = "" if action is None else (
         f"{action.type} of {', '.join(action.nodes)}" + (
             f" with {action.replacements[0].instance_type}" if action.replacements else ""))
-    no = _no(R.BALANCED_SCORE_TOO_LOW, f"{worst.describe()}: the move ({what}) saves too "
-             "little for the disruption it causes", candidates, attempt.outcome,
-             detail="consolidationPolicy Balanced takes a move only when its share of the "
-                    "NodePool's cost saved is at least half its share of the NodePool's "
-                    "disruption.",
-             fix=f"use consolidationPolicy WhenEmptyOrUnderutilized on NodePool "
-                 f"{worst.node_pool} to take every cheaper move")
-    return Attempt(None, no.blocks, attempt.outcome, scores)
+    node = candidates[0].name if len(candidates) == 1 else None
+    block = balanced.rejection(worst, node, worst.node_pool,
+                               f"{worst.describe()}: the move ({what}) saves too little for "
+                               "the disruption it causes")
+    return Attempt(None, (block,), attempt.outcome, scores)
 
 
 def multi_node(env: Env, candidates: Sequence[Candidate], budget: dict[str, int], *,
@@ -323,14 +339,8 @@ def single_node(env: Env, candidates: Sequence[Candidate], budget: dict[str, int
         # CanPassThreshold: if even deleting the node outright scores too low, no move will.
         best = balanced.best_case(cand, env.balanced) if env.balanced else None
         if best is not None and not best.approved:
-            failures[cand.name] = Attempt(None, (Reason(
-                code=R.BALANCED_SCORE_TOO_LOW, node=cand.name, node_pool=cand.pool.name,
-                message=best.describe(best_case=True),
-                detail="consolidationPolicy Balanced takes a move only when its share of the "
-                       "NodePool's cost saved is at least half its share of the NodePool's "
-                       "disruption.",
-                fix=f"use consolidationPolicy WhenEmptyOrUnderutilized on NodePool "
-                    f"{cand.pool.name} to take every cheaper move"),), None, (best,))
+            failures[cand.name] = Attempt(None, (balanced.rejection(
+                best, cand.name, cand.pool.name, best.describe(best_case=True)),), None, (best,))
             continue
         ruled_out = _ruled_out(env, cand)
         if ruled_out is not None:
