@@ -27,6 +27,7 @@ from kubectl_karp.core.disruption.simulation import (
     claim_worst_price,
     reschedule,
 )
+from kubectl_karp.core.nodepools import template_requirements
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.scheduling.launch import min_values_shortfall
 from kubectl_karp.model.catalog import InstanceType
@@ -103,8 +104,7 @@ def _min_values(env: Env, pool_name: str, names: Sequence[str]
     npc = next((p for p in env.ctx.node_pools if p.name == pool_name), None)
     if npc is None or not any(r.min_values is not None for r in npc.node_pool.requirements):
         return None
-    reqs = Requirements.from_node_selector_requirements(
-        npc.node_pool.requirements, where=f"NodePool {pool_name} spec.template.spec.requirements")
+    reqs = template_requirements(npc.node_pool)
     by_name = {it.name: it for it in npc.instance_types}
     return reqs, [by_name[n] for n in names if n in by_name]
 
