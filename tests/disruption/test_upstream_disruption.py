@@ -151,6 +151,41 @@ def test_a_cheaper_replacement_is_not_held_back_by_consolidate_after() -> None:
     assert acted(plan) == [("replace", "single-node-consolidation", ("big",))]
 
 
+def test_pending_pods_may_still_use_a_node_inside_consolidate_after() -> None:
+    # upstream: scheduler.go addToExistingNode — pending pods (and pods of deleting nodes) are
+    # exempt from the consolidateAfter destination check; only the candidates' pods are kept
+    # off. The pending pod takes the fresh node, the candidate's pod the other one.
+    c = Cluster()
+    c.pool(after=3600)
+    c.pool("never", after=None)
+    c.node("dest", "cpu-4", claim_raw={"status": {"lastPodEventTime": _iso(
+        timedelta(minutes=10))}})
+    c.pod("d", "dest", cpu=1, created=NOW - timedelta(minutes=10))
+    c.node("open", "cpu-4", pool="never")
+    c.pod("o", "open", cpu=3.5)
+    c.node("source", "cpu-1", claim_raw={"status": {"lastPodEventTime": _iso(
+        timedelta(hours=3))}})
+    c.pod("a", "source", cpu=0.4)
+    c.pod("waiting", None, cpu=2.5)
+    plan = c.plan()
+    assert acted(plan) == [("delete", "single-node-consolidation", ("source",))]
+    assert [(m.pod, m.to) for m in plan.actions[0].moves] == [("default/a", "open")]
+
+
+def test_drift_may_move_pods_onto_a_node_inside_consolidate_after() -> None:
+    # upstream: drift.go calls SimulateScheduling without IsConsolidationSimulation (#3006)
+    c = Cluster()
+    c.pool(after=3600)
+    c.node("dest", "cpu-4", claim_raw={"status": {"lastPodEventTime": _iso(
+        timedelta(minutes=10))}})
+    c.pod("d", "dest", cpu=1, created=NOW - timedelta(minutes=10))
+    c.node("old", "cpu-2", drifted=True)
+    c.pod("a", "old", cpu=1)
+    plan = c.plan()
+    assert acted(plan) == [("delete", "drift", ("old",))]
+    assert [(m.pod, m.to) for m in plan.actions[0].moves] == [("default/a", "dest")]
+
+
 # ================================================================= 10. pending pods
 
 def test_pending_pods_must_fit_the_replacement_too() -> None:
