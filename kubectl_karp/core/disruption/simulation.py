@@ -24,6 +24,7 @@ from kubectl_karp.core.disruption.room import RoomIndex
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.scheduling import PlannedNodeClaim, simulate
 from kubectl_karp.core.scheduling.launch import worst_launch_price
+from kubectl_karp.core.scheduling.scheduler import context_cache
 from kubectl_karp.model.catalog import InstanceType, Offering
 from kubectl_karp.model.objects import (
     LABEL_CAPACITY_TYPE,
@@ -115,12 +116,23 @@ def _offer_requirements(claim: PlannedNodeClaim,
     return Requirements.from_node_selector_requirements(reqs, where="planned NodeClaim")
 
 
+def _pool_type(ctx: SchedulingContext, pool: str, name: str) -> InstanceType | None:
+    """The NodePool's own copy of a type: its offerings are limited to the zones its node
+    class launches in, which the whole catalogue's are not."""
+    cache = context_cache(ctx)
+    types: dict[tuple[str, str], InstanceType] | None = cache.get("pool-types")
+    if types is None:
+        types = {(npc.name, it.name): it for npc in ctx.node_pools for it in npc.instance_types}
+        cache["pool-types"] = types
+    return types.get((pool, name)) or ctx.instance_type(name)
+
+
 def compatible_offerings(ctx: SchedulingContext, claim: PlannedNodeClaim, type_name: str,
                          capacity_types: frozenset[str] | None = None
                          ) -> list[tuple[InstanceType, Offering]]:
     """Available offerings of ``type_name`` the claim's requirements allow (and, when given,
     of ``capacity_types`` only)."""
-    it = ctx.instance_type(type_name)
+    it = _pool_type(ctx, claim.node_pool, type_name)
     if it is None:
         return []
     reqs = _offer_requirements(claim, capacity_types)
