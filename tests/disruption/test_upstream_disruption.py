@@ -16,6 +16,7 @@ import pytest
 from kubectl_karp.core.disruption import plan_document
 from kubectl_karp.core.disruption.balanced import PoolTotals, Score
 from kubectl_karp.core.disruption.plan import node_document
+from kubectl_karp.core.scheduling.launch import worst_launch_price
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.catalog import InstanceType, Offering
 from kubectl_karp.model.objects import (
@@ -604,3 +605,18 @@ def test_spot_to_spot_truncates_to_fifteen_when_minvalues_needs_fewer() -> None:
     c.pod("a", "spot", cpu=1)
     plan = c.plan(spot_to_spot=True)
     assert len(plan.actions[0].replacements[0].instance_type_options) == 15
+
+
+@pytest.mark.parametrize(("offers", "worst"), [
+    # spot is launched before on-demand: its dearest offering is the worst case
+    ([("spot", 0.2), ("spot", 0.4), ("on-demand", 0.9)], 0.4),
+    # reserved before spot
+    ([("reserved", 0.1), ("spot", 0.4)], 0.1),
+    ([("on-demand", 0.6), ("on-demand", 0.7)], 0.7),
+    # an unknown price among the launch offerings: never shown cheaper
+    ([("spot", None), ("spot", 0.1)], float("inf")),
+    ([], float("inf")),
+])
+def test_worst_launch_price(offers: list[tuple[str, float | None]], worst: float) -> None:
+    # upstream: cloudprovider/types.go Offerings.WorstLaunchPrice
+    assert worst_launch_price([Offering("z", ct, price) for ct, price in offers]) == worst
