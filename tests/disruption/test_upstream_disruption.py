@@ -202,6 +202,7 @@ def test_pending_pods_must_fit_the_replacement_too() -> None:
     plan = c.plan()
     assert plan.actions == ()
     assert codes(plan, "n1") == ["NotCheaper"]
+    assert "fits its pods and 1 pending pod (" in plan.node("n1").blocks[0].message  # type: ignore[union-attr]
 
 
 def test_a_permanently_pending_pod_does_not_block_a_delete() -> None:

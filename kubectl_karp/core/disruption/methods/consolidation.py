@@ -183,8 +183,12 @@ def compute_consolidation(env: Env, candidates: Sequence[Candidate], *, method: 
         best = priced[0] if priced else None
         worst = "" if best is None or best[2] == best[1] else \
             f", up to {_fmt(best[2])} in the offerings it may launch in"
+        pending = {p.key for p in env.pending}
+        held = sum(1 for key in claim.pods if key in pending)
+        also = f" and {held} pending pod{'s' if held != 1 else ''}" if held else ""
         return _no(R.NOT_CHEAPER,
-                   f"the cheapest replacement that fits its pods ({best[0]} at {_fmt(best[1])}"
+                   f"the cheapest replacement that fits its pods{also} ({best[0]} at "
+                   f"{_fmt(best[1])}"
                    f"{worst}) is not cheaper than {_fmt(price)}" if best else
                    "no replacement instance type with a known price fits its pods",
                    candidates, outcome,
