@@ -9,12 +9,12 @@ from dataclasses import replace
 import pytest
 
 from kubectl_karp.core.disruption.drift_change import (
+    AMI_DRIFTED,
     HASH_ANNOTATION,
     HASH_VERSION_ANNOTATION,
     NODECLASS_DRIFTED,
     NODEPOOL_DRIFTED,
     REQUIREMENTS_DRIFTED,
-    AMI_DRIFTED,
     changed_hash_fields,
     drift_from_change,
     node_class_drift_note,
