@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kubectl_karp.cli.common import node_pool_warnings
+from kubectl_karp.cli.common import node_pool_warnings, rules_warning
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import InputError, UsageError
 from kubectl_karp.model.prices import money
@@ -103,11 +103,12 @@ def _budgets(plan: ConsolidationPlan, style: Style) -> list[str]:
     return [*lines, *table(headers, rows).rstrip("\n").split("\n"), ""]
 
 
-def render_plan(plan: ConsolidationPlan, style: Style, wide: bool) -> str:
+def render_plan(plan: ConsolidationPlan, style: Style, wide: bool, header: str = "") -> str:
+    """``header``: which Karpenter release's rules were followed, under the first line."""
     from kubectl_karp.model.prices import HOURS_PER_MONTH
 
     lines = [style.dim(f"Dry run at {_when(plan.now)} — nothing is changed in the cluster."),
-             ""]
+             *([style.dim(header)] if header else []), ""]
     lines += _actions(plan, style, wide)
     lines += _blocked(plan, style, wide)
     lines += _budgets(plan, style)
@@ -118,10 +119,12 @@ def render_plan(plan: ConsolidationPlan, style: Style, wide: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_node(plan: ConsolidationPlan, report: NodeReport, style: Style) -> str:
+def render_node(plan: ConsolidationPlan, report: NodeReport, style: Style, header: str = ""
+                ) -> str:
     lines = [style.bold(f"Node {report.node}") + f"  NodePool {report.node_pool or '-'}, "
              f"{report.instance_type or '?'} {report.capacity_type or '?'} "
-             f"{report.zone or '?'}, {money(report.price_per_hour)}/h"]
+             f"{report.zone or '?'}, {money(report.price_per_hour)}/h",
+             *([style.dim(header)] if header else [])]
     if report.action is not None:
         a = plan.actions[report.action]
         lines.append("Decision: " + style.ok(f"{a.type} by {a.method}")
@@ -187,7 +190,7 @@ def consolidate(node_name: str | None, now_text: str | None, spot_to_spot: bool,
     """
     from kubectl_karp.core.disruption import plan_consolidation
     from kubectl_karp.core.disruption.plan import node_document, plan_document
-    from kubectl_karp.render.output import Style, emit_document, use_color
+    from kubectl_karp.render.output import Style, emit_document, rules_fields, use_color
     from kubectl_karp.sources.catalogs import load_context
 
     now = parse_now(now_text)
@@ -199,18 +202,21 @@ def consolidate(node_name: str | None, now_text: str | None, spot_to_spot: bool,
                               explain=frozenset([node_name] if node_name else []))
     for note in dict.fromkeys((*ctx.notes, *plan.notes)):
         click.echo(f"note: {note}", err=True)
+    rules_warning(ctx.rules)
     warnings = node_pool_warnings(ctx.node_pools)
+    header = ctx.rules.header
     if node_name is not None:
         report = plan.node(node_name)
         assert report is not None
         if output in ("json", "yaml"):
-            emit_document({"kind": "ConsolidationNodeReport", **node_document(report),
-                           "warnings": warnings}, output)
+            emit_document({"kind": "ConsolidationNodeReport", **rules_fields(ctx.rules),
+                           **node_document(report), "warnings": warnings}, output)
         else:
-            click.echo(render_node(plan, report, Style(use_color())), nl=False)
+            click.echo(render_node(plan, report, Style(use_color()), header), nl=False)
         return 0
     if output in ("json", "yaml"):
-        emit_document({**plan_document(plan), "warnings": warnings}, output)
+        emit_document({**plan_document(plan), **rules_fields(ctx.rules), "warnings": warnings},
+                      output)
     else:
-        click.echo(render_plan(plan, Style(use_color()), output == "wide"), nl=False)
+        click.echo(render_plan(plan, Style(use_color()), output == "wide", header), nl=False)
     return 0

@@ -17,7 +17,8 @@ from kubectl_karp.errors import KarpError
 @output_option(("table", "json", "yaml"), default="table")
 def version(client: bool, cluster: ClusterOptions, output: str) -> int:
     """Show the plugin and Python versions and, when a cluster is reachable, the server
-    version and the Karpenter CRDs it serves.
+    version, the Karpenter CRDs it serves and the Karpenter release it runs (whose rules
+    the other commands follow).
 
     Like kubectl, the client part is printed even when the server cannot be reached; the
     exit status is then 1.
@@ -57,8 +58,16 @@ def version(client: bool, cluster: ClusterOptions, output: str) -> int:
                     click.echo(f"  {line}")
             else:
                 click.echo("Karpenter CRDs: none found")
+            if info.get("karpenterVersion"):
+                click.echo(f"Karpenter Version: {info['karpenterVersion']} "
+                           f"({info['versionReason']})")
             if info.get("karpenterNote"):
                 click.echo(f"note: {info['karpenterNote']}", err=True)
+            notes = info.get("versionNotes")
+            for note in notes if isinstance(notes, list) else ():
+                click.echo(f"note: {note}", err=True)
+            if info.get("versionWarning"):
+                click.echo(f"warning: {info['versionWarning']}", err=True)
     if server_error is not None:
         raise server_error
     return 0

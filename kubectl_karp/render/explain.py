@@ -18,7 +18,7 @@ from kubectl_karp.core.explain.result import (
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.model.prices import money
 from kubectl_karp.model.resources import render as render_resources
-from kubectl_karp.render.output import Style
+from kubectl_karp.render.output import Style, rules_fields
 
 WIDTH = 100
 API_VERSION = "karp.kubectl.io/v1alpha1"  # same as simulate's document
@@ -101,6 +101,7 @@ def document(explanation: Explanation, ctx: SchedulingContext | None = None
     """The stable machine-readable form (documented in README); with ``ctx``, where the
     prices come from, under simulate's field names."""
     provenance: dict[str, Any] = {} if ctx is None else {
+        **rules_fields(ctx.rules),
         "catalog": ctx.catalog_source,
         "illustrativePrices": ctx.illustrative_prices,
         "pricesKnown": ctx.prices_known,
@@ -225,8 +226,12 @@ def _render_pod(w: _Writer, p: PodExplanation) -> None:
 
 
 def render_text(explanation: Explanation, style: Style, *, wide: bool = False,
-                width: int = WIDTH) -> str:
+                width: int = WIDTH, header: str = "") -> str:
+    """``header``: the first line, e.g. which Karpenter release's rules were followed."""
     w = _Writer(style, width, wide)
+    if header:
+        w.para(header, 0, styler=style.dim, hang=2)
+        w.line()
     if explanation.blockers:
         w.line(style.bold("Karpenter-side problems:"))
         for reason in explanation.blockers:
