@@ -65,8 +65,9 @@ class Rule:
     name: str
     since: Release
     pr: str  # kubernetes-sigs/karpenter pull request(s), e.g. "#2521"
-    summary: str  # one line: what the rule changes
+    # The rows give the area before the summary: keep these two in that order.
     area: str  # scheduling | disruption | api
+    summary: str  # one line: what the rule changes
     until: Release | None = None  # first release without it (a revert)
 
     def active_in(self, release: Release) -> bool:

@@ -75,35 +75,48 @@ class ProviderImage:
     """A provider's controller image and the core release each of its versions builds on."""
 
     provider: str
+    image: str  # the repository the provider's chart installs by default, for docs
     repository: re.Pattern[str]  # matched against image_repository(image)
     # provider version (its tags) → the core release its go.mod names. Only released
     # versions are listed: an unknown one is not guessed. Empty with same_minor: the
     # provider's vX.Y is core's vX.Y.
     versions: Mapping[str, str] = field(default_factory=dict)
     same_minor: bool = False
+    evidence: str = ""  # where the mapping was read, for docs
 
 
 # Provider version → core release, from each provider's go.mod (sigs.k8s.io/karpenter) at
 # its tags; docs/karpenter-versions.md renders this table. Order matters: Huawei's
 # repository also ends in karpenter/controller, so it comes before AWS.
 PROVIDER_IMAGES: tuple[ProviderImage, ...] = (
-    # TencentCloud/karpenter-provider-tke, charts/karpenter: image tkeimages/karpenter-tke-
-    # controller, tag v0.2.0 since chart 0.2.0 (90d961c). go.mod names sigs.k8s.io/karpenter
-    # v1.9.0 since de5c919 (2026-03); earlier v0.2.0 builds used a fork of core v1.3.2.
-    ProviderImage("TKE", re.compile(r"(^|/)tkeimages/karpenter-tke-controller$"),
-                  {"v0.2.0": "v1.9.0"}),
-    # AliyunContainerService/karpenter-provider-alibabacloud: go.mod v1.8.0 at v0.2.0 … v0.2.4.
-    ProviderImage("Alibaba Cloud", re.compile(r"(^|/)karpenter-provider-alibabacloud$"),
-                  dict.fromkeys(("v0.2.0", "v0.2.1", "v0.2.2", "v0.2.3", "v0.2.4"), "v1.8.0")),
-    # huaweicloud-samples/karpenter-provider-huawei (swr.*.myhuaweicloud.com/…/cce/karpenter/
-    # controller): go.mod v1.8.2 at v0.1.0 … v0.3.0, v1.13.0 at v0.3.1.
-    ProviderImage("Huawei Cloud", re.compile(r"(myhuaweicloud\.com/.*|(^|/)cce)/karpenter/"
-                                             r"controller$"),
-                  {**dict.fromkeys(("v0.1.0", "v0.1.1", "v0.2.0", "v0.2.1", "v0.3.0"), "v1.8.2"),
-                   "v0.3.1": "v1.13.0"}),
-    # aws/karpenter-provider-aws (public.ecr.aws/karpenter/controller, tags without "v"):
-    # go.mod names core v1.N.x at every provider tag v1.N.x from v1.6 to v1.14.
-    ProviderImage("AWS", re.compile(r"(^|/)karpenter/controller$"), same_minor=True),
+    ProviderImage(
+        "TKE", "ccr.ccs.tencentyun.com/tkeimages/karpenter-tke-controller",
+        re.compile(r"(^|/)tkeimages/karpenter-tke-controller$"), {"v0.2.0": "v1.9.0"},
+        evidence="TencentCloud/karpenter-provider-tke: charts/karpenter tag v0.2.0 (chart "
+                 "0.2.0; regional registries prefix the host, e.g. hkccr.ccs.tencentyun.com); "
+                 "go.mod names sigs.k8s.io/karpenter v1.9.0 since commit de5c919 (2026-03). "
+                 "The repository has no tags and kept v0.2.0 across that change: earlier "
+                 "v0.2.0 builds used a fork of core v1.3.2, outside the supported range"),
+    ProviderImage(
+        "Alibaba Cloud", "registry-cn-hangzhou.ack.aliyuncs.com/acs/karpenter-provider-"
+        "alibabacloud", re.compile(r"(^|/)karpenter-provider-alibabacloud$"),
+        dict.fromkeys(("v0.2.0", "v0.2.1", "v0.2.2", "v0.2.3", "v0.2.4"), "v1.8.0"),
+        evidence="AliyunContainerService/karpenter-provider-alibabacloud: go.mod names "
+                 "v1.8.0 at tags v0.2.0 to v0.2.4"),
+    ProviderImage(
+        "Huawei Cloud", "swr.ap-southeast-3.myhuaweicloud.com/hwclouddeveloper/cce/karpenter/"
+        "controller", re.compile(r"(myhuaweicloud\.com/.*|(^|/)cce)/karpenter/controller$"),
+        {**dict.fromkeys(("v0.1.0", "v0.1.1", "v0.2.0", "v0.2.1", "v0.3.0"), "v1.8.2"),
+         "v0.3.1": "v1.13.0"},
+        evidence="huaweicloud-samples/karpenter-provider-huawei: go.mod names v1.8.2 at tags "
+                 "v0.1.0 to v0.3.0 and v1.13.0 at v0.3.1 (image tags have no \"v\"; the "
+                 "chart's CRDs stayed at v1.8.x)"),
+    ProviderImage(
+        "AWS", "public.ecr.aws/karpenter/controller",
+        re.compile(r"(^|/)karpenter/controller$"), same_minor=True,
+        evidence="aws/karpenter-provider-aws: go.mod names core v1.N.x at every tag v1.N.x "
+                 "from v1.6.0 to v1.14.1 (patch levels differ, e.g. v1.8.4 uses v1.8.1); "
+                 "image tags have no \"v\""),
 )
 
 
