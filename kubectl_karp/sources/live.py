@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from kubectl_karp.core.releases import NEWEST, SOURCE_DEFAULT, SOURCE_DETECTED, resolve_rules
+from kubectl_karp.core.releases import (
+    NEWEST,
+    SOURCE_DEFAULT,
+    SOURCE_DETECTED,
+    SOURCE_FLAG,
+    resolve_rules,
+)
 from kubectl_karp.errors import ClusterError
 from kubectl_karp.model.parse import build_snapshot
 from kubectl_karp.model.parse_release import (
@@ -344,11 +350,12 @@ def server_info(opts: ClusterOptions) -> dict[str, Any]:
     }
     if discovery.karpenter_version is None:
         info["karpenterNote"] = not_installed_message(conn.context, discovery)
-    elif finding is not None:
-        rules = resolve_rules(finding.version, finding.source, finding.reason)
+    else:
+        rules = (resolve_rules(finding.version, finding.source, finding.reason)
+                 if finding is not None else resolve_rules(opts.karpenter_version, SOURCE_FLAG))
         info.update(karpenterVersion=rules.release.short, versionSource=rules.source,
                     versionReason=rules.reason)
-        if finding.notes:
+        if finding is not None and finding.notes:
             info["versionNotes"] = list(finding.notes)
         if rules.warning:
             info["versionWarning"] = rules.warning

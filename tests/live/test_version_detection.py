@@ -324,6 +324,15 @@ def test_version_prints_the_detected_release(k8s: KubeEmulator,
     assert k8s.writes() == []
 
 
+def test_version_with_the_flag_says_so_and_detects_nothing(
+        k8s: KubeEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    k8s.add_all([*small_cluster(), controller(TKE_IMAGE)])
+    assert run(["version", "--karpenter-version", "1.13", *k8s.cli_args]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "Karpenter Version: v1.13 (from --karpenter-version)")
+    assert k8s.lists(DEPLOYMENTS_PATH) == []
+
+
 def test_version_of_an_old_release_warns(k8s: KubeEmulator,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     k8s.add_all([*small_cluster(), controller("registry.example.com/karpenter:v1.6.2")])
