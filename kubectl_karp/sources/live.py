@@ -207,6 +207,11 @@ class VersionFinding:
     notes: tuple[str, ...] = ()
 
 
+def _unreachable(message: str) -> bool:
+    # No answer at all (refused, timed out): asking again would only add --request-timeout.
+    return message.startswith("cannot reach")
+
+
 def _controller(conn: Connection) -> tuple[Detection, str]:
     """From the controller Deployment: the detection, and why the lookup failed."""
     failure = ""
@@ -215,6 +220,8 @@ def _controller(conn: Connection) -> tuple[Detection, str]:
                              query={"labelSelector": CONTROLLER_SELECTOR})
     except ClusterError as err:
         docs, failure = [], str(err)
+        if _unreachable(failure):
+            return Detection(), failure
     detection, found = release_from_deployments(
         clean_item(d, "apps/v1", "Deployment") for d in docs)
     if found:
@@ -242,6 +249,8 @@ def detect_version(conn: Connection) -> VersionFinding:
     if detection.version:
         return VersionFinding(detection.version, SOURCE_DETECTED, detection.reason)
     why = failure or detection.problem or "no Karpenter controller Deployment was found"
+    if _unreachable(failure):
+        return _default(why, "the NodePool CRD was not asked for")
     try:
         crd = conn.get_json(NODEPOOL_CRD_PATH, allow=(404,), resource=(
             "customresourcedefinitions.apiextensions.k8s.io nodepools.karpenter.sh"))
@@ -257,6 +266,10 @@ def detect_version(conn: Connection) -> VersionFinding:
                      ) if failure or detection.problem else ()
             return VersionFinding(from_crd.version, SOURCE_DETECTED, from_crd.reason, notes)
         crd_why = from_crd.problem
+    return _default(why, crd_why)
+
+
+def _default(why: str, crd_why: str) -> VersionFinding:
     newest = NEWEST.short
     note = (f"Karpenter version not detected ({why}; {crd_why}): following the rules of the "
             f"newest supported release, {newest} (choose another with --karpenter-version)")

@@ -238,6 +238,22 @@ def test_forbidden_everywhere_falls_back_to_the_newest_with_a_note(
     assert "warning:" not in captured.err
 
 
+def test_a_deployment_list_that_never_answers_is_not_asked_again(k8s: KubeEmulator) -> None:
+    k8s.add_all([*small_cluster(), nodepool_crd()])
+    k8s.hang(DEPLOYMENTS_PATH, seconds=20)
+    snap = read_cluster(k8s.options(request_timeout=1.0))
+    assert (snap.karpenter_version, snap.karpenter_version_source) == ("v1.14", "default")
+    assert snap.notes == (
+        f"Karpenter version not detected (cannot reach the Kubernetes API server at {k8s.url}: "
+        "no answer within 1s (--request-timeout); the NodePool CRD was not asked for): "
+        "following the rules of the newest supported release, v1.14 (choose another with "
+        "--karpenter-version)",)
+    assert len(snap.nodes) == 3
+    # No second wait: neither the namespaced lists nor the CRD were asked.
+    assert not [r for r in k8s.requests if "/namespaces/" in r.path and "deployments" in r.path]
+    assert not [r for r in k8s.requests if "customresourcedefinitions" in r.path]
+
+
 def test_nothing_to_tell_gives_the_newest_with_a_note(k8s: KubeEmulator) -> None:
     k8s.add_all(small_cluster())
     snap = read_cluster(k8s.options())
