@@ -349,6 +349,32 @@ def test_version_with_the_flag_says_so_and_detects_nothing(
     assert k8s.lists(DEPLOYMENTS_PATH) == []
 
 
+def test_version_offline_prints_what_the_snapshot_tells(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "cluster.yaml"
+    path.write_text(yaml.safe_dump_all([*small_cluster(), controller(TKE_IMAGE)]),
+                    encoding="utf-8")
+    assert run(["version", "--snapshot", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        f"Karpenter Version: v1.9 ({TKE_REASON}, in the snapshot)"]
+    assert run(["version", "--demo", "-o", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["karpenterVersion"], doc["versionSource"]) == ("v1.14", "default")
+    assert run(["version", "--demo", "--karpenter-version", "1.7"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[1:] == ["Karpenter Version: v1.8 (from --karpenter-version)"]
+    assert captured.err.startswith("warning: Karpenter v1.7.0 is outside the supported range")
+
+
+def test_version_json_keeps_notes_on_stderr(k8s: KubeEmulator,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    k8s.add_all(small_cluster())
+    assert run(["version", "-o", "json", *k8s.cli_args]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["versionSource"] == "default"
+    assert captured.err == f"note: {NO_VERSION_NOTE}\n"
+
+
 def test_version_of_an_old_release_warns(k8s: KubeEmulator,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     k8s.add_all([*small_cluster(), controller("registry.example.com/karpenter:v1.6.2")])
