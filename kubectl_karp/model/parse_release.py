@@ -1,6 +1,7 @@
 """Which Karpenter core release a cluster runs, read from the documents that tell it.
 
-Three kinds of evidence, best first (docs/karpenter-versions.md, "Detection"):
+Three kinds of evidence, best first (docs/karpenter-versions.md, "Which release is
+followed"):
 
 1. our own ``kind: KarpenterVersion`` document, which ``kubectl karp snapshot`` writes;
 2. the controller's Deployment: the tag of its image. A provider's image carries the
@@ -172,7 +173,8 @@ def _sub(doc: Any, key: str) -> Mapping[str, Any]:
 
 def is_controller_image(image: str) -> bool:
     repository = image_repository(image)
-    return "karpenter" in repository.rsplit("/", 2)[-1] or any(
+    # Self-built images rarely keep a provider's path but keep "karpenter" in their name.
+    return "karpenter" in repository.rsplit("/", 1)[-1] or any(
         e.repository.search(repository) for e in PROVIDER_IMAGES)
 
 
@@ -200,8 +202,8 @@ def _where(doc: Mapping[str, Any]) -> str:
 def release_from_deployments(docs: Iterable[Mapping[str, Any]]) -> tuple[Detection, bool]:
     """Detection from the controller Deployments among ``docs``; and whether one was found.
 
-    Several controllers (two installs) are followed in namespace/name order, with a note
-    in ``problem`` naming the others when they disagree.
+    Several controllers (two installs) are followed in namespace/name order; the reason
+    names the releases of the others when they differ.
     """
     found = sorted((_where(d), image) for d in docs
                    if (image := controller_image(d)) is not None)

@@ -132,3 +132,11 @@ def test_a_kubectl_get_file_with_the_deployment_is_read(tmp_path: Path) -> None:
                                                            "items": items}]), encoding="utf-8")
     snap = load_snapshot(ClusterOptions(snapshot=str(path)))
     assert (snap.karpenter_version, snap.karpenter_version_source) == ("v1.9.0", "snapshot")
+
+
+def test_two_controllers_are_followed_in_name_order_and_the_other_is_named() -> None:
+    snap = _snapshot([controller("registry.example.com/karpenter:v1.12.0", namespace="team-b"),
+                      controller(TKE_IMAGE, namespace="kube-system"), *small_cluster()])
+    assert snap.karpenter_version == "v1.9.0"
+    assert snap.karpenter_version_reason.endswith(
+        "(Deployment kube-system/karpenter); other controllers run v1.12.0, in the snapshot")
