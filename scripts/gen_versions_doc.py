@@ -116,9 +116,10 @@ def render() -> str:
     out += [
         "## The rules",
         "",
-        "Each row is one decision upstream changed (kubernetes-sigs/karpenter pull "
-        "requests); `until` is the first release without it (a revert). The preview forks "
-        "on a rule only through `ctx.rules.has(NAME)`.",
+        "Each row is one decision upstream changed, with its pull request "
+        "(kubernetes-sigs/karpenter unless another repository is named); `since` is the "
+        "core release that brought it, `until` the first release without it (a revert). "
+        "The preview forks on a rule only through `ctx.rules.has(NAME)`.",
         "",
         "| since | until | PR | area | rule | what it changes |",
         "|---|---|---|---|---|---|",
