@@ -56,7 +56,8 @@ def render() -> str:
         "usage error (exit status 2).",
         f"2. A `kind: {detect.VERSION_KIND}` document in a `--snapshot` file, written by "
         "`kubectl karp snapshot` (`snapshot`); else a Karpenter controller Deployment in the "
-        "file (its image, as below), else a NodePool CustomResourceDefinition in it.",
+        "file, or one of its pods (every snapshot holds those; the image, as below); else a "
+        "NodePool CustomResourceDefinition in it.",
         "3. On a live cluster (`detected`): the controller Deployment, found cluster-wide by "
         f"`{detect.CONTROLLER_SELECTOR}` (else among the Deployments of "
         "`kube-system` and `karpenter` by image), its "
@@ -64,9 +65,11 @@ def render() -> str:
         "tag: a core version (`v1.9.0`, `1.9.0`, `repo:v1.9.0@sha256:…`, "
         "`…/karpenter-controller:v1.9.0-tke.1`) or a provider's own version, mapped below. "
         "Deployments are read for that image only and never saved.",
-        "4. Else the features of the NodePool CRD the server serves (below). Listing "
-        "Deployments being forbidden, or an image tag that names no known release, falls "
-        "through to this step with a `note:`.",
+        "   When listing Deployments is forbidden, the controller's pods (same labels) tell, "
+        "with a `note:`.",
+        "4. Else the features of the NodePool CRD the server serves (below). An image tag "
+        "that names no known release, or no readable controller at all because of a "
+        "forbidden list, falls through to this step with a `note:`.",
         f"5. Else the newest supported release, {releases.NEWEST.short} (`default`), with a "
         "`note:` saying why.",
         "",

@@ -895,7 +895,8 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
     for group_kind in NODE_CLASS_KINDS:
         parsers[group_kind] = ("node_classes", parse_node_class)
     # The Karpenter release the file tells (model.parse_release): our own document, else a
-    # controller Deployment, else the NodePool CRD.
+    # controller Deployment or its pods (any `kubectl karp snapshot` has those), else the
+    # NodePool CRD.
     recorded: list[Detection] = []
     controllers: list[Mapping[str, Any]] = []
     crds: list[Mapping[str, Any]] = []
@@ -913,7 +914,9 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
                 recorded.append(parse_version_document(doc, where))
                 kept.append(doc)
                 continue
-            if controller_image(doc) is not None or is_nodepool_crd(doc):
+            if kind == "Pod" and controller_image(doc) is not None:
+                controllers.append(doc)  # and read as a pod below, like any other
+            elif controller_image(doc) is not None or is_nodepool_crd(doc):
                 (crds if is_nodepool_crd(doc) else controllers).append(doc)
                 kept.append(doc)
                 continue

@@ -178,12 +178,19 @@ def is_controller_image(image: str) -> bool:
         e.repository.search(repository) for e in PROVIDER_IMAGES)
 
 
+CONTROLLER_KINDS = ("Deployment", "Pod")
+
+
 def controller_image(doc: Mapping[str, Any]) -> str | None:
-    """The controller container's image if ``doc`` is a Karpenter controller Deployment."""
-    if doc.get("kind") != "Deployment":
+    """The controller container's image if ``doc`` is a Karpenter controller Deployment or
+    one of its pods (which carry the same labels: the charts' selector labels)."""
+    kind = doc.get("kind")
+    if kind not in CONTROLLER_KINDS:
         return None
     labelled = _sub(_sub(doc, "metadata"), "labels").get(CONTROLLER_LABEL) in CONTROLLER_NAMES
-    listed = _sub(_sub(_sub(doc, "spec"), "template"), "spec").get("containers")
+    pod = _sub(doc, "spec") if kind == "Pod" else _sub(_sub(_sub(doc, "spec"), "template"),
+                                                       "spec")
+    listed = pod.get("containers")
     containers = [c for c in (listed if isinstance(listed, list) else [])
                   if isinstance(c, Mapping) and isinstance(c.get("image"), str)]
     named = [c for c in containers if c.get("name") in CONTROLLER_CONTAINERS]
@@ -193,29 +200,33 @@ def controller_image(doc: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _where(doc: Mapping[str, Any]) -> str:
+def _where(doc: Mapping[str, Any]) -> tuple[int, str]:
+    """(Deployments first, "Kind namespace/name") — the order controllers are followed in."""
     meta = _sub(doc, "metadata")
     namespace, name = meta.get("namespace"), meta.get("name")
-    return f"{namespace}/{name}" if namespace else str(name)
+    kind = str(doc.get("kind"))
+    return (CONTROLLER_KINDS.index(kind) if kind in CONTROLLER_KINDS else len(CONTROLLER_KINDS),
+            f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}")
 
 
 def release_from_deployments(docs: Iterable[Mapping[str, Any]]) -> tuple[Detection, bool]:
-    """Detection from the controller Deployments among ``docs``; and whether one was found.
+    """Detection from the controller Deployments (or their pods) among ``docs``; and whether
+    one was found.
 
-    Several controllers (two installs) are followed in namespace/name order; the reason
-    names the releases of the others when they differ.
+    Several controllers (two installs) are followed in namespace/name order, Deployments
+    before pods; the reason names the releases of the others when they differ.
     """
     found = sorted((_where(d), image) for d in docs
                    if (image := controller_image(d)) is not None)
     if not found:
         return Detection(), False
-    results = [(where, release_from_image(image)) for where, image in found]
+    results = [(where, release_from_image(image)) for (_, where), image in found]
     usable = [(where, d) for where, d in results if d.version]
     if not usable:
         return Detection(problem=results[0][1].problem), True
     where, chosen = usable[0]
     others = sorted({d.version for _, d in usable[1:]} - {chosen.version})
-    reason = f"{chosen.reason} (Deployment {where})"
+    reason = f"{chosen.reason} ({where})"
     if others:
         reason += f"; other controllers run {', '.join(others)}"
     return Detection(chosen.version, reason), True

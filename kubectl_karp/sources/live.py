@@ -212,8 +212,9 @@ def _unreachable(message: str) -> bool:
     return message.startswith("cannot reach")
 
 
-def _controller(conn: Connection) -> tuple[Detection, str]:
-    """From the controller Deployment: the detection, and why the lookup failed."""
+def _controller(conn: Connection) -> tuple[Detection, str, str]:
+    """From the controller Deployment (or its pods): the detection, why the Deployment
+    lookup failed, and a note when the pods had to tell instead."""
     failure = ""
     try:
         docs = conn.list_all(DEPLOYMENTS_PATH, resource="deployments.apps",
@@ -221,11 +222,11 @@ def _controller(conn: Connection) -> tuple[Detection, str]:
     except ClusterError as err:
         docs, failure = [], str(err)
         if _unreachable(failure):
-            return Detection(), failure
+            return Detection(), failure, ""
     detection, found = release_from_deployments(
         clean_item(d, "apps/v1", "Deployment") for d in docs)
     if found:
-        return detection, ""
+        return detection, "", ""
     for namespace in CONTROLLER_NAMESPACES:
         try:
             docs = conn.list_all(f"/apis/apps/v1/namespaces/{namespace}/deployments",
@@ -235,8 +236,21 @@ def _controller(conn: Connection) -> tuple[Detection, str]:
         detection, found = release_from_deployments(
             clean_item(d, "apps/v1", "Deployment") for d in docs)
         if found:
-            return detection, ""
-    return Detection(), failure
+            return detection, "", ""
+    if failure:
+        # Listing Deployments is forbidden, but pods are always read: the controller's pods
+        # carry the same labels and image.
+        try:
+            pods = conn.list_all("/api/v1/pods", resource="pods",
+                                 query={"labelSelector": CONTROLLER_SELECTOR})
+        except ClusterError:
+            pods = []
+        detection, found = release_from_deployments(
+            clean_item(p, "v1", "Pod") for p in pods)
+        if detection.version:
+            return detection, "", (f"{failure}; the Karpenter version is taken from the "
+                                   "controller's pods")
+    return Detection(), failure, ""
 
 
 def detect_version(conn: Connection) -> VersionFinding:
@@ -245,10 +259,12 @@ def detect_version(conn: Connection) -> VersionFinding:
     Read-only and never fatal: a failed or forbidden lookup is said in a note and the next
     source is asked. Deployments are read for their image only and are never kept.
     """
-    detection, failure = _controller(conn)
+    detection, failure, note = _controller(conn)
     if detection.version:
-        return VersionFinding(detection.version, SOURCE_DETECTED, detection.reason)
-    why = failure or detection.problem or "no Karpenter controller Deployment was found"
+        return VersionFinding(detection.version, SOURCE_DETECTED, detection.reason,
+                              (note,) if note else ())
+    news = failure or detection.problem
+    why = news or "no Karpenter controller Deployment was found"
     if _unreachable(failure):
         return _default(why, "the NodePool CRD was not asked for")
     try:
@@ -262,8 +278,8 @@ def detect_version(conn: Connection) -> VersionFinding:
         if from_crd.version:
             # Say why the image did not decide when that is news (forbidden, a tag we cannot
             # map); a cluster simply without the Deployment needs no note.
-            notes = (f"{why}; the Karpenter version is taken from the NodePool CRD",
-                     ) if failure or detection.problem else ()
+            notes = (f"{news}; the Karpenter version is taken from the NodePool CRD",
+                     ) if news else ()
             return VersionFinding(from_crd.version, SOURCE_DETECTED, from_crd.reason, notes)
         crd_why = from_crd.problem
     return _default(why, crd_why)

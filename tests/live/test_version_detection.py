@@ -216,6 +216,27 @@ def test_forbidden_to_list_deployments_falls_back_to_the_crd_with_a_note(
     assert len(snap.nodes) == 3  # the read itself goes on
 
 
+def test_forbidden_to_list_deployments_the_controller_pods_tell(k8s: KubeEmulator) -> None:
+    deployment = controller(TKE_IMAGE)
+    template = deployment["spec"]["template"]
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {
+        "name": "karpenter-7d9f-x2x4k", "namespace": "kube-system",
+        "labels": template["metadata"]["labels"]}, "spec": template["spec"],
+        "status": {"phase": "Running"}}
+    k8s.add_all([*small_cluster(), deployment, pod, nodepool_crd(balanced=False)])
+    _forbid_deployments(k8s)
+    snap = read_cluster(k8s.options())
+    assert (snap.karpenter_version, snap.karpenter_version_source) == ("v1.9.0", "detected")
+    assert snap.karpenter_version_reason == TKE_REASON.replace(
+        "Deployment kube-system/karpenter", "Pod kube-system/karpenter-7d9f-x2x4k")
+    assert snap.notes == (
+        "forbidden: cannot list deployments.apps at the cluster scope as user "
+        "system:serviceaccount:default:reader; the Karpenter version is taken from the "
+        "controller's pods",)
+    (listed,) = [r for r in k8s.lists("/api/v1/pods") if "labelSelector" in r.params]
+    assert listed.params["labelSelector"].startswith("app.kubernetes.io/name in (")
+
+
 def test_forbidden_everywhere_falls_back_to_the_newest_with_a_note(
         k8s: KubeEmulator, capsys: pytest.CaptureFixture[str]) -> None:
     k8s.add_all([*small_cluster(), nodepool_crd()])

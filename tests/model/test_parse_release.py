@@ -140,3 +140,17 @@ def test_two_controllers_are_followed_in_name_order_and_the_other_is_named() -> 
     assert snap.karpenter_version == "v1.9.0"
     assert snap.karpenter_version_reason.endswith(
         "(Deployment kube-system/karpenter); other controllers run v1.12.0, in the snapshot")
+
+
+def test_the_controller_pods_of_an_older_snapshot_tell_the_release() -> None:
+    # `kubectl karp snapshot` always saved every pod, the controller's too.
+    template = controller(TKE_IMAGE)["spec"]["template"]
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {
+        "name": "karpenter-7d9f-x2x4k", "namespace": "kube-system",
+        "labels": template["metadata"]["labels"]}, "spec": template["spec"],
+        "status": {"phase": "Running"}}
+    snap = _snapshot([*small_cluster(), pod])
+    assert (snap.karpenter_version, snap.karpenter_version_source) == ("v1.9.0", "snapshot")
+    assert snap.karpenter_version_reason.endswith(
+        "(Pod kube-system/karpenter-7d9f-x2x4k), in the snapshot")
+    assert "kube-system/karpenter-7d9f-x2x4k" in {f"{p.namespace}/{p.name}" for p in snap.pods}
