@@ -65,8 +65,8 @@ def render() -> str:
         "tag: a core version (`v1.9.0`, `1.9.0`, `repo:v1.9.0@sha256:…`, "
         "`…/karpenter-controller:v1.9.0-tke.1`) or a provider's own version, mapped below. "
         "Deployments are read for that image only and never saved.",
-        "   When listing Deployments is forbidden, the controller's pods (same labels) tell, "
-        "with a `note:`.",
+        "   Else the controller's pods (same labels, same image): they tell when listing "
+        "Deployments is forbidden (with a `note:`) or the Deployment is elsewhere.",
         "4. Else the features of the NodePool CRD the server serves (below). An image tag "
         "that names no known release, or no readable controller at all because of a "
         "forbidden list, falls through to this step with a `note:`.",

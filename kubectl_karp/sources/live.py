@@ -69,9 +69,10 @@ class ListSpec:
     query: Mapping[str, str] | None = None
 
 
+PODS = ListSpec("/api/v1/pods", "v1", "Pod", "pods", True, {"fieldSelector": TERMINAL_PODS})
 CORE_LISTS = (
     ListSpec("/api/v1/nodes", "v1", "Node", "nodes", True),
-    ListSpec("/api/v1/pods", "v1", "Pod", "pods", True, {"fieldSelector": TERMINAL_PODS}),
+    PODS,
     ListSpec("/apis/apps/v1/daemonsets", "apps/v1", "DaemonSet", "daemonsets.apps", False),
     ListSpec("/apis/policy/v1/poddisruptionbudgets", "policy/v1", "PodDisruptionBudget",
              "poddisruptionbudgets.policy", False),
@@ -212,7 +213,19 @@ def _unreachable(message: str) -> bool:
     return message.startswith("cannot reach")
 
 
-def _controller(conn: Connection) -> tuple[Detection, str, str]:
+PodSupplier = Callable[[], list[dict[str, Any]]]
+
+
+def _controller_pods(conn: Connection) -> list[dict[str, Any]]:
+    try:
+        pods = conn.list_all("/api/v1/pods", resource="pods",
+                             query={"labelSelector": CONTROLLER_SELECTOR})
+    except ClusterError:
+        return []
+    return [clean_item(p, "v1", "Pod") for p in pods]
+
+
+def _controller(conn: Connection, pods: PodSupplier) -> tuple[Detection, str, str]:
     """From the controller Deployment (or its pods): the detection, why the Deployment
     lookup failed, and a note when the pods had to tell instead."""
     failure = ""
@@ -237,29 +250,24 @@ def _controller(conn: Connection) -> tuple[Detection, str, str]:
             clean_item(d, "apps/v1", "Deployment") for d in docs)
         if found:
             return detection, "", ""
-    if failure:
-        # Listing Deployments is forbidden, but pods are always read: the controller's pods
-        # carry the same labels and image.
-        try:
-            pods = conn.list_all("/api/v1/pods", resource="pods",
-                                 query={"labelSelector": CONTROLLER_SELECTOR})
-        except ClusterError:
-            pods = []
-        detection, found = release_from_deployments(
-            clean_item(p, "v1", "Pod") for p in pods)
-        if detection.version:
-            return detection, "", (f"{failure}; the Karpenter version is taken from the "
-                                   "controller's pods")
+    # Listing Deployments may be forbidden (pods never are: every command reads them), or the
+    # Deployment be elsewhere; its pods carry the same labels and image. Saved snapshots are
+    # read the same way (model.parse.build_snapshot), so live and offline agree.
+    detection, _ = release_from_deployments(pods())
+    if detection.version:
+        return detection, "", (f"{failure}; the Karpenter version is taken from the "
+                               "controller's pods" if failure else "")
     return Detection(), failure, ""
 
 
-def detect_version(conn: Connection) -> VersionFinding:
+def detect_version(conn: Connection, pods: PodSupplier | None = None) -> VersionFinding:
     """The controller's image tag, else the NodePool CRD's features, else the newest release.
 
     Read-only and never fatal: a failed or forbidden lookup is said in a note and the next
     source is asked. Deployments are read for their image only and are never kept.
+    ``pods``: the cluster's pods when they are read anyway (else the controller's are listed).
     """
-    detection, failure, note = _controller(conn)
+    detection, failure, note = _controller(conn, pods or (lambda: _controller_pods(conn)))
     if detection.version:
         return VersionFinding(detection.version, SOURCE_DETECTED, detection.reason,
                               (note,) if note else ())
@@ -326,10 +334,19 @@ def read_documents(opts: ClusterOptions, *, require_karpenter: bool = True) -> L
             except ClusterError as err:
                 return err
 
+        futures = [pool.submit(fetch, spec) for spec in specs]
+
+        def read_pods() -> list[dict[str, Any]]:
+            # The pods this read lists anyway; detection waits for them only when the
+            # Deployment did not tell.
+            result = futures[specs.index(PODS)].result()
+            return [] if isinstance(result, ClusterError) else [
+                clean_item(item, "v1", "Pod") for item in result]
+
         # The flag overrides detection, so then nothing is asked.
-        detecting = (pool.submit(detect_version, conn)
+        detecting = (pool.submit(detect_version, conn, read_pods)
                      if has_node_pools and not opts.karpenter_version else None)
-        results = list(pool.map(fetch, specs))
+        results = [future.result() for future in futures]
         version = detecting.result() if detecting is not None else None
     documents: list[dict[str, Any]] = []
     for spec, result in zip(specs, results, strict=True):

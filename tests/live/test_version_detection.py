@@ -233,8 +233,25 @@ def test_forbidden_to_list_deployments_the_controller_pods_tell(k8s: KubeEmulato
         "forbidden: cannot list deployments.apps at the cluster scope as user "
         "system:serviceaccount:default:reader; the Karpenter version is taken from the "
         "controller's pods",)
-    (listed,) = [r for r in k8s.lists("/api/v1/pods") if "labelSelector" in r.params]
-    assert listed.params["labelSelector"].startswith("app.kubernetes.io/name in (")
+    # The pods read anyway told: no second pod list.
+    assert len(k8s.lists("/api/v1/pods")) == 1
+
+
+def test_version_finds_the_controller_pods_by_label(k8s: KubeEmulator,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    deployment = controller(TKE_IMAGE)
+    template = deployment["spec"]["template"]
+    k8s.add_all([*small_cluster(), {"apiVersion": "v1", "kind": "Pod", "metadata": {
+        "name": "karpenter-7d9f-x2x4k", "namespace": "kube-system",
+        "labels": template["metadata"]["labels"]}, "spec": template["spec"]}])
+    _forbid_deployments(k8s)
+    assert run(["version", "-o", "json", *k8s.cli_args]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["karpenterVersion"] == "v1.9"
+    assert captured.err.endswith("the Karpenter version is taken from the controller's pods\n")
+    (listed,) = k8s.lists("/api/v1/pods")
+    assert listed.params["labelSelector"] == ("app.kubernetes.io/name in "
+                                              "(karpenter,karpenter-provider-huawei)")
 
 
 def test_forbidden_everywhere_falls_back_to_the_newest_with_a_note(
