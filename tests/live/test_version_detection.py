@@ -340,11 +340,13 @@ def test_every_answer_says_the_detected_release(k8s: KubeEmulator,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     k8s.add_all([*small_cluster(), controller(TKE_IMAGE)])
     header = f"rules: Karpenter v1.9 ({TKE_REASON})"
-    for command in ("simulate", "consolidate", "explain"):
+    for command in ("simulate", "consolidate", "explain", "verify"):
         run([command, *k8s.cli_args])
         captured = capsys.readouterr()
         out = captured.out.splitlines()
-        if command == "explain":  # wrapped at 100 columns like the rest of its text
+        if command == "verify":
+            assert out[0] == f"{header}; 0 Karpenter event(s) read"
+        elif command == "explain":  # wrapped at 100 columns like the rest of its text
             assert all(len(line) <= 100 for line in out)
             assert out[0].startswith("rules: Karpenter v1.9 (detected from the controller")
             assert " ".join(line.strip() for line in out[:2]) == header and out[2] == ""
