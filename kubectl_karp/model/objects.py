@@ -398,7 +398,9 @@ class PersistentVolumeClaim:
     name: str
     storage_class_name: str | None = None
     volume_name: str = ""
-    bind_completed: bool = False
+    bind_completed: bool = False  # the pv.kubernetes.io/bind-completed annotation is set
+    deletion_timestamp: datetime | None = None
+    phase: str = ""  # Pending | Bound | Lost
     raw: Raw = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -412,6 +414,8 @@ class PersistentVolume:
     storage_class_name: str | None = None
     node_affinity: tuple[NodeSelectorTerm, ...] = ()  # required terms, ORed
     claim_ref: str | None = None  # "namespace/name"
+    deletion_timestamp: datetime | None = None
+    node_local: bool = False  # spec.local or spec.hostPath: its hostname affinity is moot
     raw: Raw = field(default_factory=dict, compare=False, repr=False)
 
 

@@ -685,7 +685,10 @@ def parse_pvc(doc: Mapping[str, Any], where: str) -> PersistentVolumeClaim:
         storage_class_name=_str(sc, f"{where}.spec.storageClassName") if sc is not None
         else annotations.get("volume.beta.kubernetes.io/storage-class"),
         volume_name=_str(spec.get("volumeName"), f"{where}.spec.volumeName"),
-        bind_completed=annotations.get("pv.kubernetes.io/bind-completed") == "yes",
+        # kube-scheduler (and Karpenter) look for the annotation's presence, not its value.
+        bind_completed="pv.kubernetes.io/bind-completed" in annotations,
+        deletion_timestamp=parse_time(meta.get("deletionTimestamp"), where),
+        phase=_str(_map(doc.get("status"), f"{where}.status").get("phase"), f"{where}.status"),
     )
     return _with_raw(pvc, doc)
 
@@ -704,6 +707,8 @@ def parse_pv(doc: Mapping[str, Any], where: str) -> PersistentVolume:
                             for i, t in enumerate(_list(required.get("nodeSelectorTerms"), at))),
         claim_ref=f"{claim.get('namespace', 'default')}/{claim['name']}"
         if claim.get("name") else None,
+        deletion_timestamp=parse_time(meta.get("deletionTimestamp"), where),
+        node_local=bool(spec.get("local") or spec.get("hostPath")),
     )
     return _with_raw(pv, doc)
 

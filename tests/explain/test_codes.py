@@ -36,6 +36,14 @@ def _pv(zone: str) -> list[dict[str, Any]]:
             {"name": "data", "persistentVolumeClaim": {"claimName": "data-db-0"}}]})]
 
 
+def _unbound_pv() -> list[dict[str, Any]]:
+    """The claim names its volume, and the volume points back, but binding is not complete."""
+    docs = _pv("100003")
+    docs[0] = copy.deepcopy(docs[0])
+    del docs[0]["metadata"]["annotations"]
+    return docs
+
+
 def _sold_out() -> dict[str, Any]:
     catalog = copy.deepcopy(CATALOG)
     for it in catalog["instanceTypes"]:
@@ -110,6 +118,9 @@ CASES: dict[str, tuple[Callable[[], SchedulingContext], str, tuple[str, ...]]] =
     rc.VOLUME_ZONE_CONFLICT: (
         lambda: context(node_pool(), node("n3", zone="100003"), *_pv("100007")),
         "pool", ("100007", "TKEMachineNodeClass default", "data-db-0")),
+    rc.VOLUME_NOT_USABLE: (
+        lambda: context(node_pool(), *_unbound_pv()),
+        "pod", ("default/data-db-0", "pv.kubernetes.io/bind-completed")),
     rc.NODE_UNSCHEDULABLE: (
         lambda: context(node_pool(families=["C6"]), node("n1", unschedulable=True), pod("web")),
         "node", ("kubectl uncordon n1",)),

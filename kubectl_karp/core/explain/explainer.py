@@ -135,7 +135,7 @@ class _Explainer:
             return PodExplanation(pod.key, keys, owner, verdict, hypothetical=hypothetical,
                                   not_considered=self.why_ignored(pod))
         sim = self.failures.get(pod.key, ())
-        if not verdict.schedulable and volume_info(pod, self.ctx.snapshot).problem:
+        if not verdict.schedulable and volume_info(pod, self.ctx.snapshot, self.ctx.rules).problem:
             # Karpenter ignores the pod until its volumes resolve: nothing else applies yet.
             return PodExplanation(pod.key, keys, owner, verdict,
                                   reasons=tuple(r for r in sim if r.node_pool is None),

@@ -107,7 +107,7 @@ def _planned(sched: Scheduler, claim: Claim) -> PlannedNodeClaim:
 
 
 def build_result(sched: Scheduler, wanted: Sequence[Pod], failed: Sequence[PendingPod],
-                 ignored: Sequence[tuple[Pod, str]]) -> SimulationResult:
+                 ignored: Sequence[tuple[Pod, str, str, str]]) -> SimulationResult:
     claims = [c for c in sched.claims if c.pods]
     planned = [_planned(sched, c) for c in claims]
     index_of = {c.index: i for i, c in enumerate(claims)}
@@ -136,8 +136,8 @@ def build_result(sched: Scheduler, wanted: Sequence[Pod], failed: Sequence[Pendi
             reasons = diagnose(sched, pp.shape, pp.pod, planned_by_pool)
             by_shape[same] = reasons
         failures.append(PodFailure(pod=pp.key, reasons=reasons))
-    for pod, problem in ignored:
-        if problem.startswith("invalid scheduling constraints"):
+    for pod, problem, code, fix in ignored:
+        if not code:
             reason = Reason(code=INCOMPATIBLE_REQUIREMENT, message=problem,
                             fix="fix the pod's node affinity (the API server would refuse it)")
             # Every NodePool refuses it for the same reason; say so per NodePool, as explain.
@@ -146,10 +146,9 @@ def build_result(sched: Scheduler, wanted: Sequence[Pod], failed: Sequence[Pendi
             failures.append(PodFailure(pod=pod.key, reasons=(*pools, reason)))
             continue
         reason = Reason(
-            code=VOLUME_ZONE_CONFLICT,
+            code=code,
             message=f"{problem}; Karpenter ignores the pod until its volumes can be "
-                    "resolved",
-            fix="create the missing object or fix the name the pod's volume refers to")
+                    "resolved", fix=fix)
         failures.append(PodFailure(pod=pod.key, reasons=(reason,)))
     failures.sort(key=lambda f: f.pod)
     notes = list(sched.notes)

@@ -26,6 +26,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from kubectl_karp.core import releases
 from kubectl_karp.core.reasons import (
     HOST_PORT_CONFLICT,
     INSUFFICIENT_RESOURCE,
@@ -567,10 +568,17 @@ class Scheduler:
                               max_skew=max_skew, min_domains=min_domains,
                               node_filter=node_filter)
         if key != LABEL_HOSTNAME:
+            # v1.11 only (#2671, reverted by #2957): a Honor spread counts a domain only
+            # when a NodePool providing it is compatible with the pod's node affinity.
+            by_pool = node_filter.alternatives if self.ctx.rules.has(
+                releases.TOPOLOGY_DOMAINS_BY_NODEPOOL) else ()
             for domain, providers in self.universe.get(key, {}).items():
                 if node_filter.tolerations is not None and not any(
                         self._tolerates(node_filter.tolerations, self.templates[i].taints)
                         for i in providers):
+                    continue
+                if by_pool and not any(self._pool_admits(self.templates[i], by_pool)
+                                       for i in providers):
                     continue
                 group.domains[domain] = 0
         if not inverse:
@@ -579,6 +587,12 @@ class Scheduler:
             self._count_bound(group)
         table[sig] = group
         return group
+
+    @staticmethod
+    def _pool_admits(tpl: Template, alternatives: tuple[Requirements, ...]) -> bool:
+        """upstream v1.11: scheduling/topologydomaingroup.go isDomainCompatible."""
+        return any(tpl.requirements.compatible(alt, tpl.allow_undefined) is None
+                   for alt in alternatives)
 
     def _register_node_domains(self, group: TopologyGroup) -> None:
         """Existing nodes add their domain with a zero count when the group's node filter
@@ -687,6 +701,10 @@ class Scheduler:
         out: list[TopologyGroup] = []
         # Spread node filters follow the pod as written, whatever relaxation did since.
         base = self._base_alternatives.get(shape.signature, shape.alternatives)
+        if shape.volume_counts and shape.volume.keys():
+            # v1.8 wrote the volume requirements into every required term of the pod itself
+            # (VolumeTopology.Inject), so a Honor node filter carries them too.
+            base = tuple(alt.intersect(shape.volume) for alt in base) or (shape.volume,)
         for spread in shape.spreads:
             selector, node_filter = spread_parts(spread, pod.namespace, pod.labels, base,
                                                  shape.tolerations)
@@ -846,7 +864,29 @@ class Scheduler:
             group.kind == SPREAD and group.key == LABEL_HOSTNAME)
         return Miss(TOPOLOGY_CODES[group.kind], permanent, (group, pod_domains, node_domains))
 
+    @staticmethod
+    def _first_alternative(variants: tuple[PodShape, ...], check: Any) -> Any:
+        """CanAdd's loop over volume alternatives: the first that fits, else a refusal that
+        is permanent only when every alternative's is (no shared block: it is per variant)."""
+        last: Miss | None = None
+        permanent = True
+        for variant in variants:
+            outcome = check(variant)
+            if not isinstance(outcome, Miss):
+                return outcome
+            last = outcome
+            permanent = permanent and outcome.permanent and outcome.block is None
+        assert last is not None
+        return Miss(last.code, permanent, last.info)
+
     def check_existing(self, shape: PodShape, node: ExistingNode) -> Requirements | Miss:
+        variants = shape.volume_variants()
+        if variants:
+            return self._first_alternative(  # type: ignore[no-any-return]
+                variants, lambda v: self._check_existing(v, node))
+        return self._check_existing(shape, node)
+
+    def _check_existing(self, shape: PodShape, node: ExistingNode) -> Requirements | Miss:
         if node.unschedulable:
             return Miss(NODE_UNSCHEDULABLE, True)
         if node.taints and not self._tolerates(shape.tolerations, node.taints):
@@ -883,6 +923,13 @@ class Scheduler:
         return hit
 
     def check_claim(self, shape: PodShape, claim: Claim) -> ClaimPlan | Miss:
+        variants = shape.volume_variants()
+        if variants:
+            return self._first_alternative(  # type: ignore[no-any-return]
+                variants, lambda v: self._check_claim(v, claim))
+        return self._check_claim(shape, claim)
+
+    def _check_claim(self, shape: PodShape, claim: Claim) -> ClaimPlan | Miss:
         tpl = claim.template
         if tpl.taints:
             tkey = ("taints", tpl.index)
@@ -1311,23 +1358,26 @@ class Scheduler:
         shapes: dict[Hashable, PodShape] = {}
         volumes: dict[Hashable, VolumeInfo] = {}
         queue: list[PendingPod] = []
-        ignored: list[tuple[Pod, str]] = []
+        ignored: list[tuple[Pod, str, str, str]] = []
         for pod in wanted:
             vkey = (pod.namespace, pod.pvc_names, pod.ephemeral_volume_classes)
             vinfo = volumes.get(vkey)
             if vinfo is None:
-                vinfo = volume_info(pod, self.snapshot)
+                vinfo = volume_info(pod, self.snapshot, self.ctx.rules)
                 volumes[vkey] = vinfo
             if vinfo.problem:
-                ignored.append((pod, vinfo.problem))
+                ignored.append((pod, vinfo.problem, vinfo.code, vinfo.fix))
                 continue
             sig = shape_signature(pod)
             shape = shapes.get(sig)
             if shape is None:
                 try:
-                    shape = initial_shape(pod, sig, vinfo.requirements)
+                    shape = initial_shape(
+                        pod, sig, vinfo.requirements, vinfo.alternatives,
+                        volume_counts=not self.ctx.rules.has(
+                            releases.VOLUME_REQUIREMENTS_OUTSIDE_TOPOLOGY))
                 except InputError as err:
-                    ignored.append((pod, f"invalid scheduling constraints: {err}"))
+                    ignored.append((pod, f"invalid scheduling constraints: {err}", "", ""))
                     continue
                 shapes[sig] = shape
                 self._base_alternatives[sig] = shape.alternatives
