@@ -385,6 +385,7 @@ class PodDisruptionBudget:
     current_healthy: int | None = None
     desired_healthy: int | None = None
     expected_pods: int | None = None
+    unhealthy_pod_eviction_policy: str = ""  # IfHealthyBudget (default) | AlwaysAllow
     raw: Raw = field(default_factory=dict, compare=False, repr=False)
 
     @property

@@ -670,6 +670,8 @@ def parse_pdb(doc: Mapping[str, Any], where: str) -> PodDisruptionBudget:
         current_healthy=_int(status.get("currentHealthy"), f"{where}.status"),
         desired_healthy=_int(status.get("desiredHealthy"), f"{where}.status"),
         expected_pods=_int(status.get("expectedPods"), f"{where}.status"),
+        unhealthy_pod_eviction_policy=_str(spec.get("unhealthyPodEvictionPolicy"),
+                                           f"{where}.spec.unhealthyPodEvictionPolicy"),
     )
     return _with_raw(pdb, doc)
 

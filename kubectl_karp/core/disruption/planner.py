@@ -30,7 +30,6 @@ from kubectl_karp.core.disruption.candidates import (
     Candidate,
     NodeStatus,
     assess_nodes,
-    is_reschedulable,
     node_disrupting,
     node_initialized,
 )
@@ -65,6 +64,7 @@ from kubectl_karp.model.objects import (
     Node,
     NodeClaim,
 )
+from kubectl_karp.model.predicates import is_reschedulable
 from kubectl_karp.model.resources import add, subtract
 from kubectl_karp.model.snapshot import ClusterSnapshot
 

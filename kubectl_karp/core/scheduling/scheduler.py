@@ -90,6 +90,11 @@ from kubectl_karp.model.objects import (
     Taint,
     Toleration,
 )
+from kubectl_karp.model.predicates import (
+    is_mirror,
+    is_reschedulable,
+    why_not_currently_reschedulable,
+)
 from kubectl_karp.model.requirements import (
     IN,
     Requirement,
@@ -207,10 +212,8 @@ def _not_provisionable(pod: Pod) -> str | None:
     if pod.conditions and any(c.type == "PodScheduled" and c.reason == "SchedulingGated"
                               for c in pod.conditions):
         return "is held by scheduling gates"
-    if pod.owner_refs:
-        ref = pod.controller
-        if ref is not None and ref.kind == "Node":
-            return "is a static (mirror) pod"
+    if pod.owner_refs and is_mirror(pod):
+        return "is a static (mirror) pod"
     return None
 
 
@@ -220,17 +223,6 @@ def _node_deleting(snap: Any, node: Node) -> bool:
     if claim is not None:
         return claim.deletion_timestamp is not None or node.deletion_timestamp is not None
     return node.deletion_timestamp is not None
-
-
-def _reschedulable(pod: Pod) -> bool:
-    """IsReschedulable: active (or a terminating StatefulSet pod), not a DaemonSet or mirror
-    pod."""
-    if pod.is_terminal or pod.is_daemonset_pod:
-        return False
-    ref = pod.controller
-    if ref is not None and ref.kind == "Node":
-        return False
-    return pod.deletion_timestamp is None or (ref is not None and ref.kind == "StatefulSet")
 
 
 def provisionable(pods: Sequence[Pod]) -> tuple[list[Pod], list[str]]:
@@ -275,13 +267,23 @@ def pending_batch(snapshot: Any, exclude_nodes: frozenset[str] = frozenset()
     chosen, dropped = provisionable(chosen)
     notes += dropped
     moving: list[Pod] = []
+    staying: list[str] = []
     for node in snapshot.nodes:
         if node.name in exclude_nodes or not _node_deleting(snapshot, node):
             continue
-        moving += [p for p in snapshot.pods_by_node.get(node.name, ()) if _reschedulable(p)]
+        # upstream: provisioner.go Schedule — nodes.Deleting().CurrentlyReschedulablePods
+        for pod in snapshot.pods_by_node.get(node.name, ()):
+            why = why_not_currently_reschedulable(pod, snapshot.pdbs)
+            if why is None:
+                moving.append(pod)
+            elif is_reschedulable(pod):  # DaemonSet and mirror pods simply go with the node
+                staying.append(f"pod {pod.key} on node {node.name} {why}")
     if moving:
         notes.append(f"{len(moving)} pod(s) on nodes being deleted are scheduled again, as "
                      "Karpenter does")
+    for text in staying:
+        notes.append(f"{text}: Karpenter does not make room for it elsewhere until it can "
+                     "be moved")
     return chosen + moving, notes
 
 
