@@ -77,7 +77,8 @@ KINDS: dict[str, tuple[str, bool]] = {
     "PodDisruptionBudget": ("poddisruptionbudgets", True),
     "PersistentVolumeClaim": ("persistentvolumeclaims", True),
     "PersistentVolume": ("persistentvolumes", False),
-    "StorageClass": ("storageclasses", False),
+    "StorageClass": ("storageclasses", False), "CSINode": ("csinodes", False),
+    "NodeOverlay": ("nodeoverlays", False), "CapacityBuffer": ("capacitybuffers", True),
     "ConfigMap": ("configmaps", True), "Secret": ("secrets", True),
     "Event": ("events", True), "Lease": ("leases", True),
     "CustomResourceDefinition": ("customresourcedefinitions", False),
@@ -93,7 +94,7 @@ BUILTIN_RESOURCES = (
     ("v1", "PersistentVolume"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "Event"),
     ("apps/v1", "DaemonSet"), ("apps/v1", "Deployment"), ("apps/v1", "ReplicaSet"),
     ("apps/v1", "StatefulSet"), ("batch/v1", "Job"), ("policy/v1", "PodDisruptionBudget"),
-    ("storage.k8s.io/v1", "StorageClass"),
+    ("storage.k8s.io/v1", "StorageClass"), ("storage.k8s.io/v1", "CSINode"),
 )
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CONTEXT = "emulator"

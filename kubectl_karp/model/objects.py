@@ -428,3 +428,41 @@ class StorageClass:
     allowed_topologies: tuple[NodeSelectorTerm, ...] = ()
     is_default: bool = False
     raw: Raw = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeOverlay:
+    """karpenter.sh/v1alpha1 NodeOverlay: a price or capacity adjustment for the instance
+    types its requirements select (applied by core/overlays.py)."""
+
+    name: str
+    requirements: tuple[NodeSelectorRequirement, ...] = ()
+    price: str | None = None  # "0.42": the offering price becomes this
+    price_adjustment: str | None = None  # "+0.1", "-10%"
+    capacity: Resources = field(default_factory=dict)  # extended resources added
+    weight: int = 0
+    raw: Raw = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CSINode:
+    """A node's CSI drivers and how many volumes each may attach (allocatable.count)."""
+
+    name: str  # the node's name
+    attach_limits: Mapping[str, int] = field(default_factory=dict)  # driver -> volumes
+    raw: Raw = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityBuffer:
+    """autoscaling.x-k8s.io CapacityBuffer: room kept free as virtual pods."""
+
+    namespace: str
+    name: str
+    replicas: int | None = None  # status.replicas (else spec.replicas)
+    pod_template: str = ""  # status.podTemplateRef (else spec.podTemplateRef) name
+    raw: Raw = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"

@@ -11,10 +11,13 @@ from typing import Any
 
 from kubectl_karp.model.catalog import InstanceTypeCatalog
 from kubectl_karp.model.objects import (
+    CapacityBuffer,
+    CSINode,
     DaemonSet,
     Node,
     NodeClaim,
     NodeClass,
+    NodeOverlay,
     NodePool,
     ObjectRef,
     PersistentVolume,
@@ -47,6 +50,9 @@ class ClusterSnapshot:
     pvs: tuple[PersistentVolume, ...] = ()
     storage_classes: tuple[StorageClass, ...] = ()
     catalogs: tuple[InstanceTypeCatalog, ...] = ()
+    node_overlays: tuple[NodeOverlay, ...] = ()
+    csi_nodes: tuple[CSINode, ...] = ()
+    capacity_buffers: tuple[CapacityBuffer, ...] = ()
     namespaces: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # name -> labels
     notes: tuple[str, ...] = ()
     # Which Karpenter APIs the source found (live: discovered CRDs; files: kinds present).

@@ -28,6 +28,7 @@ Instance types follow Karpenter's fake cloud provider: price = 0.1·vCPU + 0.1·
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -295,8 +296,10 @@ def context(scenario: dict[str, Any]) -> SchedulingContext:
 def run(scenario: dict[str, Any]) -> SimulationResult:
     ctx = context(scenario)
     options = scenario.get("simulate", {})
-    return simulate(ctx, node_pools=options.get("nodePools"),
-                    exclude_nodes=frozenset(options.get("excludeNodes", [])))
+    result = simulate(ctx, node_pools=options.get("nodePools"),
+                      exclude_nodes=frozenset(options.get("excludeNodes", [])))
+    # The context's notes (overlays, catalogue) are shown with the result's: check both.
+    return replace(result, notes=(*ctx.notes, *result.notes))
 
 
 def check(result: SimulationResult, expect: dict[str, Any]) -> None:
