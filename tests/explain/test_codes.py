@@ -44,6 +44,24 @@ def _unbound_pv() -> list[dict[str, Any]]:
     return docs
 
 
+def _attach_limited() -> list[dict[str, Any]]:
+    """Node n1's CSINode allows one volume of the driver, and a bound pod already uses it."""
+    claims = [{"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+               "metadata": {"name": name, "namespace": "default"},
+               "spec": {"storageClassName": "cbs"}} for name in ("old-data", "new-data")]
+    volume = {"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "new-data"}}]}
+    return [
+        {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "cbs"},
+         "provisioner": "com.tencent.cloud.csi.cbs", "volumeBindingMode": "WaitForFirstConsumer"},
+        *claims,
+        {"apiVersion": "storage.k8s.io/v1", "kind": "CSINode", "metadata": {"name": "n1"},
+         "spec": {"drivers": [{"name": "com.tencent.cloud.csi.cbs", "nodeID": "n1",
+                               "allocatable": {"count": 1}}]}},
+        pod("old", node_name="n1", cpu="100m", spec={"volumes": [
+            {"name": "d", "persistentVolumeClaim": {"claimName": "old-data"}}]}),
+        pod("web", owner=("Deployment", "web"), cpu="100m", spec=volume)]
+
+
 def _sold_out() -> dict[str, Any]:
     catalog = copy.deepcopy(CATALOG)
     for it in catalog["instanceTypes"]:
@@ -121,6 +139,9 @@ CASES: dict[str, tuple[Callable[[], SchedulingContext], str, tuple[str, ...]]] =
     rc.VOLUME_NOT_USABLE: (
         lambda: context(node_pool(), *_unbound_pv()),
         "pod", ("default/data-db-0", "pv.kubernetes.io/bind-completed")),
+    rc.VOLUME_LIMIT_EXCEEDED: (
+        lambda: context(node_pool(families=["C6"]), node("n1"), *_attach_limited()),
+        "node", ("deployment/web", "n1")),
     rc.NODE_UNSCHEDULABLE: (
         lambda: context(node_pool(families=["C6"]), node("n1", unschedulable=True), pod("web")),
         "node", ("kubectl uncordon n1",)),

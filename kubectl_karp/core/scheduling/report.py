@@ -25,6 +25,7 @@ from kubectl_karp.core.reasons import (
     POD_ANTI_AFFINITY,
     TOPOLOGY_SPREAD,
     UNTOLERATED_TAINT,
+    VOLUME_LIMIT_EXCEEDED,
     VOLUME_ZONE_CONFLICT,
     Reason,
 )
@@ -259,6 +260,9 @@ def _short(miss: Miss, shape: PodShape, node: ExistingNode) -> str:
         if shape.volume and info.key in shape.volume:
             return f"volume needs {info.key} {shape.volume.get(info.key).describe()}"
         return f"{info.key} does not match"
+    if code == VOLUME_LIMIT_EXCEEDED:
+        driver, count, limit = miss.info
+        return f"CSI driver {driver} would attach {count} volumes (CSINode limit {limit})"
     if code in _TOPOLOGY:
         group = miss.info[0]
         return f"{code} on {group.key}"

@@ -41,6 +41,7 @@ from kubectl_karp.core.reasons import (
     POD_ANTI_AFFINITY,
     TOPOLOGY_SPREAD,
     UNTOLERATED_TAINT,
+    VOLUME_LIMIT_EXCEEDED,
     Reason,
 )
 from kubectl_karp.core.scheduling.daemonsets import overhead, remaining_overhead
@@ -74,7 +75,15 @@ from kubectl_karp.core.scheduling.topology import (
     group_signature,
     spread_parts,
 )
-from kubectl_karp.core.scheduling.volumes import VolumeInfo, volume_info
+from kubectl_karp.core.scheduling.volumes import (
+    VolumeInfo,
+    bound_volumes,
+    merge_volumes,
+    node_volume_limits,
+    pod_volumes,
+    volume_info,
+    volume_limit_hit,
+)
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.catalog import InstanceType
 from kubectl_karp.model.objects import (
@@ -325,6 +334,7 @@ class Scheduler:
         self._hostname_seq = 0
         self.cache = context_cache(ctx)
         self._ds_key = tuple(id(ds) for ds in extra_daemonsets)
+        self._volume_limits = node_volume_limits(self.snapshot)
         self.tolerate_prefer_no_schedule = prefer_no_schedule_relaxation(
             npc.node_pool for npc in ctx.node_pools)
 
@@ -462,7 +472,9 @@ class Scheduler:
         taints = self._node_taints(node, claim, initialized)
         expected = self._daemon_expectation(taints, reqs)
         daemon = remaining_overhead(expected, (p for p in bound if p.is_daemonset_pod))
+        limits = self._volume_limits.get(node.name, {})
         return ExistingNode(
+            volume_limits=limits, volumes=bound_volumes(bound, snap) if limits else {},
             name=node.name, hostname=hostname, in_flight=False, initialized=initialized,
             node_pool=node.labels.get(LABEL_NODEPOOL), requirements=reqs, taints=taints,
             available=available, requests=daemon, ports=ports,
@@ -677,6 +689,13 @@ class Scheduler:
                     domain = pod.node_name
                 if domain is not None:
                     group.record(domain)
+
+    def _pod_volumes(self, shape: PodShape) -> dict[str, frozenset[str]]:
+        found: dict[str, frozenset[str]] | None = shape.cache.get("csi-volumes")
+        if found is None:
+            found = pod_volumes(shape.pod, self.snapshot)
+            shape.cache["csi-volumes"] = found
+        return found
 
     def _profile(self, shape: PodShape) -> dict[str, Any]:
         """Per-shape facts that do not depend on the requests (topology groups, their quick
@@ -895,6 +914,10 @@ class Scheduler:
             clash = conflict(node.ports, port_keys(shape.host_ports))
             if clash is not None:
                 return Miss(HOST_PORT_CONFLICT, True, clash)
+        if node.volume_limits and shape.pod.pvc_names:
+            hit = volume_limit_hit(node.volumes, self._pod_volumes(shape), node.volume_limits)
+            if hit is not None:
+                return Miss(VOLUME_LIMIT_EXCEEDED, True, hit)
         requests = _add(node.requests, shape.requests) if node.requests else shape.requests
         if not _fits(requests, node.available):
             return Miss(INSUFFICIENT_RESOURCE, True, requests)
@@ -1274,6 +1297,8 @@ class Scheduler:
                 node.requests = _add(node.requests, shape.requests)
                 if shape.host_ports:
                     node.ports = node.ports | set(port_keys(shape.host_ports))
+                if node.volume_limits and shape.pod.pvc_names:
+                    node.volumes = merge_volumes(node.volumes, self._pod_volumes(shape))
                 node.pods.append(pp.key)
                 self.placed[pp.key] = ("node", node)
                 self._record(shape, result, node.taints, NO_UNDEFINED)

@@ -15,6 +15,7 @@ Two upstream functions, kept apart as upstream keeps them:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from kubectl_karp.core import releases
@@ -207,3 +208,93 @@ def volume_info(pod: Pod, snapshot: ClusterSnapshot,
                             for a in alternatives]
     found = tuple(a for a in alternatives if a is not None)
     return VolumeInfo(alternatives=found, sources=tuple(sources))
+
+
+# ---------------------------------------------------------------------------- attach limits
+# In-tree volume plugins and the CSI drivers they migrated to (csi-translation-lib), so a
+# StorageClass or PV naming the old plugin counts against the CSI driver's limit.
+IN_TREE_DRIVERS = {
+    "kubernetes.io/aws-ebs": "ebs.csi.aws.com",
+    "kubernetes.io/gce-pd": "pd.csi.storage.gke.io",
+    "kubernetes.io/azure-disk": "disk.csi.azure.com",
+    "kubernetes.io/azure-file": "file.csi.azure.com",
+    "kubernetes.io/cinder": "cinder.csi.openstack.org",
+    "kubernetes.io/vsphere-volume": "csi.vsphere.vmware.com",
+    "kubernetes.io/portworx-volume": "pxd.portworx.com",
+}
+_IN_TREE_PV_SOURCES = {
+    "awsElasticBlockStore": "ebs.csi.aws.com", "gcePersistentDisk": "pd.csi.storage.gke.io",
+    "azureDisk": "disk.csi.azure.com", "azureFile": "file.csi.azure.com",
+    "cinder": "cinder.csi.openstack.org", "vsphereVolume": "csi.vsphere.vmware.com",
+    "portworxVolume": "pxd.portworx.com",
+}
+
+VolumeSet = dict[str, frozenset[str]]  # CSI driver -> PVC keys ("namespace/name")
+
+
+def _pv_driver(pv: PersistentVolume) -> str:
+    spec = pv.raw.get("spec") if isinstance(pv.raw, dict) else None
+    if not isinstance(spec, dict):
+        return ""
+    csi = spec.get("csi")
+    if isinstance(csi, dict) and isinstance(csi.get("driver"), str):
+        return str(csi["driver"])
+    return next((d for key, d in _IN_TREE_PV_SOURCES.items() if spec.get(key)), "")
+
+
+def pod_volumes(pod: Pod, snapshot: ClusterSnapshot) -> VolumeSet:
+    """GetVolumes: the pod's claims per CSI driver (ResolveDriver: the bound PV's driver, else
+    the StorageClass provisioner); claims that do not resolve are not counted."""
+    # upstream: scheduling/volumeusage.go GetVolumes, ResolveDriver
+    out: dict[str, set[str]] = {}
+    for name in pod.pvc_names:
+        key = f"{pod.namespace}/{name}"
+        pvc = snapshot.pvc_by_key.get(key)
+        if pvc is None:
+            continue
+        driver = ""
+        if pvc.volume_name:
+            pv = snapshot.pv_by_name.get(pvc.volume_name)
+            driver = _pv_driver(pv) if pv is not None else ""
+        elif pvc.storage_class_name:
+            sc = snapshot.storage_class_by_name.get(pvc.storage_class_name)
+            if sc is not None:
+                driver = IN_TREE_DRIVERS.get(sc.provisioner, sc.provisioner)
+        if driver:
+            out.setdefault(driver, set()).add(key)
+    return {d: frozenset(keys) for d, keys in out.items()}
+
+
+def merge_volumes(a: VolumeSet, b: VolumeSet) -> VolumeSet:
+    out = dict(a)
+    for driver, keys in b.items():
+        out[driver] = out.get(driver, frozenset()) | keys
+    return out
+
+
+def volume_limit_hit(used: VolumeSet, adding: VolumeSet, limits: Mapping[str, int]
+                     ) -> tuple[str, int, int] | None:
+    """ExceedsLimits: (driver, volumes it would attach, its limit) for the first driver over
+    its CSINode limit once ``adding`` joins ``used`` (one PVC counts once), else None."""
+    # upstream: scheduling/volumeusage.go VolumeUsage.ExceedsLimits
+    for driver, keys in sorted(adding.items()):
+        limit = limits.get(driver)
+        if limit is None:
+            continue
+        count = len(used.get(driver, frozenset()) | keys)
+        if count > limit:
+            return driver, count, limit
+    return None
+
+
+def node_volume_limits(snapshot: ClusterSnapshot) -> dict[str, Mapping[str, int]]:
+    """Each node's CSI attach limits, from its CSINode (nodes without one have none)."""
+    return {c.name: c.attach_limits for c in snapshot.csi_nodes if c.attach_limits}
+
+
+def bound_volumes(pods: Iterable[Pod], snapshot: ClusterSnapshot) -> VolumeSet:
+    out: VolumeSet = {}
+    for pod in pods:
+        if pod.pvc_names and not pod.is_terminal:
+            out = merge_volumes(out, pod_volumes(pod, snapshot))
+    return out
