@@ -301,7 +301,7 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
             types = _merge_types(own)
             if inferred:
                 types = _add_zones(types, provider, zones)
-            types = _restrict(types, zones)
+            types = provider.with_reservations(node_class, _restrict(types, zones))
             if not types and not problems:
                 all_notes.append(f"NodePool {pool.name}: no {provider.title} instance types "
                                  "are known (no catalogue for this provider); use --catalog")

@@ -97,3 +97,19 @@ def why_not_currently_reschedulable(pod: Pod, pdbs: Sequence[PodDisruptionBudget
         names = ", ".join(p.key for p in blocked)
         return f"cannot be evicted (PodDisruptionBudget {names} allows no eviction)"
     return None
+
+
+def has_dra_requirements(pod: Pod) -> bool:
+    """The pod asks for Dynamic Resource Allocation devices: pod-level resourceClaims or a
+    container's resources.claims (utils/pod HasDRARequirements)."""
+    spec = pod.raw.get("spec") if isinstance(pod.raw, dict) else None
+    if not isinstance(spec, dict):
+        return False
+    if spec.get("resourceClaims"):
+        return True
+    for key in ("initContainers", "containers"):
+        for container in spec.get(key) or ():
+            resources = container.get("resources") if isinstance(container, dict) else None
+            if isinstance(resources, dict) and resources.get("claims"):
+                return True
+    return False

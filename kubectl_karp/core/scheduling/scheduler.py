@@ -100,6 +100,7 @@ from kubectl_karp.model.objects import (
     Toleration,
 )
 from kubectl_karp.model.predicates import (
+    has_dra_requirements,
     is_mirror,
     is_reschedulable,
     why_not_currently_reschedulable,
@@ -223,6 +224,11 @@ def _not_provisionable(pod: Pod) -> str | None:
         return "is held by scheduling gates"
     if pod.owner_refs and is_mirror(pod):
         return "is a static (mirror) pod"
+    if has_dra_requirements(pod):
+        # Every supported release runs with --ignore-dra-requests=true by default and fails
+        # such pods with a DRAError instead of allocating devices (scheduler.go add).
+        return ("requests DRA ResourceClaims, which Karpenter refuses under its default "
+                "--ignore-dra-requests (devices are not simulated)")
     return None
 
 
@@ -1343,11 +1349,22 @@ class Scheduler:
         if pods is None:
             chosen, notes = pending_batch(self.snapshot, self.exclude_nodes)
             self.notes.extend(notes)
+            self.notes.extend(self._buffer_notes())
             return chosen
         kept, notes = provisionable([p for p in pods
                                      if not p.is_daemonset_pod and not p.is_terminal])
         self.notes.extend(notes)
         return kept
+
+    def _buffer_notes(self) -> list[str]:
+        """CapacityBuffers' virtual pods are never simulated: named, not dropped silently."""
+        rules = self.ctx.rules
+        why = ("Karpenter provisions for them only with its CapacityBuffer feature gate, "
+               "off by default" if rules.has(releases.CAPACITY_BUFFERS) else
+               f"{rules.label} has no CapacityBuffer support (it arrived in v1.14)")
+        return [f"CapacityBuffer {b.key}"
+                + (f" ({b.replicas} virtual pod(s))" if b.replicas is not None else "")
+                + f" is not simulated: {why}" for b in self.snapshot.capacity_buffers]
 
     def solve(self, pods: Sequence[Pod] | None = None) -> SimulationResult:
         # A large run allocates hundreds of thousands of small containers that stay alive
