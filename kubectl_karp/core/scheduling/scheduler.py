@@ -905,13 +905,9 @@ class Scheduler:
         return Miss(last.code, permanent, last.info)
 
     def check_existing(self, shape: PodShape, node: ExistingNode) -> Requirements | Miss:
-        variants = shape.volume_variants()
-        if variants:
+        if len(shape.volume_alternatives) > 1:  # each variant has exactly one
             return self._first_alternative(  # type: ignore[no-any-return]
-                variants, lambda v: self._check_existing(v, node))
-        return self._check_existing(shape, node)
-
-    def _check_existing(self, shape: PodShape, node: ExistingNode) -> Requirements | Miss:
+                shape.volume_variants(), lambda v: self.check_existing(v, node))
         if node.unschedulable:
             return Miss(NODE_UNSCHEDULABLE, True)
         if node.taints and not self._tolerates(shape.tolerations, node.taints):
@@ -952,13 +948,9 @@ class Scheduler:
         return hit
 
     def check_claim(self, shape: PodShape, claim: Claim) -> ClaimPlan | Miss:
-        variants = shape.volume_variants()
-        if variants:
+        if len(shape.volume_alternatives) > 1:  # each variant has exactly one
             return self._first_alternative(  # type: ignore[no-any-return]
-                variants, lambda v: self._check_claim(v, claim))
-        return self._check_claim(shape, claim)
-
-    def _check_claim(self, shape: PodShape, claim: Claim) -> ClaimPlan | Miss:
+                shape.volume_variants(), lambda v: self.check_claim(v, claim))
         tpl = claim.template
         if tpl.taints:
             tkey = ("taints", tpl.index)
