@@ -127,7 +127,7 @@ def build_result(sched: Scheduler, wanted: Sequence[Pod], failed: Sequence[Pendi
     by_shape: dict[Any, tuple[Reason, ...]] = {}
     planned_by_pool = _planned_capacity(sched, planned)
     for pp in failed:
-        pins = volume_pins(pp.pod, sched.snapshot)
+        pins = volume_pins(pp.pod, sched.snapshot, sched.ctx.rules)
         # Reasons name the workload and the volumes: same shape, same owner, same text.
         same = (pp.shape.key, workload(pp.pod), pod_spec_path(pp.pod),
                 tuple((p.claim, p.volume) for p in pins),
@@ -444,7 +444,8 @@ def _node_pool_reasons(sched: Scheduler, npc: NodePoolContext, pod: Pod,
         if reason is not None:
             batch.append(reason)
     try:
-        mine = diagnose_node_pool(sched.ctx, npc, pod, volume_pins(pod, sched.snapshot),
+        pins = volume_pins(pod, sched.snapshot, sched.ctx.rules)
+        mine = diagnose_node_pool(sched.ctx, npc, pod, pins,
                                   planned=planned.get(npc.name, {}),
                                   daemonsets=sched.extra_daemonsets)
     except InputError:
