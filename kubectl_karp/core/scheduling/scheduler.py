@@ -92,6 +92,7 @@ from kubectl_karp.model.objects import (
     LABEL_INITIALIZED,
     LABEL_NODEPOOL,
     LABEL_ZONE,
+    TAINT_DISRUPTED,
     DaemonSet,
     Node,
     NodeClaim,
@@ -233,10 +234,15 @@ def _not_provisionable(pod: Pod) -> str | None:
 
 
 def _node_deleting(snap: Any, node: Node) -> bool:
-    """StateNode.Deleted: the NodeClaim is deleting, or a Node without one is."""
+    """StateNode.MarkedForDeletion: the NodeClaim is deleting or its instance terminating, a
+    Node without one is deleting (Deleted), or disruption has taken the node (the
+    karpenter.sh/disrupted taint, set as the command starts, stands for the in-memory mark)."""
+    if any(t.key == TAINT_DISRUPTED and t.effect == "NoSchedule" for t in node.taints):
+        return True
     claim = snap.node_claim_for(node)
     if claim is not None:
-        return claim.deletion_timestamp is not None or node.deletion_timestamp is not None
+        return claim.deletion_timestamp is not None or node.deletion_timestamp is not None \
+            or claim.has_condition("InstanceTerminating")
     return node.deletion_timestamp is not None
 
 
