@@ -72,7 +72,7 @@ class Rule:
     name: str
     since: Release
     pr: str  # kubernetes-sigs/karpenter pull request(s), e.g. "#2521"
-    area: str  # scheduling | disruption | api (the rows give area before summary)
+    area: str  # scheduling | disruption | api | events (rows give area before summary)
     summary: str  # one line: what the rule changes
     until: Release | None = None  # first release without it (a revert)
     # A patch release of an earlier minor the change was cherry-picked into (e.g. v1.12.1):
@@ -102,6 +102,9 @@ VOLUME_REQUIREMENTS_OUTSIDE_TOPOLOGY = "volume-requirements-outside-topology"
 DELETING_PV_UNUSABLE = "deleting-persistent-volume-unusable"
 TOPOLOGY_DOMAINS_BY_NODEPOOL = "topology-domains-filtered-by-nodepool"
 CAPACITY_BUFFERS = "capacity-buffers"
+CONSOLIDATION_CANDIDATE_EVENTS = "consolidation-candidate-events"
+WHEN_EMPTY_EVENT_WORDING = "when-empty-not-empty-event-wording"
+CAPACITY_BUFFER_EVENTS = "capacity-buffer-events"
 
 RULES: tuple[Rule, ...] = (
     Rule(STATIC_NODEPOOLS, Release(1, 8), "#2521", "scheduling",
@@ -140,6 +143,16 @@ RULES: tuple[Rule, ...] = (
     Rule(BALANCED_POLICY, Release(1, 14), "#2962", "disruption",
          "consolidationPolicy Balanced: a move is taken only when its savings outweigh the "
          "disruption it causes"),
+    # Event wording (what `verify` and the "Karpenter reported" lines read).
+    Rule(CONSOLIDATION_CANDIDATE_EVENTS, Release(1, 9), "#2786", "events",
+         "nodes get ConsolidationCandidate / ConsolidationRejected events (\"Consolidation "
+         "candidate: …\")"),
+    Rule(WHEN_EMPTY_EVENT_WORDING, Release(1, 14), "#2962", "events",
+         "a WhenEmpty NodePool's busy node is reported as \"has consolidation policy "
+         "WhenEmpty, but node is not empty\" (before: \"has non-empty consolidation "
+         "disabled\")"),
+    Rule(CAPACITY_BUFFER_EVENTS, Release(1, 14), "#3028", "events",
+         "nodes holding CapacityBuffer pods are reported as \"has buffer pods\""),
 )
 
 _BY_NAME = {r.name: r for r in RULES}
