@@ -13,9 +13,12 @@ Scenario keys (all optional except ``expect``):
            pvs: [{name, zones: [[zone…] per term], terms (raw matchExpressions lists), local,
            deleting}], pvcs: [{name, class, volume, bound (default: volume set), deleting,
            phase}]}
-  nodes: compact existing nodes {name, zone, cpu, memory, type, nodePool, labels, deleting,
-         csi: {driver: attach limit}, pods: [{name, cpu, memory, labels, annotations, owner
-         (controller kind), pvcs}]} (with a CSINode when ``csi`` is given)
+  nodes: compact existing nodes {name, cpu, memory, zone (null: no zone label), instanceType,
+         nodePool (null: not Karpenter's), initialized, registered, labels, taints,
+         unschedulable, deleting (the Node), claim: {startupTaints, deleting} (adds its
+         NodeClaim), csi: {driver: attach limit} (adds its CSINode), pods: a number (pod
+         capacity) or the bound pods [{name, cpu, memory, labels, annotations, owner
+         (controller kind), pvcs}]}
   objects: raw Kubernetes documents (nodes, bound pods, DaemonSets, PVs, PVCs, …)
   simulate: {nodePools: [...], excludeNodes: [...]}
   karpenterVersion: "1.9" — follow that Karpenter release's rules (default: the newest);
@@ -219,29 +222,53 @@ def volume_docs(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 def node_docs(spec: dict[str, Any]) -> list[dict[str, Any]]:
     """One compact ``nodes:`` entry as a Node (a Karpenter one unless ``nodePool: null``),
-    its bound pods and, with ``csi``, its CSINode."""
+    with ``claim`` its NodeClaim, its bound pods (``pods`` as a list; a number is the node's
+    pod capacity) and, with ``csi``, its CSINode."""
     name = spec["name"]
-    labels = {"kubernetes.io/hostname": name, "topology.kubernetes.io/zone":
-              str(spec.get("zone", DEFAULT_ZONES[0])), "kubernetes.io/arch": "amd64",
-              "node.kubernetes.io/instance-type": spec.get("type", "S5.LARGE8")}
+    labels = {"kubernetes.io/hostname": name, "kubernetes.io/arch": "amd64",
+              "node.kubernetes.io/instance-type": spec.get("instanceType", "S5.LARGE8")}
+    zone = spec.get("zone", DEFAULT_ZONES[0])
+    if zone is not None:
+        labels["topology.kubernetes.io/zone"] = str(zone)
     pool = spec.get("nodePool", "default")
     if pool is not None:
-        labels.update({"karpenter.sh/nodepool": pool, "karpenter.sh/initialized": "true",
-                       "karpenter.sh/registered": "true", "karpenter.sh/capacity-type":
-                       "on-demand"})
+        labels.update({"karpenter.sh/nodepool": pool, "karpenter.sh/capacity-type": "on-demand",
+                       "karpenter.sh/registered": "true" if spec.get("registered", True)
+                       else "false"})
+        if spec.get("initialized", True):
+            labels["karpenter.sh/initialized"] = "true"
     labels.update(spec.get("labels", {}))
+    bound = spec.get("pods", [])
+    capacity = bound if isinstance(bound, int) else 110
     size = {"cpu": str(spec.get("cpu", "4")), "memory": spec.get("memory", "8Gi"),
-            "pods": "110"}
+            "pods": str(capacity)}
     meta: dict[str, Any] = {"name": name, "labels": labels}
     if spec.get("deleting"):
         meta["deletionTimestamp"] = "2026-01-01T00:00:00Z"
         meta["finalizers"] = ["karpenter.sh/termination"]
+    node_spec: dict[str, Any] = {"providerID": f"qcloud:///{name}"}
+    if spec.get("taints"):
+        node_spec["taints"] = spec["taints"]
+    if spec.get("unschedulable"):
+        node_spec["unschedulable"] = True
     docs: list[dict[str, Any]] = [{
-        "apiVersion": "v1", "kind": "Node", "metadata": meta,
-        "spec": {"taints": spec["taints"]} if spec.get("taints") else {},
+        "apiVersion": "v1", "kind": "Node", "metadata": meta, "spec": node_spec,
         "status": {"capacity": size, "allocatable": size,
                    "conditions": [{"type": "Ready", "status": "True"}]}}]
-    for i, pod in enumerate(spec.get("pods", [])):
+    claim = spec.get("claim")
+    if claim is not None:
+        claim_doc: dict[str, Any] = {
+            "apiVersion": "karpenter.sh/v1", "kind": "NodeClaim",
+            "metadata": {"name": f"{name}-claim", "labels": dict(labels)},
+            "spec": {"nodeClassRef": {"group": "karpenter.k8s.tke",
+                                      "kind": "TKEMachineNodeClass", "name": "default"},
+                     "requirements": [], "startupTaints": claim.get("startupTaints", [])},
+            "status": {"providerID": f"qcloud:///{name}", "nodeName": name,
+                       "capacity": size, "allocatable": size}}
+        if claim.get("deleting"):
+            claim_doc["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+        docs.append(claim_doc)
+    for i, pod in enumerate([] if isinstance(bound, int) else bound):
         requests = {k: str(pod[k]) for k in ("cpu", "memory") if k in pod}
         pod_meta: dict[str, Any] = {"name": pod["name"], "namespace": pod.get("namespace",
                                                                              "default"),
