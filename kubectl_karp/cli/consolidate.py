@@ -91,10 +91,14 @@ def _budgets(plan: ConsolidationPlan, style: Style) -> list[str]:
     rows = []
     for b in plan.budgets:
         by = dict(b.allowed_by_reason)
-        allowed = "/".join(str(by[r]) if by[r] < 2**31 - 1 else "∞"
+        replicas = plan.static_pools.get(b.node_pool)
+        # A static NodePool is never emptied or consolidated: only its Drifted budget counts.
+        allowed = "/".join("-" if replicas is not None and r != "Drifted"
+                           else str(by[r]) if by[r] < 2**31 - 1 else "∞"
                            for r in ("Empty", "Drifted", "Underutilized"))
         state = style.ok("open") if b.allowed_min > 0 else style.bad("closed")
-        rows.append([b.node_pool, str(b.nodes), str(b.disrupting), str(plan.planned(b.node_pool)),
+        name = b.node_pool if replicas is None else f"{b.node_pool} (static, {replicas} replicas)"
+        rows.append([name, str(b.nodes), str(b.disrupting), str(plan.planned(b.node_pool)),
                      allowed, state,
                      _when(b.next_open) if b.allowed_min == 0 else "-"])
     lines = [style.bold("Disruption budgets")]
