@@ -90,9 +90,13 @@ def _fail(message: str, code: int) -> int:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit status instead of exiting (used by tests too)."""
+    from kubectl_karp.render.width import output_width, terminal_width
+
     try:
-        result: Any = cli.main(args=list(argv) if argv is not None else None,
-                               prog_name="kubectl karp", standalone_mode=False)
+        # One width for everything this command prints (COLUMNS, then the TTY, else none).
+        with output_width(terminal_width(sys.stdout)):
+            result: Any = cli.main(args=list(argv) if argv is not None else None,
+                                   prog_name="kubectl karp", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as err:
         click.echo(err.ctx.get_help() if err.ctx else str(err))
         return 0

@@ -140,7 +140,11 @@ def _table(ctx: SchedulingContext, rows: Sequence[Row], *, wide: bool, nodepool:
             if nodepool:
                 cells.append(row.excluded or "-")
         out.append(cells)
-    return table(headers, out)
+    if wide:
+        return table(headers, out, fit=False)
+    # Names and prices never shrink; when the headers alone overflow the terminal, the
+    # allocatable columns, capacity types and pod count go first (all in -o wide).
+    return table(headers, out, keep=(0, 8, 9), drop=(4, 3, 7, 5))
 
 
 def _choose(cluster: ClusterOptions, provider: str | None, nodepool: str | None

@@ -228,6 +228,7 @@ def consolidate(node_name: str | None, now_text: str | None, spot_to_spot: bool,
     from kubectl_karp.core.disruption import plan_consolidation
     from kubectl_karp.core.disruption.plan import node_document, plan_document
     from kubectl_karp.render.output import Style, emit_document, rules_fields, use_color
+    from kubectl_karp.render.width import echo
     from kubectl_karp.render.verify import reported_document
     from kubectl_karp.sources.catalogs import load_context
 
@@ -261,15 +262,15 @@ def consolidate(node_name: str | None, now_text: str | None, spot_to_spot: bool,
             emit_document({"kind": "ConsolidationNodeReport", **rules_fields(ctx.rules),
                            **node_document(report), **extra, "warnings": warnings}, output)
         else:
-            click.echo(render_node(plan, report, Style(use_color()), reported.get(node_name),
-                                   header), nl=False)
+            echo(render_node(plan, report, Style(use_color()), reported.get(node_name),
+                             header), nl=False)
         return 0
     if output in ("json", "yaml"):
         emit_document({**plan_document(plan), **rules_fields(ctx.rules), "karpenter": said,
                        "warnings": warnings}, output)
     else:
-        click.echo(render_plan(plan, Style(use_color()), output == "wide", reported, header),
-                   nl=False)
+        echo(render_plan(plan, Style(use_color()), output == "wide", reported, header),
+             nl=False, fit=output != "wide")
     return 0
 
 
@@ -289,6 +290,7 @@ def _rollout(cluster: ClusterOptions, now: datetime, what_if: tuple[str, ...],
     from kubectl_karp.core.disruption.rollout import mark_drifted, rollout
     from kubectl_karp.model.durations import parse_duration
     from kubectl_karp.render.output import Style, emit_document, use_color
+    from kubectl_karp.render.width import echo
     from kubectl_karp.render.rollout import document, drift_document, drift_lines, render_text
     from kubectl_karp.sources import load_snapshot
     from kubectl_karp.sources.catalogs import load_context
@@ -330,7 +332,7 @@ def _rollout(cluster: ClusterOptions, now: datetime, what_if: tuple[str, ...],
                                "drift": [drift_document(f) for f in findings
                                          if f.node == node_name]}, output)
             else:
-                click.echo("\n".join(drift_lines([f for f in findings if f.node == node_name],
+                echo("\n".join(drift_lines([f for f in findings if f.node == node_name],
                                                   style))
                            + render_node(plan, report, style), nl=False)
             return 0
@@ -338,15 +340,15 @@ def _rollout(cluster: ClusterOptions, now: datetime, what_if: tuple[str, ...],
             emit_document({**plan_document(plan),
                            "drift": [drift_document(f) for f in findings]}, output)
         else:
-            click.echo("\n".join(drift_lines(findings, style)) + "\n"
-                       + render_plan(plan, style, output == "wide"), nl=False)
+            echo("\n".join(drift_lines(findings, style)) + "\n"
+                 + render_plan(plan, style, output == "wide"), nl=False, fit=output != "wide")
         return 0
     result = rollout(ctx, now, drift=findings, max_rounds=rounds, launch_seconds=launch,
                      spot_to_spot=spot_to_spot)
     if output in ("json", "yaml"):
         emit_document(document(result), output)
     else:
-        click.echo(render_text(result, style), nl=False)
+        echo(render_text(result, style, output == "wide"), nl=False, fit=output != "wide")
     return 0
 
 

@@ -75,6 +75,7 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
     from kubectl_karp.model.selectors import parse_selector
     from kubectl_karp.render.explain import document, render_text
     from kubectl_karp.render.output import Style, emit_document, use_color
+    from kubectl_karp.render.width import echo
     from kubectl_karp.sources.catalogs import load_context
 
     parsed = [parse_target(t) for t in targets]
@@ -135,7 +136,7 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
     if output in ("json", "yaml"):
         emit_document(document(result, ctx, reported), output)
     else:
-        click.echo(render_text(result, Style(use_color()), wide=output == "wide",
+        echo(render_text(result, Style(use_color()), wide=output == "wide",
                                reported=reported, header=ctx.rules.header), nl=False)
     return 0 if result.all_schedulable else EXIT_PENDING
 

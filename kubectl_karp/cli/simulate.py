@@ -27,7 +27,13 @@ def _pick_pods(pods: Sequence[Any], cluster: ClusterOptions) -> list[Any]:
     return chosen
 
 
-def _pods_text(pods: Sequence[str]) -> str:
+def _pods_text(pods: Sequence[str], wide: bool = False) -> str:
+    """``3 pods: default/sample-app-7c9d6b5f4-b7x2k (+2)`` like a ``kubectl get`` cell (the
+    table elides it further to fit); -o wide lists up to three."""
+    if not wide:
+        from kubectl_karp.render.width import elide_list
+
+        return elide_list(list(pods), "pods" if len(pods) != 1 else "pod")
     shown = ", ".join(pods[:_MAX_PODS_SHOWN])
     if len(pods) > _MAX_PODS_SHOWN:
         shown += f", … (+{len(pods) - _MAX_PODS_SHOWN})"
@@ -83,16 +89,16 @@ def render_table(result: Any, ctx: Any, wide: bool) -> str:
         for c in result.node_claims:
             zone = f"{c.zone} ({c.zone_name})" if c.zone_name else c.zone
             row = [c.node_pool, c.instance_type, zone, c.capacity_type,
-                   money(c.price_per_hour), _pods_text(list(c.pods))]
+                   money(c.price_per_hour), _pods_text(list(c.pods), wide)]
             if wide:
                 row.append(",".join(c.instance_type_options))
             rows.append(row)
-        out.append(table(headers, rows))
+        out.append(table(headers, rows, fit=not wide, keep=(4,)))
     if result.existing:
         out.append(style.bold(f"Existing nodes ({len(result.existing)})"))
-        rows = [[e.node + (" (in flight)" if e.in_flight else ""), _pods_text(list(e.pods))]
-                for e in result.existing]
-        out.append(table(["node", "pods"], rows))
+        rows = [[e.node + (" (in flight)" if e.in_flight else ""),
+                 _pods_text(list(e.pods), wide)] for e in result.existing]
+        out.append(table(["node", "pods"], rows, fit=not wide))
     if result.unschedulable:
         out.append(style.bad(f"Would stay pending ({len(result.unschedulable)})"))
         rows = []
@@ -103,7 +109,7 @@ def render_table(result: Any, ctx: Any, wide: bool) -> str:
             if wide:
                 for r in f.reasons[1:]:
                     rows.append(["", r.code, r.message])
-        out.append(table(["pod", "reason", "message"], rows))
+        out.append(table(["pod", "reason", "message"], rows, fit=not wide))
     if not (result.node_claims or result.existing or result.unschedulable):
         out.append("No pending pods to schedule.\n")
     per_hour = result.new_cost_per_hour
@@ -189,5 +195,7 @@ def simulate(filenames: tuple[str, ...], replicas: tuple[str, ...], what_if: tup
     if output in ("json", "yaml"):
         emit_document(document(result, ctx), output)
     else:
-        click.echo(render_table(result, ctx, output == "wide"), nl=False)
+        from kubectl_karp.render.width import echo
+
+        echo(render_table(result, ctx, output == "wide"), nl=False, fit=output != "wide")
     return EXIT_PENDING if result.unschedulable else 0

@@ -55,5 +55,7 @@ def verify(now_text: str | None, output: str, cluster: ClusterOptions) -> int:
     if output in ("json", "yaml"):
         emit_document(document(report), output)
     else:
-        click.echo(render_text(report, Style(use_color())), nl=False)
+        from kubectl_karp.render.width import echo
+
+        echo(render_text(report, Style(use_color())), nl=False)
     return EXIT_DISAGREE if report.disagreements else 0

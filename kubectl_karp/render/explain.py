@@ -1,8 +1,7 @@
-"""``explain`` results as text for people (100 columns) and as the JSON/YAML document."""
+"""``explain`` results as text for people (fitted to the terminal) and as the JSON/YAML document."""
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,8 +21,9 @@ from kubectl_karp.model.prices import money
 from kubectl_karp.model.resources import render as render_resources
 from kubectl_karp.render.output import Style, rules_fields
 from kubectl_karp.render.verify import reported_document, reported_line
+from kubectl_karp.render.width import current_width, wrap
 
-WIDTH = 100
+PROSE_WIDTH = 100  # explain's prose when no terminal width is known (piped, no COLUMNS)
 API_VERSION = "karp.kubectl.io/v1alpha1"  # same as simulate's document
 
 
@@ -134,7 +134,7 @@ def _with_reported(doc: dict[str, Any], p: PodExplanation,
 # --------------------------------------------------------------------------- text
 
 class _Writer:
-    def __init__(self, style: Style, width: int, wide: bool) -> None:
+    def __init__(self, style: Style, width: int | None, wide: bool) -> None:
         self.style = style
         self.width = width
         self.wide = wide
@@ -146,12 +146,12 @@ class _Writer:
     def para(self, text: str, indent: int, *, first: str = "", styler: Any = None,
              hang: int = 0) -> None:
         """Wrap ``first + text`` at the width; continuation lines indent by ``hang`` more."""
-        pad = " " * indent
-        wrapped = textwrap.wrap(first + text, width=self.width - indent,
-                                subsequent_indent=" " * hang, break_on_hyphens=False,
-                                break_long_words=False) or [""]
+        # Styled after wrapping, so escapes never count as width (render/width.py).
+        wrapped = wrap(first + text, self.width, indent=indent, hang=hang)
         for chunk in wrapped:
-            self.lines.append(pad + (styler(chunk) if styler else chunk))
+            body = chunk.lstrip(" ")
+            pad = chunk[: len(chunk) - len(body)]
+            self.lines.append(pad + (styler(body) if styler and body else body))
 
     def fix(self, text: str, indent: int) -> None:
         if text:
@@ -244,10 +244,13 @@ def _render_pod(w: _Writer, p: PodExplanation,
 
 
 def render_text(explanation: Explanation, style: Style, *, wide: bool = False,
-                width: int = WIDTH, reported: Mapping[str, Comparison] | None = None,
+                width: int | None = None, reported: Mapping[str, Comparison] | None = None,
                 header: str = "") -> str:
-    """``header``: the first line, e.g. which Karpenter release's rules were followed."""
-    w = _Writer(style, width, wide)
+    """``header``: the first line, e.g. which Karpenter release's rules were followed.
+    ``width``: wrap at this many columns (default: the terminal's, render/width.py; prose
+    read through a pipe still wraps at ``PROSE_WIDTH``: it is for people, scripts read -o
+    json)."""
+    w = _Writer(style, width or current_width() or PROSE_WIDTH, wide)
     if header:
         w.para(header, 0, styler=style.dim, hang=2)
         w.line()

@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 import yaml
-from tabulate import tabulate
 
 if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.core.releases import KarpenterRules
@@ -57,14 +56,13 @@ def rules_fields(rules: KarpenterRules) -> dict[str, str]:
             "versionReason": rules.reason}
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A kubectl-like table: upper-case headers, two-space gaps, no borders."""
-    if not rows:
-        return ""
-    text = tabulate([["" if c is None else c for c in row] for row in rows],
-                    headers=[h.upper() for h in headers], tablefmt="plain",
-                    disable_numparse=True)
-    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, fit: bool = True,
+          keep: Sequence[int] = (), drop: Sequence[int] = ()) -> str:
+    """A kubectl-like table: upper-case headers, two-space gaps, no borders, fitted to the
+    terminal width (render/width.py; ``fit=False`` for -o wide)."""
+    from kubectl_karp.render.width import table as fitted
+
+    return fitted(headers, rows, fit=fit, keep=keep, drop=drop)
 
 
 def use_color(stream: IO[str] | None = None) -> bool:

@@ -55,7 +55,7 @@ def drift_lines(findings: Sequence[DriftFinding], style: Style) -> list[str]:
             *table(["node", "nodepool", "reason", "why"], rows).rstrip("\n").split("\n"), ""]
 
 
-def render_text(plan: RolloutPlan, style: Style) -> str:
+def render_text(plan: RolloutPlan, style: Style, wide: bool = False) -> str:
     lines = [style.dim(f"Rollout preview from {_time(plan.start)} — nothing is changed in the "
                        "cluster."), ""]
     lines += drift_lines(plan.drift, style)
@@ -75,7 +75,7 @@ def render_text(plan: RolloutPlan, style: Style) -> str:
     lines.append(style.bold(f"Timeline ({plan.rounds} rounds)"))
     if rows:
         lines += table(["round", "time", "action", "nodes", "evicted", "nodes after",
-                        "$/h after"], rows).rstrip("\n").split("\n")
+                        "$/h after"], rows, fit=not wide, keep=(6,)).rstrip("\n").split("\n")
     else:
         lines.append("  nothing would happen")
     lines.append("")
