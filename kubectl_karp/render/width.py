@@ -30,6 +30,8 @@ _GAP = 2          # spaces between table columns, as tabulate's "plain" format h
 _HEADER_PAD = 2   # tabulate's minimum padding after a header, kept so wide tables look alike
 _MIN_CELL = 6     # a shrunk column keeps at least this much (or its header) before dropping
 
+_MORE = re.compile(r" \(\+\d+\)$")  # elide_list's "(+2)": kept when the cell is elided
+
 _width: ContextVar[int | None] = ContextVar("kubectl_karp_width", default=None)
 
 
@@ -86,20 +88,26 @@ def ellipsize(text: str, width: int) -> str:
     room = width - 1
     pos = 0
     coloured = False
-    for match in _ANSI.finditer(text):
-        chunk = text[pos:match.start()]
-        if room > 0:
-            out.append(chunk[:room])
-            room -= min(len(chunk), room)
-        out.append(match.group())
-        coloured = match.group() != "\x1b[0m"
-        pos = match.end()
-    if room > 0:
-        out.append(text[pos:pos + room])
-    cut = "".join(out)
-    # Drop escapes that were kept after the cut point's text, then end in the ellipsis.
-    cut = cut.rstrip()
+    while pos < len(text) and room > 0:
+        match = _ANSI.match(text, pos)
+        if match:
+            out.append(match.group())
+            coloured = match.group() != "\x1b[0m"
+            pos = match.end()
+            continue
+        out.append(text[pos])
+        room -= 1
+        pos += 1
+    cut = "".join(out).rstrip()
     return cut + ELLIPSIS + ("\x1b[0m" if coloured else "")
+
+
+def _elide_cell(cell: str, width: int) -> str:
+    """Elide a table cell, keeping a trailing ``(+N)`` count when there is room for it."""
+    more = _MORE.search(visible(cell))
+    if more and cell.endswith(more.group()) and width > len(more.group()) + 6:
+        return ellipsize(cell[: -len(more.group())], width - len(more.group())) + more.group()
+    return ellipsize(cell, width)
 
 
 def elide_list(items: Sequence[str], noun: str = "") -> str:
@@ -223,7 +231,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *,
             if limit is not None and pos == len(cols) - 1:
                 used = sum(widths[j] for j in cols[:-1]) + _GAP * (len(cols) - 1)
                 w = min(max(limit - used, 1), max(w, visible_len(cell)))
-            shown = ellipsize(cell, w) if visible_len(cell) > w else cell
+            shown = _elide_cell(cell, w) if visible_len(cell) > w else cell
             parts.append(shown + " " * (w - visible_len(shown)))
         lines.append((" " * _GAP).join(parts).rstrip())
     return "\n".join(lines) + "\n"
