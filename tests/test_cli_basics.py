@@ -192,3 +192,47 @@ def test_two_stdin_readers_are_a_usage_error(command: str, args: list[str],
 def test_two_stdin_readers_with_what_if(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["simulate", "--snapshot", "-", "--what-if", "-"]) == 2
     assert capsys.readouterr().err.startswith("error: --snapshot - and --what-if - would both")
+
+
+# ----------------------------------------------------------------- kubectl habits (issue 19)
+
+def test_a_mistyped_command_gets_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["simualte", "--demo"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: No such command 'simualte'.", "Did you mean simulate?"]
+
+
+def test_explain_type_name_like_kubectl(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["explain", "pod", "trainer-0", "-n", "ml", "--demo", "-o", "json"]) == 3
+    import json
+
+    assert [p["pod"] for p in json.loads(capsys.readouterr().out)["pods"]] == ["ml/trainer-0"]
+    assert run(["explain", "pod", "pod/trainer-0", "--demo"]) == 2
+
+
+@pytest.mark.parametrize("command", ["simulate", "explain"])
+def test_unknown_namespace_says_no_resources(command: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert run([command, "--demo", "-n", "nosuchns"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.strip().splitlines()[-1] == "No resources found in nosuchns namespace."
+    assert "No pending pods" not in captured.out
+
+
+@pytest.mark.parametrize("command", ["consolidate", "catalog", "verify", "tui", "apply"])
+def test_namespace_is_refused_where_it_means_nothing(command: str,
+                                                     capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
+    extra = ["-f", "nodepool.yaml"] if command == "apply" else []
+    assert run([command, "--demo", "-n", "shop", *extra]) == 2
+    assert "-n/--namespace does not apply here" in capsys.readouterr().err
+    assert run([command, "--help"]) == 0
+    assert "--namespace" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["simulate", "--demo", "--nodepool", "nope"],
+                                  ["catalog", "--demo", "--nodepool", "nope"]])
+def test_unknown_nodepool_alike_everywhere(argv: list[str],
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(argv) == 1
+    assert capsys.readouterr().err == "error: NodePool 'nope' not found (NodePools: test)\n"

@@ -148,8 +148,9 @@ def test_nodepool_filter_and_unknown_name(tmp_path: Path,
                      node_pool("b"), CATALOG, pod("p", "1"))
     assert run(["simulate", "--snapshot", snapshot, "--nodepool", "b", "-o", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["nodeClaims"][0]["nodePool"] == "b"
-    assert run(["simulate", "--snapshot", snapshot, "--nodepool", "nope"]) == 2
-    assert "no such NodePool" in capsys.readouterr().err
+    # Issue 19: the same exit code and wording as catalog --nodepool (kubectl's NotFound).
+    assert run(["simulate", "--snapshot", snapshot, "--nodepool", "nope"]) == 1
+    assert capsys.readouterr().err == "error: NodePool 'nope' not found (NodePools: a, b)\n"
 
 
 def test_usage_errors(cluster: str, capsys: pytest.CaptureFixture[str]) -> None:

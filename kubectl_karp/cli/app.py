@@ -57,6 +57,19 @@ class LazyGroup(click.Group):
         command: click.Command = getattr(module, entry[1])
         return command
 
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if args and name not in COMMANDS and not name.startswith("-"):
+            import difflib
+
+            # kubectl's habit: "unknown command" plus the nearest command, when one is close.
+            close = difflib.get_close_matches(name, list(COMMANDS), n=1, cutoff=0.6)
+            if close:
+                raise click.UsageError(f"No such command '{name}'.\n\nDid you mean "
+                                       f"{close[0]}?", ctx)
+        return super().resolve_command(ctx, args)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Use the table above so --help needs no command module at all.
         rows = [(name, help_) for name, (_, _, help_) in COMMANDS.items()]
@@ -101,7 +114,11 @@ def run(argv: Sequence[str] | None = None) -> int:
         click.echo(err.ctx.get_help() if err.ctx else str(err))
         return 0
     except click.UsageError as err:
-        return _fail(" ".join(err.format_message().split()), 2)
+        message, _, hint = err.format_message().partition("\n\n")
+        code = _fail(" ".join(message.split()), 2)
+        if hint:  # "Did you mean simulate?" on its own line, as kubectl prints it
+            click.echo(hint.strip(), err=True)
+        return code
     except click.Abort:
         return _fail("aborted", 1)
     except click.ClickException as err:

@@ -142,7 +142,7 @@ def _parse_wait(value: str | None) -> float | None:
 @click.option("--force-conflicts", is_flag=True,
               help="Take over fields another field manager owns (server-side apply force).")
 @output_option(OUTPUTS, "text")
-@cluster_options(selector=False, catalog=True)
+@cluster_options(selector=False, catalog=True, namespaced=False)
 def apply(filenames: tuple[str, ...], set_values: tuple[str, ...], dry_run: str,
           show_diff: bool, wait: str | None, yes: bool, force_conflicts: bool, output: str,
           cluster: ClusterOptions) -> int:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import click
 
-from kubectl_karp.cli.common import node_pool_warnings
+from kubectl_karp.cli.common import node_pool_warnings, require_node_pools
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.core.context import NodePoolContext, SchedulingContext, build_context
 from kubectl_karp.core.nodepools import template_requirements
@@ -87,10 +87,9 @@ def _rows(ctx: SchedulingContext, catalogs: Sequence[InstanceTypeCatalog], *,
                 if offerings or (zone is None and capacity_type is None):
                     rows.append(Row(it, catalog.provider, offerings))
         return rows
+    require_node_pools([nodepool], (n.name for n in ctx.node_pools))
     npc = ctx.node_pool(nodepool)
-    if npc is None:
-        names = ", ".join(n.name for n in ctx.node_pools) or "none"
-        raise InputError(f"NodePool {nodepool!r} not found (NodePools: {names})")
+    assert npc is not None
     node_pool_warnings([npc])
     reqs = _pool_requirements(npc)
     rows = []
@@ -171,7 +170,7 @@ def _choose(cluster: ClusterOptions, provider: str | None, nodepool: str | None
 
 
 @click.command("catalog")
-@cluster_options(selector=False, catalog=True)
+@cluster_options(selector=False, catalog=True, namespaced=False)
 @click.option("--provider", type=click.Choice(PROVIDER_CHOICES),
               help="Only this cloud's instance types.")
 @click.option("--nodepool", metavar="NAME",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,6 +27,29 @@ def node_pool_warnings(node_pools: Iterable[NodePoolContext]) -> list[str]:
     for message in messages:
         click.echo(f"warning: {message}", err=True)
     return messages
+
+
+def require_node_pools(names: Iterable[str], known: Iterable[str]) -> None:
+    """Every command that takes ``--nodepool`` refuses an unknown one alike: like kubectl's
+    NotFound, an error (exit 1) naming the missing NodePool and the ones that exist."""
+    from kubectl_karp.errors import InputError
+
+    have = sorted(set(known))
+    missing = [n for n in dict.fromkeys(names) if n not in have]
+    if missing:
+        what = ", ".join(repr(n) for n in missing)
+        raise InputError(f"NodePool {what} not found (NodePools: {', '.join(have) or 'none'})")
+
+
+def namespace_missing(snapshot: Any, namespace: str | None) -> bool:
+    """``-n NS`` names a namespace the cluster does not have (no Namespace object and no pod
+    in it): say it as kubectl does, ``No resources found in NS namespace.``, on stderr."""
+    if not namespace or not snapshot.namespaces:  # (a snapshot without them: cannot tell)
+        return False
+    if namespace in snapshot.namespaces or any(p.namespace == namespace for p in snapshot.pods):
+        return False
+    click.echo(f"No resources found in {namespace} namespace.", err=True)
+    return True
 
 
 def rules_warning(rules: KarpenterRules) -> None:

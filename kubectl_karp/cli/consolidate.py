@@ -206,7 +206,7 @@ def render_node(plan: ConsolidationPlan, report: NodeReport, style: Style,
               help="Preview rounds until nothing more would happen (within 14 days).")
 @click.option("--launch-time", "launch_time", default="5m", show_default=True, metavar="DUR",
               help="Assumed time from launching a replacement to it being Ready (rollouts).")
-@cluster_options(selector=False, catalog=True)
+@cluster_options(selector=False, catalog=True, namespaced=False)
 @output_option()
 def consolidate(node_name: str | None, now_text: str | None, spot_to_spot: bool,
                 what_if: tuple[str, ...], rounds: int | None, until_steady: bool,

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from kubectl_karp.cli.common import node_pool_warnings, rules_warning
+from kubectl_karp.cli.common import namespace_missing, node_pool_warnings, rules_warning
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import InputError, UsageError
 
@@ -33,6 +33,20 @@ def _offline_documents(cluster: ClusterOptions) -> list[tuple[Mapping[str, Any],
             for doc, where in flatten(item, origin)]
 
 
+def kubectl_targets(args: tuple[str, ...]) -> list[str]:
+    """kubectl's two spellings: ``TYPE/NAME...`` and ``TYPE NAME...`` (``explain pod
+    trainer-0 trainer-1``): a first word that is a bare resource type names the type of
+    every following name."""
+    from kubectl_karp.core.explain.targets import KINDS
+
+    if len(args) > 1 and "/" not in args[0] and args[0].lower() in KINDS:
+        if any("/" in a for a in args[1:]):
+            raise UsageError("there is no need to specify a resource type as a separate "
+                             "argument when passing arguments in resource/name form")
+        return [f"{args[0]}/{name}" for name in args[1:]]
+    return list(args)
+
+
 def _live_workload(cluster: ClusterOptions, kind: str, name: str, namespace: str
                    ) -> Mapping[str, Any] | None:
     from kubectl_karp.sources.kubeclient import connect
@@ -48,7 +62,7 @@ def _live_workload(cluster: ClusterOptions, kind: str, name: str, namespace: str
 
 
 @click.command("explain", context_settings={"max_content_width": 100})
-@click.argument("targets", nargs=-1, metavar="[TYPE/NAME]...")
+@click.argument("targets", nargs=-1, metavar="[TYPE/NAME... | TYPE NAME...]")
 @click.option("-f", "--filename", "filenames", multiple=True, metavar="PATH",
               help="Explain hypothetical workloads from these files (file, directory or -; "
                    "repeatable).")
@@ -78,13 +92,15 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
     from kubectl_karp.render.width import echo
     from kubectl_karp.sources.catalogs import load_context
 
-    parsed = [parse_target(t) for t in targets]
+    parsed = [parse_target(t) for t in kubectl_targets(targets)]
     if filenames and parsed:
         raise UsageError("give either TYPE/NAME targets or -f FILE, not both")
     selector = parse_selector(cluster.selector) if cluster.selector else None
     namespace = None if cluster.all_namespaces else cluster.namespace
     ctx = load_context(cluster)
     snapshot = ctx.snapshot
+    if not filenames and not parsed and namespace_missing(snapshot, namespace):
+        return 0
     pending = list(snapshot.pending_pods)
 
     hypothetical: list[Any] = []

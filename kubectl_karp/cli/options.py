@@ -79,7 +79,7 @@ def check_stdin_once(kwargs: dict[str, Any]) -> None:
                                "read only once: save all but one to a file")
 
 
-def _collect(kwargs: dict[str, Any]) -> ClusterOptions:
+def _collect(kwargs: dict[str, Any], namespaced: bool = True) -> ClusterOptions:
     timeout_text = kwargs.pop("request_timeout")
     opts = ClusterOptions(
         kubeconfig=kwargs.pop("kubeconfig"),
@@ -99,15 +99,22 @@ def _collect(kwargs: dict[str, Any]) -> ClusterOptions:
         raise click.UsageError("--demo and --snapshot cannot be used together")
     if opts.namespace is not None and opts.all_namespaces:
         raise click.UsageError("-n/--namespace and -A/--all-namespaces cannot be used together")
+    if not namespaced and opts.namespace is not None:
+        # Accepted (kubectl users type it by habit) but never silently ignored.
+        raise click.UsageError("-n/--namespace does not apply here: this command reads "
+                               "cluster-scoped objects (nodes, NodeClaims, NodePools) and "
+                               "the pods of every namespace")
     return opts
 
 
-def cluster_options(*, selector: bool = True, catalog: bool = False) -> Callable[[F], F]:
+def cluster_options(*, selector: bool = True, catalog: bool = False,
+                    namespaced: bool = True) -> Callable[[F], F]:
     """kubectl's connection and scoping flags plus ``--snapshot``/``--demo``.
 
     The decorated function receives one ``cluster: ClusterOptions`` argument instead.
     ``catalog=True`` adds ``--catalog``, ``--region`` and ``--refresh`` for commands that
-    need instance types.
+    need instance types. ``namespaced=False``: -n/-A mean nothing to the command, so they
+    are hidden from its help and ``-n`` is refused rather than ignored.
     """
 
     def decorate(func: F) -> F:
@@ -115,7 +122,7 @@ def cluster_options(*, selector: bool = True, catalog: bool = False) -> Callable
             # Here, where every command's options pass, so simulate and explain (and any
             # command with -f or --what-if) refuse it alike.
             check_stdin_once(kwargs)
-            kwargs["cluster"] = _collect(kwargs)
+            kwargs["cluster"] = _collect(kwargs, namespaced)
             return func(*args, **kwargs)
 
         # update_wrapper also carries click's __click_params__ from options applied below us.
@@ -125,11 +132,10 @@ def cluster_options(*, selector: bool = True, catalog: bool = False) -> Callable
                          help="Path to the kubeconfig file (default: $KUBECONFIG, "
                               "~/.kube/config, or in-cluster)."),
             click.option("--context", metavar="NAME", help="The kubeconfig context to use."),
-            click.option("-n", "--namespace", metavar="NS",
+            click.option("-n", "--namespace", metavar="NS", hidden=not namespaced,
                          help="Only consider pods in this namespace."),
-            click.option("-A", "--all-namespaces", is_flag=True,
-                         help="Consider pods in every namespace (the default for cluster-wide "
-                              "commands)."),
+            click.option("-A", "--all-namespaces", is_flag=True, hidden=not namespaced,
+                         help="Consider pods in every namespace."),
             click.option("--request-timeout", default="20s", show_default=True, metavar="DUR",
                          help="How long to wait for one API request (0 = no limit)."),
             click.option("--snapshot", metavar="PATH",

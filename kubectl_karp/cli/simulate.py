@@ -7,7 +7,12 @@ from typing import Any
 
 import click
 
-from kubectl_karp.cli.common import node_pool_warnings, rules_warning
+from kubectl_karp.cli.common import (
+    namespace_missing,
+    node_pool_warnings,
+    require_node_pools,
+    rules_warning,
+)
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import UsageError
 
@@ -169,12 +174,10 @@ def simulate(filenames: tuple[str, ...], replicas: tuple[str, ...], what_if: tup
     workloads = read_workloads(filenames, parse_replicas(replicas)) if filenames else None
     snapshot = load_snapshot(cluster)
     ctx = load_context(cluster, snapshot, what_if=what_if)
-    if nodepools:
-        known = {npc.name for npc in ctx.node_pools}
-        missing = [n for n in nodepools if n not in known]
-        if missing:
-            raise UsageError(f"--nodepool {', '.join(missing)}: no such NodePool (known: "
-                             f"{', '.join(sorted(known)) or 'none'})")
+    require_node_pools(nodepools, (npc.name for npc in ctx.node_pools))
+    if not filenames and not cluster.all_namespaces and namespace_missing(snapshot,
+                                                                         cluster.namespace):
+        return 0
     batch_notes: list[str] = []
     pods: list[Any] = []
     if not no_pending:

@@ -71,7 +71,7 @@ def _live(cluster: ClusterOptions, with_catalog: bool
 
 
 @click.command("snapshot")
-@cluster_options(selector=False)
+@cluster_options(selector=False, namespaced=False)
 @click.option("--no-catalog", is_flag=True,
               help="Leave out the instance-type catalogue document.")
 @output_option(("yaml", "json"), default="yaml")

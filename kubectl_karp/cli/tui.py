@@ -8,7 +8,7 @@ from kubectl_karp.cli.options import ClusterOptions, cluster_options
 
 
 @click.command("tui")
-@cluster_options(selector=False, catalog=True)
+@cluster_options(selector=False, catalog=True, namespaced=False)
 def tui(cluster: ClusterOptions) -> int:
     """Live terminal view of nodes, NodeClaims, NodePools and pending pods.
 

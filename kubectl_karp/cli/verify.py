@@ -15,7 +15,7 @@ EXIT_DISAGREE = 3
 @click.option("--now", "now_text", metavar="TIME",
               help="Evaluate at this RFC 3339 time (default: now).")
 @output_option()
-@cluster_options(catalog=True, selector=False)
+@cluster_options(catalog=True, selector=False, namespaced=False)
 def verify(now_text: str | None, output: str, cluster: ClusterOptions) -> int:
     """Compare Karpenter's recent events with this tool's previews, object by object.
 

@@ -13,7 +13,7 @@ from kubectl_karp.errors import KarpError
 
 @click.command("version")
 @click.option("--client", is_flag=True, help="Only the plugin and Python versions; no cluster.")
-@cluster_options(selector=False)
+@cluster_options(selector=False, namespaced=False)
 @output_option(("table", "json", "yaml"), default="table")
 def version(client: bool, cluster: ClusterOptions, output: str) -> int:
     """Show the plugin and Python versions and, when a cluster is reachable, the server
