@@ -298,6 +298,10 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
             own = [c for c in completed if c.provider == provider.name]
             own = own or [c for c in completed if c.provider == "generic"]
             types = _merge_types(own)
+            if node_class is not None and not all(c.origin == INFERRED_ORIGIN for c in own):
+                # upstream resolves instance types per node class (its kubelet block, disks);
+                # types inferred from nodes already show what their nodes got.
+                types = tuple(provider.for_node_class(it, node_class) for it in types)
             if inferred:
                 types = _add_zones(types, provider, zones)
             types = _restrict(types, zones)

@@ -26,6 +26,10 @@ class InstanceType:
     capacity: Resources = field(default_factory=dict)
     allocatable: Resources = field(default_factory=dict)  # already computed by the provider
     offerings: tuple[Offering, ...] = ()
+    # Provider labels this type does not have: upstream gives each a DoesNotExist requirement,
+    # so a pod asking for one (a GPU count on a CPU type) cannot land here. Filled by the
+    # provider (``providers.registry.complete_instance_type``), never by catalogue files.
+    absent_labels: frozenset[str] = frozenset()
 
     def available_offerings(self) -> tuple[Offering, ...]:
         return tuple(o for o in self.offerings if o.available)

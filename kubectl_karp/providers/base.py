@@ -66,6 +66,17 @@ class Provider(Protocol):
     def allocatable(self, capacity: Resources, *, max_pods: int | None = None) -> dict[str, int]:
         """What the kubelet leaves for pods on a node of this capacity."""
 
+    def type_capacity(self, instance_type: InstanceType) -> dict[str, int]:
+        """The type's capacity with what the provider adds when a catalogue omits it."""
+
+    def type_allocatable(self, instance_type: InstanceType, *, max_pods: int | None = None
+                         ) -> dict[str, int]:
+        """``allocatable`` for a type whose labels are derived (some clouds need its arch)."""
+
+    def for_node_class(self, instance_type: InstanceType, node_class: NodeClass
+                       ) -> InstanceType:
+        """The type as this node class launches it (its kubelet settings, disks …)."""
+
     def node_class_problems(self, node_class: NodeClass) -> list[Problem]:
         """Why this node class cannot launch nodes (empty: it can)."""
 
@@ -98,6 +109,9 @@ class BaseProvider:
     # status list the class fills once its selector terms resolve (TKE/AWS: subnets); a
     # reconciled class with that list empty has nowhere to launch.
     resolved_status_key: str | None = None
+    # Labels upstream gives every type, as DoesNotExist when the type has no value (no GPU):
+    # a type of a catalogue that does not carry one is taken not to have it.
+    absent_when_missing: frozenset[str] = frozenset()
 
     # ------------------------------------------------------------------ labels
     def family_of(self, instance_type: str) -> str:
@@ -127,6 +141,20 @@ class BaseProvider:
     # ------------------------------------------------------------------ allocatable
     def allocatable(self, capacity: Resources, *, max_pods: int | None = None) -> dict[str, int]:
         return dict(capacity)
+
+    def type_capacity(self, instance_type: InstanceType) -> dict[str, int]:
+        return dict(instance_type.capacity)
+
+    def type_allocatable(self, instance_type: InstanceType, *, max_pods: int | None = None
+                         ) -> dict[str, int]:
+        return self.allocatable(instance_type.capacity, max_pods=max_pods)
+
+    def absent_labels(self, labels: Mapping[str, str]) -> frozenset[str]:
+        return frozenset(k for k in self.absent_when_missing if k not in labels)
+
+    def for_node_class(self, instance_type: InstanceType, node_class: NodeClass
+                       ) -> InstanceType:
+        return instance_type
 
     # ------------------------------------------------------------------ node classes
     def node_class_problems(self, node_class: NodeClass) -> list[Problem]:

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from kubectl_karp.errors import ClusterError
+from kubectl_karp.model import kinds
 from kubectl_karp.model.parse import build_snapshot
 from kubectl_karp.model.snapshot import ClusterSnapshot
 from kubectl_karp.sources.kubeclient import Connection, connect
@@ -28,14 +29,8 @@ KARPENTER_GROUP = "karpenter.sh"
 KARPENTER_VERSIONS = ("v1", "v1beta1")
 PRE_V1_VERSIONS = ("v1alpha5",)
 # Node class API groups → the versions we parse, best first.
-NODE_CLASS_GROUPS: dict[str, tuple[str, ...]] = {
-    "karpenter.k8s.tke": ("v1beta1", "v1"),
-    "karpenter.k8s.aws": ("v1", "v1beta1"),
-    "karpenter.k8s.alibabacloud": ("v1alpha1", "v1"),
-    "karpenter.k8s.huawei": ("v1alpha1", "v1"),
-}
-NODE_CLASS_KINDS = frozenset({"TKEMachineNodeClass", "EC2NodeClass", "ECSNodeClass",
-                              "CCENodeClass"})
+NODE_CLASS_GROUPS: dict[str, tuple[str, ...]] = kinds.NODE_CLASS_GROUPS
+NODE_CLASS_KINDS = kinds.KIND_NAMES
 WORKERS = 6
 TERMINAL_PODS = "status.phase!=Succeeded,status.phase!=Failed"
 # Large and never used: dropped before documents are kept (and written by `snapshot`).
