@@ -170,8 +170,8 @@ def ami_family(spec: Mapping[str, object]) -> AMIFamily:
 
 def _volume(spec: Mapping[str, object], family: AMIFamily) -> int | None:
     """upstream: types.go ephemeralStorage, for the block device mappings part."""
-    mappings = [m for m in spec.get("blockDeviceMappings") or () if isinstance(m, Mapping)] \
-        if isinstance(spec.get("blockDeviceMappings"), list) else []
+    raw = spec.get("blockDeviceMappings")
+    mappings = [m for m in raw if isinstance(m, Mapping)] if isinstance(raw, list) else []
     if not mappings:
         return None
 
