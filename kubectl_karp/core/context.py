@@ -301,7 +301,9 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
             if node_class is not None and not all(c.origin == INFERRED_ORIGIN for c in own):
                 # upstream resolves instance types per node class (its kubelet block, disks);
                 # types inferred from nodes already show what their nodes got.
-                types = tuple(provider.for_node_class(it, node_class) for it in types)
+                active = frozenset(r.name for r in rules.active())
+                types = tuple(provider.for_node_class(it, node_class, rules=active)
+                              for it in types)
             if inferred:
                 types = _add_zones(types, provider, zones)
             types = _restrict(types, zones)

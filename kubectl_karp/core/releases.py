@@ -92,6 +92,7 @@ HOSTPORTS_PER_NODECLAIM = "hostports-per-nodeclaim"
 CONSOLIDATE_AFTER_DESTINATIONS = "consolidate-after-on-destinations"
 DAEMONSET_PER_INSTANCE_TYPE = "daemonset-per-instance-type"
 BALANCED_POLICY = "balanced-consolidation-policy"
+EVICTION_HARD_ONLY = "eks-allocatable-eviction-hard-only"
 
 RULES: tuple[Rule, ...] = (
     Rule(STATIC_NODEPOOLS, Release(1, 8), "#2521", "scheduling",
@@ -119,6 +120,9 @@ RULES: tuple[Rule, ...] = (
     Rule(BALANCED_POLICY, Release(1, 14), "#2962", "disruption",
          "consolidationPolicy Balanced: a move is taken only when its savings outweigh the "
          "disruption it causes"),
+    Rule(EVICTION_HARD_ONLY, Release(1, 9), "aws/karpenter-provider-aws#8565", "scheduling",
+         "EKS allocatable subtracts only the EC2NodeClass's kubelet evictionHard; before, "
+         "the larger of evictionHard and evictionSoft (not on Bottlerocket)"),
 )
 
 _BY_NAME = {r.name: r for r in RULES}

@@ -99,6 +99,7 @@ class AMIFamily:
     eni_limited_memory_overhead: bool = True
     pods_per_core: bool = True
     eni_limited_pod_density: bool = True
+    eviction_soft: bool = True  # EvictionSoftEnabled
     ephemeral_device: str | None = "/dev/xvda"
     ephemeral_default: int = DEFAULT_VOLUME
     windows_build: str | None = None
@@ -108,7 +109,7 @@ AMI_FAMILIES: dict[str, AMIFamily] = {f.name.lower(): f for f in (
     AMIFamily("AL2023"),
     AMIFamily("AL2"),
     AMIFamily("Bottlerocket", eni_limited_memory_overhead=False, pods_per_core=False,
-              ephemeral_device="/dev/xvdb"),
+              ephemeral_device="/dev/xvdb", eviction_soft=False),
     AMIFamily("Windows2019", eni_limited_memory_overhead=False, eni_limited_pod_density=False,
               ephemeral_device="/dev/sda1", ephemeral_default=50 * 2**30,
               windows_build="10.0.17763"),
@@ -121,6 +122,9 @@ AMI_FAMILIES: dict[str, AMIFamily] = {f.name.lower(): f for f in (
     AMIFamily("Custom", ephemeral_device=None),
 )}
 DEFAULT_FAMILY = AMI_FAMILIES["al2023"]
+# core.releases.EVICTION_HARD_ONLY (providers sit below core, so the name is repeated here
+# and a test keeps the two equal).
+EVICTION_HARD_ONLY_RULE = "eks-allocatable-eviction-hard-only"
 
 
 # --------------------------------------------------------------------------- node class
@@ -135,6 +139,7 @@ class EC2Settings:
     kube_reserved: Mapping[str, int] = field(default_factory=dict)  # milli-units
     system_reserved: Mapping[str, int] = field(default_factory=dict)
     eviction_hard: Mapping[str, str] = field(default_factory=dict)
+    eviction_soft: Mapping[str, str] = field(default_factory=dict)  # counted before v1.9 only
     volume: int | None = None  # bytes of the ephemeral volume the block devices give
     raid0: bool = False  # instanceStorePolicy RAID0: local NVMe is the ephemeral storage
 
@@ -190,14 +195,21 @@ def _volume(spec: Mapping[str, object], family: AMIFamily) -> int | None:
     return size(match) if match is not None else None
 
 
-def ec2_settings(node_class: NodeClass) -> EC2Settings:
+def ec2_settings(node_class: NodeClass, *, eviction_hard_only: bool = True) -> EC2Settings:
+    """``eviction_hard_only``: the v1.9+ rule (core.releases EVICTION_HARD_ONLY); before it,
+    evictionSoft counted too, the larger signal per resource winning (types.go at v1.8.0
+    evictionThreshold), except on AMI families without EvictionSoftEnabled (Bottlerocket)."""
     spec = node_class.spec
     where = f"EC2NodeClass {node_class.name} spec.kubelet"
     kubelet = spec.get("kubelet")
     kubelet = kubelet if isinstance(kubelet, Mapping) else {}
     family = ami_family(spec)
     hard = kubelet.get("evictionHard")
+    soft = kubelet.get("evictionSoft")
     return EC2Settings(
+        eviction_soft={str(k): str(v) for k, v in soft.items()}
+        if isinstance(soft, Mapping) and not eviction_hard_only and family.eviction_soft
+        else {},
         family=family, max_pods=_int(kubelet.get("maxPods")),
         pods_per_core=_int(kubelet.get("podsPerCore")),
         kube_reserved=_quantities(kubelet.get("kubeReserved"), f"{where}.kubeReserved"),
@@ -283,13 +295,14 @@ def aws_allocatable(*, vcpus: int, memory_mib: int, arm64: bool, eni_pods: int,
     kube.update(settings.kube_reserved)
     eviction = {"memory": 100 * MI, "ephemeral-storage": math.ceil(float(storage) / 100 * 10)
                 * 1000}
-    # Only evictionHard counts: evictionSoft is a warning threshold (upstream #8565, v1.9).
-    if "memory.available" in settings.eviction_hard:
-        eviction["memory"] = eviction_signal(memory, settings.eviction_hard["memory.available"]
-                                             ) * 1000
-    if "nodefs.available" in settings.eviction_hard:
-        eviction["ephemeral-storage"] = eviction_signal(
-            storage, settings.eviction_hard["nodefs.available"]) * 1000
+    # Since v1.9 only evictionHard counts (evictionSoft is a warning threshold); before,
+    # settings.eviction_soft carries the soft signals too and the larger one wins.
+    for signal, name, base in (("memory.available", "memory", memory),
+                               ("nodefs.available", "ephemeral-storage", storage)):
+        found = [eviction_signal(base, signals[signal]) for signals in
+                 (settings.eviction_hard, settings.eviction_soft) if signal in signals]
+        if found:
+            eviction[name] = max(found) * 1000
     allocatable = dict(capacity)
     for reserved in (kube, dict(settings.system_reserved), eviction):
         for name, milli in reserved.items():
@@ -355,9 +368,10 @@ class AWSProvider(BaseProvider):
     def allocatable(self, capacity: Resources, *, max_pods: int | None = None) -> dict[str, int]:
         return self.type_allocatable(InstanceType(name="", capacity=capacity), max_pods=max_pods)
 
-    def for_node_class(self, instance_type: InstanceType, node_class: NodeClass
+    def for_node_class(self, instance_type: InstanceType, node_class: NodeClass, *,
+                       rules: frozenset[str] = frozenset({EVICTION_HARD_ONLY_RULE})
                        ) -> InstanceType:
-        settings = ec2_settings(node_class)
+        settings = ec2_settings(node_class, eviction_hard_only=EVICTION_HARD_ONLY_RULE in rules)
         if settings.is_default:
             return instance_type
         capacity, allocatable = self._resolve(instance_type, settings, None)

@@ -73,9 +73,11 @@ class Provider(Protocol):
                          ) -> dict[str, int]:
         """``allocatable`` for a type whose labels are derived (some clouds need its arch)."""
 
-    def for_node_class(self, instance_type: InstanceType, node_class: NodeClass
-                       ) -> InstanceType:
-        """The type as this node class launches it (its kubelet settings, disks …)."""
+    def for_node_class(self, instance_type: InstanceType, node_class: NodeClass, *,
+                       rules: frozenset[str] = frozenset()) -> InstanceType:
+        """The type as this node class launches it (its kubelet settings, disks …).
+
+        ``rules``: names of the core.releases rules in force (providers sit below core)."""
 
     def node_class_problems(self, node_class: NodeClass) -> list[Problem]:
         """Why this node class cannot launch nodes (empty: it can)."""
@@ -152,8 +154,8 @@ class BaseProvider:
     def absent_labels(self, labels: Mapping[str, str]) -> frozenset[str]:
         return frozenset(k for k in self.absent_when_missing if k not in labels)
 
-    def for_node_class(self, instance_type: InstanceType, node_class: NodeClass
-                       ) -> InstanceType:
+    def for_node_class(self, instance_type: InstanceType, node_class: NodeClass, *,
+                       rules: frozenset[str] = frozenset()) -> InstanceType:
         return instance_type
 
     # ------------------------------------------------------------------ node classes

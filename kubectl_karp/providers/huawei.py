@@ -218,8 +218,8 @@ class HuaweiProvider(BaseProvider):
     def allocatable(self, capacity: Resources, *, max_pods: int | None = None) -> dict[str, int]:
         return self.type_allocatable(InstanceType(name="", capacity=capacity), max_pods=max_pods)
 
-    def for_node_class(self, instance_type: InstanceType, node_class: NodeClass
-                       ) -> InstanceType:
+    def for_node_class(self, instance_type: InstanceType, node_class: NodeClass, *,
+                       rules: frozenset[str] = frozenset()) -> InstanceType:
         settings = cce_settings(node_class)
         if settings.is_default:
             return instance_type
