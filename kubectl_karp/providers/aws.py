@@ -375,6 +375,9 @@ class AWSProvider(BaseProvider):
         if settings.is_default:
             return instance_type
         capacity, allocatable = self._resolve(instance_type, settings, None)
+        # Capacity keeps the nominal memory the catalogue shows (upstream's is net of the VM
+        # overhead); allocatable is what scheduling uses and is upstream's to the byte.
+        capacity["memory"] = instance_type.capacity.get("memory", capacity["memory"])
         labels = dict(instance_type.labels)
         absent = set(instance_type.absent_labels)
         if settings.family.windows_build:  # upstream: getOS / the windows-build label

@@ -500,3 +500,23 @@ def test_tiny_file_catalogue_gets_the_upstream_defaults() -> None:
     assert it.allocatable["memory"] == 6903 * MI
     assert it.labels["karpenter.k8s.aws/instance-family"] == "m5"
     assert "karpenter.k8s.aws/instance-gpu-count" in it.absent_labels
+
+
+def test_one_kinds_table_feeds_parse_live_apply_and_the_registry() -> None:
+    from kubectl_karp.core.validation.schemas import BY_GROUP_KIND as APPLY_KINDS
+    from kubectl_karp.model import kinds
+    from kubectl_karp.model.objects import Node
+    from kubectl_karp.model.parse import NODE_CLASS_KINDS
+    from kubectl_karp.providers.registry import known_node_classes, node_provider
+    from kubectl_karp.sources.live import NODE_CLASS_GROUPS
+
+    rows = {(k.group, k.kind) for k in kinds.NODE_CLASS_KINDS}
+    assert ("karpenter.alibabacloud.com", "ECSNodeClass") in rows
+    assert set(NODE_CLASS_KINDS) == rows
+    assert set(NODE_CLASS_GROUPS) == {g for g, _ in rows}
+    assert {gk for gk, k in APPLY_KINDS.items() if k.is_node_class} == rows
+    assert APPLY_KINDS[("karpenter.alibabacloud.com", "ECSNodeClass")].api_version == \
+        "karpenter.alibabacloud.com/v1alpha1"
+    assert "ECSNodeClass.karpenter.alibabacloud.com" in known_node_classes()
+    # the official provider's ProviderID is "<region>.<instance id>"
+    assert node_provider(Node("n", provider_id="cn-hangzhou.i-bp1abcdef0123")) == "alibaba"
