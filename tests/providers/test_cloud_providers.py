@@ -520,3 +520,31 @@ def test_one_kinds_table_feeds_parse_live_apply_and_the_registry() -> None:
     assert "ECSNodeClass.karpenter.alibabacloud.com" in known_node_classes()
     # the official provider's ProviderID is "<region>.<instance id>"
     assert node_provider(Node("n", provider_id="cn-hangzhou.i-bp1abcdef0123")) == "alibaba"
+
+
+def test_eks_eviction_soft_counted_before_v1_9_only() -> None:
+    """Release-keyed (EVICTION_HARD_ONLY): upstream aws#8565 (v1.9) stopped counting
+    evictionSoft; at v1.8 the larger of evictionHard and evictionSoft was subtracted
+    (types.go evictionThreshold at v1.8.0)."""
+    from kubectl_karp.core.releases import EVICTION_HARD_ONLY, SOURCE_FLAG, resolve_rules
+    from kubectl_karp.providers.aws import EVICTION_HARD_ONLY_RULE
+
+    assert EVICTION_HARD_ONLY == EVICTION_HARD_ONLY_RULE
+    kubelet = {"evictionHard": {"memory.available": "200Mi"},
+               "evictionSoft": {"memory.available": "1Gi"}}
+    catalog = aws_catalog(docs("aws/describe-instance-types.json"),
+                          docs("aws/describe-instance-type-offerings.json"))
+
+    def memory(version: str, alias: str = "al2023@latest") -> int:
+        ctx = build_context(build_snapshot(_eks_cluster(kubelet, alias=alias), source="t"),
+                            [catalog], rules=resolve_rules(version, SOURCE_FLAG))
+        it = next(t for t in ctx.node_pools[0].instance_types if t.name == "c5.2xlarge")
+        return int(it.allocatable["memory"] // MI)
+
+    # upstream: suite_test.go It("should use only evictionHard for overhead, ignoring
+    # evictionSoft") at v1.14
+    assert memory("1.14") == 15155 - 893 - 200
+    assert memory("1.8") == 15155 - 893 - 1024
+    # Bottlerocket never had EvictionSoftEnabled (and reserves 11·pods with its own pods)
+    assert memory("1.8", "bottlerocket@latest") == memory("1.14", "bottlerocket@latest") \
+        == 15155 - 893 - 200
