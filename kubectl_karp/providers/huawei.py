@@ -231,4 +231,7 @@ PROVIDER = HuaweiProvider(
     name="huawei", title="CCE", node_class_group=GROUP, node_class_kind=KIND,
     labels=frozenset({LABEL_CPU, LABEL_MEMORY} | NEVER_SET),
     cpu_label=LABEL_CPU, memory_label=LABEL_MEMORY, absent_when_missing=NEVER_SET,
+    # computeRequirements: capacity type In [on-demand] only, so createOfferings makes no
+    # spot offering even where a catalogue lists one.
+    capacity_types=frozenset({"on-demand"}),
 )

@@ -73,6 +73,8 @@ def complete_instance_type(provider: BaseProvider, it: InstanceType,
         capacity["pods"] = allocatable["pods"]
     offerings = []
     for off in it.offerings:
+        if provider.capacity_types is not None and off.capacity_type not in provider.capacity_types:
+            continue
         zone, name = off.zone, off.zone_name
         if zone == name and name:  # only the human name was given
             zone = provider.zone_id(name) or name

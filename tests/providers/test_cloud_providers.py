@@ -548,3 +548,15 @@ def test_eks_eviction_soft_counted_before_v1_9_only() -> None:
     # Bottlerocket never had EvictionSoftEnabled (and reserves 11·pods with its own pods)
     assert memory("1.8", "bottlerocket@latest") == memory("1.14", "bottlerocket@latest") \
         == 15155 - 893 - 200
+
+
+def test_cce_never_offers_spot() -> None:
+    # upstream: computeRequirements sets capacity type In [on-demand]; createOfferings makes
+    # offerings for those capacity types only
+    cat = complete_catalog(InstanceTypeCatalog(provider="huawei", instance_types=(InstanceType(
+        name="c7.large.2", capacity={"cpu": 2000, "memory": 4 * GI},
+        offerings=(Offering(zone="cn-north-4a", capacity_type="on-demand"),
+                   Offering(zone="cn-north-4a", capacity_type="spot"))),)))
+    assert [o.capacity_type for o in cat.instance_types[0].offerings] == ["on-demand"]
+    assert cat.instance_types[0].allocatable["memory"] == 2896 * MI
+    assert cat.instance_types[0].allocatable["pods"] == 20_000
