@@ -560,3 +560,33 @@ def test_cce_never_offers_spot() -> None:
     assert [o.capacity_type for o in cat.instance_types[0].offerings] == ["on-demand"]
     assert cat.instance_types[0].allocatable["memory"] == 2896 * MI
     assert cat.instance_types[0].allocatable["pods"] == 20_000
+
+
+def test_ebs_csi_zone_of_a_volume_pins_the_eks_zone() -> None:
+    """upstream: the AWS operator normalises topology.ebs.csi.aws.com/zone to
+    topology.kubernetes.io/zone, so an EBS volume's node affinity decides the claim's zone."""
+    pv = {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv-data"},
+          "spec": {"capacity": {"storage": "10Gi"}, "accessModes": ["ReadWriteOnce"],
+                   "storageClassName": "gp3", "csi": {"driver": "ebs.csi.aws.com",
+                                                      "volumeHandle": "vol-1"},
+                   "claimRef": {"namespace": "default", "name": "data"},
+                   "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
+                       {"key": "topology.ebs.csi.aws.com/zone", "operator": "In",
+                        "values": ["us-west-2b"]}]}]}}},
+          "status": {"phase": "Bound"}}
+    pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+           "metadata": {"name": "data", "namespace": "default"},
+           "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "gp3",
+                    "volumeName": "pv-data", "resources": {"requests": {"storage": "10Gi"}}},
+           "status": {"phase": "Bound"}}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "db", "namespace": "default"},
+           "spec": {"containers": [{"name": "c", "resources": {"requests": {"cpu": "1"}}}],
+                    "volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]},
+           "status": {"phase": "Pending", "conditions": [
+               {"type": "PodScheduled", "status": "False", "reason": "Unschedulable"}]}}
+    objects = [*_eks_cluster(), (pv, "pv"), (pvc, "pvc"), (pod, "pod")]
+    ctx = build_context(build_snapshot(objects, source="t"), [aws_catalog(
+        docs("aws/describe-instance-types.json"), docs("aws/describe-instance-type-offerings.json"),
+        docs("aws/pricing-get-products.json"))])
+    [claim] = simulate(ctx).node_claims
+    assert claim.zone == "us-west-2b"
