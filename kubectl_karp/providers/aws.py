@@ -393,11 +393,6 @@ class AWSProvider(BaseProvider):
         return frozenset(zones) or None
 
 
-def reserved_allocatable(capacity: Resources, *, max_pods: int | None = None) -> dict[str, int]:
-    """The AWS formula on a bare capacity (amd64, AL2023 defaults)."""
-    return PROVIDER.allocatable(capacity, max_pods=max_pods)
-
-
 PROVIDER = AWSProvider(
     name="aws", title="EKS", node_class_group=GROUP, node_class_kind=KIND,
     labels=frozenset(WELL_KNOWN),
