@@ -91,4 +91,7 @@ class AlibabaProvider(BaseProvider):
 PROVIDER = AlibabaProvider(
     name="alibaba", title="ACK", node_class_group=GROUP, node_class_kind=KIND,
     labels=frozenset(), resolved_status_key="vSwitches",
+    # upstream: pkg/apis/v1alpha1/labels.go LabelInstanceFamily/LabelInstanceSize
+    unset_labels=frozenset({"node.kubernetes.io/instance-family",
+                            "node.kubernetes.io/instance-size"}),
 )

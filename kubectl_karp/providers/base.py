@@ -114,6 +114,9 @@ class BaseProvider:
     # Labels upstream gives every type, as DoesNotExist when the type has no value (no GPU):
     # a type of a catalogue that does not carry one is taken not to have it.
     absent_when_missing: frozenset[str] = frozenset()
+    # Labels the provider's code declares but never sets on a type (a NodePool naming them
+    # filters nothing: apply warns).
+    unset_labels: frozenset[str] = frozenset()
     # Capacity types the provider ever offers (None: whatever the catalogue lists).
     capacity_types: frozenset[str] | None = None
 

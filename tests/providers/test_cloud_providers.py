@@ -590,3 +590,23 @@ def test_ebs_csi_zone_of_a_volume_pins_the_eks_zone() -> None:
         docs("aws/pricing-get-products.json"))])
     [claim] = simulate(ctx).node_claims
     assert claim.zone == "us-west-2b"
+
+
+def test_apply_warns_about_ack_labels_upstream_never_sets() -> None:
+    from kubectl_karp.core.validation.semantics import unknown_label_keys
+    from kubectl_karp.providers import alibaba
+
+    pool = {"apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "ack"},
+            "spec": {"template": {"spec": {
+                "nodeClassRef": {"group": "karpenter.alibabacloud.com", "kind": "ECSNodeClass",
+                                 "name": "default"},
+                "requirements": [
+                    {"key": "node.kubernetes.io/instance-type", "operator": "In",
+                     "values": ["ecs.g7.large"]},
+                    {"key": "node.kubernetes.io/instance-family", "operator": "In",
+                     "values": ["ecs.g7"]}]}}}}
+    [np] = build_snapshot([(pool, "np")], source="t").node_pools
+    issues = list(unknown_label_keys(np, alibaba.PROVIDER))
+    assert [(i.code, i.path) for i in issues] == [
+        ("UnknownLabel", "spec.template.spec.requirements[1].key")]
+    assert "never puts it on an instance type" in issues[0].message
