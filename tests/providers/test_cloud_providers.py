@@ -610,3 +610,23 @@ def test_apply_warns_about_ack_labels_upstream_never_sets() -> None:
     assert [(i.code, i.path) for i in issues] == [
         ("UnknownLabel", "spec.template.spec.requirements[1].key")]
     assert "never puts it on an instance type" in issues[0].message
+
+
+def test_eks_windows_family_has_110_pods_and_its_build() -> None:
+    # upstream: suite_test.go It("should set pods to 110 if AMI Family doesn't support")
+    # (Windows: no ENI-limited density); getOS / windows-build for Windows AMIs
+    it = _pool_type(_eks_cluster(alias="windows2022@latest"), "m5.large")
+    assert it.capacity["pods"] == 110_000
+    assert it.labels["kubernetes.io/os"] == "windows"
+    assert it.labels["node.kubernetes.io/windows-build"] == "10.0.20348"
+    assert it.capacity["ephemeral-storage"] == 50 * GI  # Windows' /dev/sda1 default
+    # kube-reserved memory follows the effective pods there (no ENI-limited overhead)
+    assert it.allocatable["memory"] == (7577 - (11 * 110 + 255) - 100) * MI
+
+
+def test_eks_raid0_instance_store_is_the_ephemeral_storage() -> None:
+    # upstream: types.go ephemeralStorage — instanceStorePolicy RAID0 uses the local NVMe
+    it = _pool_type(_eks_cluster(extra_spec={"instanceStorePolicy": "RAID0"}), "g4dn.xlarge")
+    assert it.capacity["ephemeral-storage"] == 125 * 10**9 * 1000
+    m5 = _pool_type(_eks_cluster(extra_spec={"instanceStorePolicy": "RAID0"}), "m5.large")
+    assert m5.capacity["ephemeral-storage"] == 20 * GI  # no instance store: the root volume
