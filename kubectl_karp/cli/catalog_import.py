@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
 from typing import Any
 
 import click
 
-from kubectl_karp.errors import InputError
+from kubectl_karp.errors import InputError, UsageError
 from kubectl_karp.model.catalog import InstanceTypeCatalog
 from kubectl_karp.model.parse import catalog_to_document
 from kubectl_karp.providers import complete_catalog
@@ -54,13 +56,18 @@ def _need(value: Sequence[str], flag: str, cloud: str) -> None:
               help="alibaba: the cluster's network plugin (decides pods per node).")
 @click.option("--max-pods", type=click.IntRange(1, 1000), metavar="N",
               help="alibaba: a flannel cluster's max pods per node (default 110).")
+@click.option("--from-api", is_flag=True,
+              help="aws: call the EC2 API through boto3 (an optional extra) instead of "
+                   "reading --instance-types/--offerings files; --prices files still add "
+                   "on-demand prices.")
 @click.option("--region", default="", metavar="REGION", help="Recorded in the catalogue.")
 @click.option("-o", "--output", type=click.Choice(("yaml", "json")), default="yaml",
               show_default=True)
 def import_command(cloud: str, instance_types: tuple[str, ...], offerings: tuple[str, ...],
                    prices: tuple[str, ...], on_demand_resources: tuple[str, ...],
                    spot_resources: tuple[str, ...], zones: tuple[str, ...],
-                   network: str | None, max_pods: int | None, region: str, output: str) -> int:
+                   network: str | None, max_pods: int | None, from_api: bool, region: str,
+                   output: str) -> int:
     """Write a catalogue (the --catalog file format) from a cloud CLI's JSON listings.
 
     Labels, capacity and pods are what the cloud's Karpenter provider derives from the same
@@ -74,9 +81,22 @@ def import_command(cloud: str, instance_types: tuple[str, ...], offerings: tuple
       kubectl karp catalog import aws --instance-types types.json --offerings offers.json \\
           --prices spot.json > eks.yaml
       kubectl karp simulate --snapshot cluster.yaml --catalog eks.yaml
+      kubectl karp catalog import aws --from-api --region us-west-2 > eks.yaml   # boto3
     """
-    _need(instance_types, "--instance-types", cloud)
     catalog: InstanceTypeCatalog
+    if from_api:
+        if cloud != "aws":
+            raise UsageError("--from-api is for aws only (use the cloud CLI's JSON files)")
+        if instance_types or offerings:
+            raise UsageError("--from-api replaces --instance-types and --offerings")
+        from kubectl_karp.cloud.aws import fetch_listings
+
+        region, types, offers, spot = fetch_listings(region, now=datetime.now(timezone.utc))
+        catalog = aws_catalog(types, offers, [*spot, *_docs(prices, "price")], region=region)
+        catalog = replace(catalog, source=f"EC2 API ({region})", origin="ec2-api")
+        emit_document(catalog_to_document(complete_catalog(catalog)), output)
+        return 0
+    _need(instance_types, "--instance-types", cloud)
     if cloud == "aws":
         _need(offerings, "--offerings", cloud)
         catalog = aws_catalog(_docs(instance_types, "describe-instance-types"),
