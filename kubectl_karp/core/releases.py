@@ -93,6 +93,9 @@ CONSOLIDATE_AFTER_DESTINATIONS = "consolidate-after-on-destinations"
 DAEMONSET_PER_INSTANCE_TYPE = "daemonset-per-instance-type"
 BALANCED_POLICY = "balanced-consolidation-policy"
 EVICTION_HARD_ONLY = "eks-allocatable-eviction-hard-only"
+CONSOLIDATION_CANDIDATE_EVENTS = "consolidation-candidate-events"
+WHEN_EMPTY_EVENT_WORDING = "when-empty-not-empty-event-wording"
+CAPACITY_BUFFER_EVENTS = "capacity-buffer-events"
 
 RULES: tuple[Rule, ...] = (
     Rule(STATIC_NODEPOOLS, Release(1, 8), "#2521", "scheduling",
@@ -123,6 +126,16 @@ RULES: tuple[Rule, ...] = (
     Rule(EVICTION_HARD_ONLY, Release(1, 9), "aws/karpenter-provider-aws#8565", "scheduling",
          "EKS allocatable subtracts only the EC2NodeClass's kubelet evictionHard; before, "
          "the larger of evictionHard and evictionSoft (not on Bottlerocket)"),
+    # Event wording (what `verify` and the "Karpenter reported" lines read).
+    Rule(CONSOLIDATION_CANDIDATE_EVENTS, Release(1, 9), "#2786", "events",
+         "nodes get ConsolidationCandidate / ConsolidationRejected events (\"Consolidation "
+         "candidate: …\")"),
+    Rule(WHEN_EMPTY_EVENT_WORDING, Release(1, 14), "#2962", "events",
+         "a WhenEmpty NodePool's busy node is reported as \"has consolidation policy "
+         "WhenEmpty, but node is not empty\" (before: \"has non-empty consolidation "
+         "disabled\")"),
+    Rule(CAPACITY_BUFFER_EVENTS, Release(1, 14), "#3028", "events",
+         "nodes holding CapacityBuffer pods are reported as \"has buffer pods\""),
 )
 
 _BY_NAME = {r.name: r for r in RULES}
