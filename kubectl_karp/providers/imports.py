@@ -21,6 +21,7 @@ from kubectl_karp.providers import alibaba, aws, huawei
 from kubectl_karp.providers.base import CORE, MI
 
 Doc = Mapping[str, Any]
+_AWS_ARCH = {"x86_64": "amd64", "arm64": "arm64"}  # upstream: v1.AWSToKubeArchitectures
 
 
 def _items(docs: Iterable[tuple[Doc, str]], *path: str) -> list[tuple[Mapping[str, Any], str]]:
@@ -47,9 +48,9 @@ def _aws_labels(info: Mapping[str, Any]) -> dict[str, str]:
     """The labels computeRequirements gives a value (types.go), from InstanceTypeInfo."""
     name = str(info.get("InstanceType", ""))
     processor = info.get("ProcessorInfo") or {}
-    arches = processor.get("SupportedArchitectures") or []
-    arch = next((aws_arch for a in arches if (aws_arch := {"x86_64": "amd64",
-                                                           "arm64": "arm64"}.get(a))), None)
+    # upstream: getArchitecture — the first supported architecture Kubernetes has a name for
+    known = [_AWS_ARCH[a] for a in processor.get("SupportedArchitectures") or [] if a in _AWS_ARCH]
+    arch = known[0] if known else None
     network = info.get("NetworkInfo") or {}
     labels: dict[str, str] = {LABEL_INSTANCE_TYPE: name, LABEL_OS: "linux",
                               aws.LABEL_HYPERVISOR: str(info.get("Hypervisor") or ""),
