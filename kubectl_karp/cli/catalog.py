@@ -57,7 +57,7 @@ def _pool_requirements(npc: NodePoolContext) -> Requirements:
 
 def _exclusion(it: InstanceType, offerings: Sequence[Offering], reqs: Requirements,
                npc: NodePoolContext) -> tuple[str, tuple[Offering, ...]]:
-    clash = reqs.intersects(Requirements.from_type(it))
+    clash = reqs.intersects(it.requirements().without(LABEL_ZONE, LABEL_CAPACITY_TYPE))
     if clash is not None:
         return clash.describe(f"NodePool {npc.name}", it.name), ()
     zone_req, ctype_req = reqs.get(LABEL_ZONE), reqs.get(LABEL_CAPACITY_TYPE)

@@ -21,7 +21,6 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from kubectl_karp.errors import InputError
-from kubectl_karp.model.catalog import InstanceType
 from kubectl_karp.model.objects import (
     LABEL_ARCH,
     LABEL_CAPACITY_TYPE,
@@ -449,16 +448,6 @@ class Requirements:
                                         *, where: str | None = None) -> Requirements:
         return cls(Requirement.of(r.key, r.operator, r.values, r.min_values, where=where)
                    for r in requirements)
-
-    @classmethod
-    def from_type(cls, it: InstanceType) -> Requirements:
-        """An instance type's requirements: each label ``In [value]``, each label the provider
-        says it lacks ``DoesNotExist`` (upstream: the provider's computeRequirements)."""
-        reqs = [Requirement(NORMALIZED_LABELS.get(k, k), False, frozenset((v,)))
-                for k, v in it.labels.items()]
-        reqs.extend(Requirement(k, False, _EMPTY) for k in sorted(it.absent_labels)
-                    if k not in it.labels)
-        return cls(reqs)
 
     @classmethod
     def from_labels(cls, labels: Mapping[str, str]) -> Requirements:

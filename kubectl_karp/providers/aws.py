@@ -398,4 +398,6 @@ PROVIDER = AWSProvider(
     labels=frozenset(WELL_KNOWN),
     cpu_label=LABEL_CPU, memory_label=LABEL_MEMORY,
     resolved_status_key="subnets", absent_when_missing=ABSENT_WHEN_MISSING,
+    # upstream: pkg/apis/v1/labels.go RestrictedLabelDomains
+    restricted_domains=frozenset({GROUP}),
 )

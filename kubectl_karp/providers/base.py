@@ -111,6 +111,10 @@ class BaseProvider:
     # status list the class fills once its selector terms resolve (TKE/AWS: subnets); a
     # reconciled class with that list empty has nowhere to launch.
     resolved_status_key: str | None = None
+    # label domains the provider adds to Karpenter's restricted ones (its API group)
+    restricted_domains: frozenset[str] = frozenset()
+    # labels every type of this provider requires to be absent (upstream DoesNotExist)
+    absent_labels: frozenset[str] = frozenset()
     # Labels upstream gives every type, as DoesNotExist when the type has no value (no GPU):
     # a type of a catalogue that does not carry one is taken not to have it.
     absent_when_missing: frozenset[str] = frozenset()
@@ -156,8 +160,10 @@ class BaseProvider:
                          ) -> dict[str, int]:
         return self.allocatable(instance_type.capacity, max_pods=max_pods)
 
-    def absent_labels(self, labels: Mapping[str, str]) -> frozenset[str]:
-        return frozenset(k for k in self.absent_when_missing if k not in labels)
+    def missing_labels(self, labels: Mapping[str, str]) -> frozenset[str]:
+        """DoesNotExist keys of a type with these labels: the always-absent ones and the
+        optional ones it has no value for."""
+        return self.absent_labels | {k for k in self.absent_when_missing if k not in labels}
 
     def for_node_class(self, instance_type: InstanceType, node_class: NodeClass, *,
                        rules: frozenset[str] = frozenset()) -> InstanceType:

@@ -230,7 +230,9 @@ class HuaweiProvider(BaseProvider):
 PROVIDER = HuaweiProvider(
     name="huawei", title="CCE", node_class_group=GROUP, node_class_kind=KIND,
     labels=frozenset({LABEL_CPU, LABEL_MEMORY} | NEVER_SET),
-    cpu_label=LABEL_CPU, memory_label=LABEL_MEMORY, absent_when_missing=NEVER_SET,
+    cpu_label=LABEL_CPU, memory_label=LABEL_MEMORY, absent_labels=NEVER_SET,
+    # upstream: pkg/apis/v1alpha1/labels.go RestrictedLabelDomains
+    restricted_domains=frozenset({GROUP}),
     # computeRequirements: capacity type In [on-demand] only, so createOfferings makes no
     # spot offering even where a catalogue lists one.
     capacity_types=frozenset({"on-demand"}),

@@ -83,7 +83,7 @@ def complete_instance_type(provider: BaseProvider, it: InstanceType,
         offerings.append(replace(off, zone=zone, zone_name="" if name == zone else name))
     completed = replace(it, capacity=capacity, allocatable=allocatable, offerings=tuple(offerings))
     labels = provider.derive_labels(completed)
-    return replace(completed, labels=labels, absent_labels=provider.absent_labels(labels))
+    return replace(completed, labels=labels, absent_labels=provider.missing_labels(labels))
 
 
 def complete_catalog(catalog: InstanceTypeCatalog, *, max_pods: int | None = None
@@ -160,7 +160,7 @@ def infer_catalogs(nodes: Sequence[Node], *, extra_zones: Iterable[str] = ()
                               offerings=offerings)
             derived = provider.derive_labels(it)
             instance_types.append(replace(it, labels=derived,
-                                          absent_labels=provider.absent_labels(derived)))
+                                          absent_labels=provider.missing_labels(derived)))
         regions = {tke.normalize_region(n.labels[LABEL_REGION]) for n in nodes
                    if n.labels.get(LABEL_REGION)}
         catalogs.append(InstanceTypeCatalog(

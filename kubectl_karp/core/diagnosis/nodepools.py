@@ -66,7 +66,7 @@ def pod_alternatives(pod: Pod) -> list[Requirements] | None:
 
 
 def type_requirements(it: InstanceType) -> Requirements:
-    return Requirements.from_type(it).without(*_OFFERING_KEYS)
+    return it.requirements().without(*_OFFERING_KEYS)
 
 
 def offering_allowed(offering: Offering, reqs: Requirements) -> bool:

@@ -46,10 +46,7 @@ def _listing(values: Sequence[str]) -> str:
 
 def type_requirements(it: InstanceType) -> Requirements:
     """The type's labels as requirements, zone and capacity type from its offerings."""
-    offerings = it.available_offerings()
-    return Requirements.from_type(it).add(
-        Requirement(LABEL_ZONE, False, frozenset(o.zone for o in offerings)),
-        Requirement(LABEL_CAPACITY_TYPE, False, frozenset(o.capacity_type for o in offerings)))
+    return it.requirements()
 
 
 def _describe(index: int, pool: NodePool) -> str:
