@@ -66,10 +66,13 @@ def _live_workload(cluster: ClusterOptions, kind: str, name: str, namespace: str
 @click.option("-f", "--filename", "filenames", multiple=True, metavar="PATH",
               help="Explain hypothetical workloads from these files (file, directory or -; "
                    "repeatable).")
+@click.option("--no-pending", is_flag=True,
+              help="Ignore the cluster's pending pods; explain only the -f workloads "
+                   "(as simulate -f --no-pending schedules them).")
 @cluster_options(catalog=True)
 @output_option()
-def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
-            cluster: ClusterOptions) -> int:
+def explain(targets: tuple[str, ...], filenames: tuple[str, ...], no_pending: bool,
+            output: str, cluster: ClusterOptions) -> int:
     """Explain why pods are Pending: per existing node, per NodePool and instance type,
     with a concrete fix for each reason.
 
@@ -95,6 +98,8 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
     parsed = [parse_target(t) for t in kubectl_targets(targets)]
     if filenames and parsed:
         raise UsageError("give either TYPE/NAME targets or -f FILE, not both")
+    if no_pending and not filenames:
+        raise UsageError("--no-pending needs -f: there would be nothing to explain")
     selector = parse_selector(cluster.selector) if cluster.selector else None
     namespace = None if cluster.all_namespaces else cluster.namespace
     ctx = load_context(cluster)
@@ -107,7 +112,8 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
     daemonsets: tuple[Any, ...] = ()
     # The batch is what `simulate` with the same flags schedules, so the verdicts match:
     # -n/-l narrow it; naming targets does not (the other pending pods still compete).
-    scheduled = pending_batch(snapshot)[0]  # simulate's batch: gated pods out, deleting in
+    # simulate's batch: gated pods out, deleting in; none with --no-pending, as simulate.
+    scheduled = [] if no_pending else pending_batch(snapshot)[0]
     batch = list(scheduled) if parsed else list(select_pods(
         snapshot, scheduled, (), namespace=namespace, selector=selector).pods)
     if filenames:

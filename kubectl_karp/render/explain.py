@@ -227,6 +227,17 @@ def _render_pod(w: _Writer, p: PodExplanation,
         w.para(reason.message, 2, first=f"{style.warn(reason.code)}: ", hang=2)
         w.detail(reason.detail, 4)
         w.fix(reason.fix, 4)
+    # For a stuck pod the fix that works comes first: what would make Karpenter place it
+    # (its NodePools), then how it could fit a node that exists today.
+    if not p.schedulable:
+        _render_pools(w, p)
+    _render_existing(w, p)
+    if p.schedulable:
+        _render_pools(w, p)
+
+
+def _render_existing(w: _Writer, p: PodExplanation) -> None:
+    style = w.style
     if p.existing_nodes and (not p.schedulable or w.wide or p.verdict.node_pool):
         total = sum(g.count for g in p.existing_nodes)
         w.para(f"existing nodes ({total}):", 2)
@@ -237,6 +248,9 @@ def _render_pod(w: _Writer, p: PodExplanation,
                 w.para(", ".join(g.nodes), 6, first="nodes: ", styler=style.dim, hang=7)
             if not p.schedulable:
                 w.fix(g.fix, 6)
+
+
+def _render_pools(w: _Writer, p: PodExplanation) -> None:
     if p.node_pools and (not p.schedulable or w.wide):
         w.para("NodePools:", 2)
         for pool in p.node_pools:
@@ -254,6 +268,15 @@ def render_text(explanation: Explanation, style: Style, *, wide: bool = False,
     if header:
         w.para(header, 0, styler=style.dim, hang=2)
         w.line()
+    summary = ""
+    if explanation.pods:
+        total = sum(p.count for p in explanation.pods)
+        pending = explanation.pending_count
+        text = f"{total} pod(s): {total - pending} would be placed, {pending} would stay Pending"
+        summary = style.bad(text) if pending else style.ok(text)
+        # The answer first; repeated as the last line for a long scroll-back.
+        w.line(summary)
+        w.line()
     if explanation.blockers:
         w.line(style.bold("Karpenter-side problems:"))
         for reason in explanation.blockers:
@@ -263,15 +286,13 @@ def render_text(explanation: Explanation, style: Style, *, wide: bool = False,
         w.line()
     if not explanation.pods:
         w.line("No pending pods to explain.")
-    for index, pod in enumerate(explanation.pods):
+    # Stuck pods first (stable: the explanation's own order within each group).
+    ordered = sorted(explanation.pods, key=lambda p: p.schedulable)
+    for index, pod in enumerate(ordered):
         if index:
             w.line()
         _render_pod(w, pod, reported)
-    if explanation.pods:
-        total = sum(p.count for p in explanation.pods)
-        pending = explanation.pending_count
+    if summary:
         w.line()
-        summary = (f"{total} pod(s): {total - pending} would be placed, {pending} would stay "
-                   "Pending")
-        w.line(style.bad(summary) if pending else style.ok(summary))
+        w.line(summary)
     return "\n".join(w.lines) + "\n"

@@ -489,14 +489,17 @@ class _Diagnosis:
         else:
             state = f"{amount(name, in_use)} in use"
         if planned:
+            # upstream: scheduling/scheduler.go subtractMax — a NodeClaim not launched yet
+            # holds the limit of the largest instance type it may still become.
             state += (f", {amount(name, planned)} more for the NodeClaims simulate plans for "
-                      "other pending pods")
+                      "other pending pods, each counted as its largest instance-type option")
         self.add(rc.NODEPOOL_LIMIT_EXCEEDED,
                  f"NodePool {pool} limits.{name} is {amount(name, limit)} ({state}); the "
                  f"smallest instance type that fits, {smallest.name}, adds "
                  f"{amount(name, smallest.capacity.get(name, 0))}",
                  detail="Karpenter drops instance types that would take the NodePool's total "
-                        "capacity past spec.limits",
+                        "capacity past spec.limits; a planned NodeClaim counts as its largest "
+                        "instance-type option",
                  fix=f"raise spec.limits.{name} of NodePool {pool} from {amount(name, limit)} "
                      f"to at least {amount(name, needed)}")
         return []

@@ -218,7 +218,7 @@ def _insufficient_group(pod: Pod, misses: Sequence[_Miss]) -> NodeReasonGroup:
                    "pods that simulate places there first")
     resource, group = next(iter(by_resource.items()))
     most_free = max(max(m.free for m in group), 0)
-    fix = (f"Karpenter adds a node when none has room (see NodePools below); to fit an "
+    fix = (f"Karpenter adds a node when none has room (see the NodePools); to fit an "
            f"existing node, lower {resource_name(resource)} requests in "
            f"{pod_field(pod, 'containers')} to at most "
            f"{amount(resource, most_free)} in total")
@@ -260,7 +260,7 @@ def _group(code: str, pod: Pod, misses: Sequence[_Miss]) -> NodeReasonGroup:
             + (f" ({join(texts)})" if texts else ""),
             detail="requiredDuringSchedulingIgnoredDuringExecution must match the node's labels",
             fix=f"relax {pod_field(pod, 'affinity.nodeAffinity')}, or rely "
-                "on a NodePool that provides matching nodes (below)", nodes=nodes)
+                "on a NodePool that provides matching nodes (see the NodePools)", nodes=nodes)
     if code == rc.HOST_PORT_CONFLICT:
         ports = sorted({m.port for m in misses})
         return NodeReasonGroup(
