@@ -114,6 +114,9 @@ class NodeRow:
     created: datetime | None
     state: str
     node_claim: str = ""
+    # The consolidation dry run's word on the node (dry_run_verdicts): "#1 delete",
+    # "BudgetExhausted"…; "" until the plan is ready.
+    dry_run: str = ""
 
 
 def claim_lifecycle(claim: NodeClaim | None) -> str | None:
@@ -139,8 +142,8 @@ def node_state(node: Node, claim: NodeClaim | None) -> str:
         flags.append("cordoned")
     if claim is not None and claim.has_condition("Drifted"):
         flags.append("drifted")
-    if claim is not None and claim.has_condition("Consolidatable"):
-        flags.append("consolidatable")
+    # (Not the NodeClaim's Consolidatable condition: it says consolidateAfter elapsed, not
+    # that Karpenter would act; the DRY RUN column says that, as `consolidate` does.)
     if flags:
         return ",".join(flags)
     lifecycle = claim_lifecycle(claim)
@@ -264,7 +267,33 @@ NODE_COLUMNS: tuple[Column[NodeRow], ...] = (
     Column("age", "AGE", lambda r, now: format_age(r.created, now),
            lambda r: _newest_first_age(r.created), "A"),
     Column("state", "STATE", lambda r, _: r.state, lambda r: r.state, "S"),
+    Column("dryrun", "DRY RUN", lambda r, _: r.dry_run or "-", lambda r: (r.dry_run == "",
+                                                                          r.dry_run), "D"),
 )
+
+
+def dry_run_verdicts(plan: ConsolidationPlan) -> dict[str, str]:
+    """Node name → the dry run's verdict in one word, as ``consolidate`` reports it: the
+    action it is part of (``#1 delete``) or the code of what leaves it alone. The one source
+    of view 1's DRY RUN column and view 5's ACTION/BLOCKED BY, so the two never differ."""
+    out: dict[str, str] = {}
+    for report in plan.nodes:
+        if report.action is not None:
+            out[report.node] = f"#{report.action + 1} {plan.actions[report.action].type}"
+        elif report.blocks:
+            out[report.node] = report.blocks[0].code
+    return out
+
+
+def with_dry_run(rows: Sequence[NodeRow], plan: ConsolidationPlan | None) -> tuple[NodeRow, ...]:
+    """View 1's rows with the dry run's verdicts (unchanged without a plan)."""
+    if plan is None:
+        return tuple(rows)
+    from dataclasses import replace
+
+    verdicts = dry_run_verdicts(plan)
+    return tuple(replace(r, dry_run=verdicts.get(r.name, "")) if r.kind == "Node" else r
+                 for r in rows)
 
 
 # --------------------------------------------------------------------------- nodeclaims
@@ -573,7 +602,10 @@ class ConsolidationRow:
     blocked: str  # "Code: message" of the first block, "" when in an action
 
 
-def consolidation_rows(plan: ConsolidationPlan) -> tuple[ConsolidationRow, ...]:
+def consolidation_rows(plan: ConsolidationPlan, pods_on: Mapping[str, int] | None = None
+                       ) -> tuple[ConsolidationRow, ...]:
+    """``pods_on``: node → pods bound to it, so PODS counts what view 1 counts (all of
+    them, not only the ones the dry run would move); without it, the movable ones."""
     rows = []
     for report in plan.nodes:
         action = method = blocked = ""
@@ -588,8 +620,9 @@ def consolidation_rows(plan: ConsolidationPlan) -> tuple[ConsolidationRow, ...]:
         rows.append(ConsolidationRow(
             key=report.node, node=report.node, node_pool=report.node_pool or "-",
             instance_type=report.instance_type or "-", price=report.price_per_hour,
-            action=action, method=method, savings=savings, pods=len(report.pods),
-            blocked=blocked))
+            action=action, method=method, savings=savings,
+            pods=pods_on.get(report.node, len(report.pods)) if pods_on is not None
+            else len(report.pods), blocked=blocked))
     return tuple(rows)
 
 

@@ -322,6 +322,8 @@ class KarpApp(App[int]):
         self.updates += 1
         pending, planned = self.rows["pending"], self.rows["consolidation"]
         self.rows.update(rows)
+        # Keep the last plan's verdicts beside the new node rows until the next plan is in.
+        self.rows["nodes"] = views.with_dry_run(self.rows["nodes"], self.plan)
         # Keep the last explained groups and plan on screen until the new ones are ready.
         if self.explanation is not None:
             self.rows["pending"] = pending
@@ -372,7 +374,14 @@ class KarpApp(App[int]):
         self.plan, self.plan_error = plan, error
         self.planned_ctx = ctx
         self.reported_nodes = karpenter_said_nodes(ctx, plan, self.clock())
-        self.rows["consolidation"] = views.consolidation_rows(plan) if plan else ()
+        pods_on = {name: len(pods) for name, pods in ctx.snapshot.pods_by_node.items()}
+        self.rows["consolidation"] = views.consolidation_rows(plan, pods_on) if plan else ()
+        # View 1 tells the dry run's story too (the same verdicts, the same pod counts).
+        self.rows["nodes"] = views.with_dry_run(self.rows["nodes"], plan)
+        if self.current == "nodes":
+            self._render_view("nodes")
+        else:
+            self._stale.add("nodes")
         if self.current == "consolidation":
             self._render_view("consolidation")
         else:

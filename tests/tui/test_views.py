@@ -24,13 +24,13 @@ def table(rows, columns):  # type: ignore[no-untyped-def]
 def test_node_rows_show_nodes_then_launching_claims(ctx: SchedulingContext) -> None:
     assert table(views.node_rows(ctx), views.NODE_COLUMNS) == [
         ("10.0.0.1", "default", "S5.MEDIUM4", "ap-guangzhou-3", "on-demand", "$0.1000",
-         "██▌░░░░░░░  25%", "███▎░░░░░░  33%", "1", "3d2h", "drifted"),
+         "██▌░░░░░░░  25%", "███▎░░░░░░  33%", "1", "3d2h", "drifted", "-"),
         ("10.0.0.2", "default", "S5.LARGE8", "ap-guangzhou-3", "on-demand", "$0.2000",
-         "█▎░░░░░░░░  12%", "█▍░░░░░░░░  14%", "1", "3h", "cordoned"),
+         "█▎░░░░░░░░  12%", "█▍░░░░░░░░  14%", "1", "3h", "cordoned", "-"),
         ("10.0.0.9", "-", "S5.MEDIUM4", "ap-guangzhou-3", "-", "$0.1000",
-         "░░░░░░░░░░   0%", "░░░░░░░░░░   0%", "0", "53d", "ready"),
+         "░░░░░░░░░░   0%", "░░░░░░░░░░   0%", "0", "53d", "ready", "-"),
         ("default-klmno", "default", "S5.LARGE8", "ap-guangzhou-3", "on-demand", "$0.2000",
-         "░░░░░░░░░░    -", "░░░░░░░░░░    -", "0", "2m", "launching"),
+         "░░░░░░░░░░    -", "░░░░░░░░░░    -", "0", "2m", "launching", "-"),
     ]
 
 
