@@ -53,6 +53,18 @@ class ViewSpec:
     aliases: tuple[str, ...]
 
 
+# How each view's columns give way on a narrow terminal (k9s-like, tui/table.py
+# fit_columns): the widest shrink first, then these drop in this order; cost never does.
+COLUMN_FIT: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "nodes": (("age", "capacity", "zone", "memory", "nodepool", "cpu", "type"),
+              ("name", "price")),
+    "nodeclaims": (("age", "capacity", "zone", "conditions", "nodepool", "node", "type"),
+                   ("name",)),
+    "nodepools": (("weight", "ready", "memory", "disruptions", "cpu"), ("name", "cost")),
+    "pending": (("age", "memory", "cpu", "namespace", "pods"), ()),
+    "consolidation": (("nodepool", "type", "pods"), ("node", "price", "savings")),
+}
+
 VIEWS: tuple[ViewSpec, ...] = (
     ViewSpec("nodes", "Nodes", "1", views.NODE_COLUMNS, ("nodes", "node", "no")),
     ViewSpec("nodeclaims", "NodeClaims", "2", views.NODE_CLAIM_COLUMNS,
@@ -159,7 +171,8 @@ class ViewState:
 
 class KarpApp(App[int]):
     CSS = """
-    #header { height: 3; background: $boost; padding: 0 1; }
+    #header { height: 3; background: $boost; padding: 0 1; text-wrap: nowrap;
+              text-overflow: ellipsis; }
     #hints { height: 1; background: $boost; padding: 0 1; }
     #prompt { display: none; height: 3; }
     #prompt.visible { display: block; }
@@ -219,12 +232,13 @@ class KarpApp(App[int]):
     def compose(self) -> ComposeResult:
         yield Static(id="header")
         with ContentSwitcher(initial="nodes"):
-            yield KeyedTable(self._defs("nodes"), id="nodes")
-            yield KeyedTable(self._defs("nodeclaims"), id="nodeclaims")
-            yield KeyedTable(self._defs("nodepools"), id="nodepools")
+            yield KeyedTable(self._defs("nodes"), id="nodes", **self._fit("nodes"))
+            yield KeyedTable(self._defs("nodeclaims"), id="nodeclaims",
+                             **self._fit("nodeclaims"))
+            yield KeyedTable(self._defs("nodepools"), id="nodepools", **self._fit("nodepools"))
             for view, panel in SIDE_PANELS.items():
                 with Horizontal(id=view):
-                    yield KeyedTable(self._defs(view), id=f"{view}-table")
+                    yield KeyedTable(self._defs(view), id=f"{view}-table", **self._fit(view))
                     with VerticalScroll(id=f"{panel}-scroll", classes="side"):
                         yield Static(id=panel)
         yield Input(id="prompt")
@@ -233,6 +247,11 @@ class KarpApp(App[int]):
     @staticmethod
     def _defs(view: str) -> list[tuple[str, str]]:
         return [(c.key, c.title) for c in VIEW_BY_ID[view].columns]
+
+    @staticmethod
+    def _fit(view: str) -> dict[str, tuple[str, ...]]:
+        drop, keep = COLUMN_FIT.get(view, ((), ()))
+        return {"drop_order": drop, "keep": keep}
 
     def table(self, view: str | None = None) -> KeyedTable:
         view = view or self.current
@@ -489,6 +508,11 @@ class KarpApp(App[int]):
             return
         pending = len(ctx.snapshot.pending_pods)
         line2 = views.totals_line(views.totals(self.rows["nodes"], pending))
+        # Cost first: on a narrow terminal the line is elided from the right, and cost is
+        # the one figure that must never vanish.
+        rest, sep, cost = line2.partition("   Cost ")
+        if sep:
+            line2 = f"Cost {cost}   {rest}"
         if ctx.illustrative_prices:
             source = ctx.catalog_source
             line3 = f"prices: {source}" + ("" if "illustrative" in source else
@@ -501,6 +525,7 @@ class KarpApp(App[int]):
         if notes:
             line3 += f"   note: {notes[0]}" + (f" (+{len(notes) - 1} more)"
                                               if len(notes) > 1 else "")
+        # Three lines, each elided at the width (CSS text-wrap/text-overflow above).
         self.query_one("#header", Static).update(
             Text.assemble(line1, "\n", line2, "\n", (line3, "dim")))
 
