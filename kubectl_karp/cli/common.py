@@ -52,6 +52,13 @@ def namespace_missing(snapshot: Any, namespace: str | None) -> bool:
     return True
 
 
+def shown_notes(notes: Iterable[str], prices_shown: bool) -> list[str]:
+    """The notes worth printing, once each: the illustrative-prices note only when the
+    output shows a price (verify, an explain with no new NodeClaim show none)."""
+    return [n for n in dict.fromkeys(notes)
+            if prices_shown or "illustrative" not in n]
+
+
 def rules_warning(rules: KarpenterRules) -> None:
     """One ``warning:`` line when the cluster's release is outside the supported range."""
     if rules.warning:

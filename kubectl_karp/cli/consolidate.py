@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -93,20 +93,34 @@ def _budgets(plan: ConsolidationPlan, style: Style) -> list[str]:
         by = dict(b.allowed_by_reason)
         replicas = plan.static_pools.get(b.node_pool)
         # A static NodePool is never emptied or consolidated: only its Drifted budget counts.
-        allowed = "/".join("-" if replicas is not None and r != "Drifted"
-                           else str(by[r]) if by[r] < 2**31 - 1 else "∞"
-                           for r in ("Empty", "Drifted", "Underutilized"))
-        state = style.ok("open") if b.allowed_min > 0 else style.bad("closed")
+        planned = plan.planned(b.node_pool)
+        reasons = ("Empty", "Drifted", "Underutilized")
+
+        def per_reason(value: Callable[[int], int]) -> str:
+            # A static NodePool is never emptied or consolidated: only Drifted counts.
+            return "/".join("-" if replicas is not None and r != "Drifted"
+                            else "∞" if by[r] >= 2**31 - 1 else str(value(by[r]))
+                            for r in reasons)
+
+        allowed = per_reason(lambda n: n)
+        # What the actions planned here leave of each budget: a node the budget blocks
+        # (BudgetExhausted) sits beside a 0 here, not beside the allowance.
+        left = per_reason(lambda n: max(0, n - planned))
+        open_left = any(by[r] - planned > 0 for r in reasons
+                        if replicas is None or r == "Drifted")
+        state = (style.bad("closed") if b.allowed_min == 0 else
+                 style.ok("open") if open_left else style.warn("used up"))
         name = b.node_pool if replicas is None else f"{b.node_pool} (static, {replicas} replicas)"
-        rows.append([name, str(b.nodes), str(b.disrupting), str(plan.planned(b.node_pool)),
-                     allowed, state,
-                     _when(b.next_open) if b.allowed_min == 0 else "-"])
-    lines = [style.bold("Disruption budgets")]
+        rows.append([name, str(b.nodes), str(b.disrupting), allowed, str(planned), left,
+                     state, _when(b.next_open) if b.allowed_min == 0 else "-"])
+    lines = [style.bold("Disruption budgets (e/d/u: Empty/Drifted/Underutilized)")]
     if not rows:
         return [*lines, "  no NodePools", ""]
-    headers = ["nodepool", "nodes", "disrupting", "planned",
-               "allowed now (empty/drifted/underutilized)",
+    headers = ["nodepool", "nodes", "disrupting", "allowed e/d/u", "planned", "left e/d/u",
                "now", "next open"]
+    if all(b.allowed_min > 0 for b in plan.budgets):  # no budget closed: nothing to reopen
+        headers.pop()
+        rows = [row[:-1] for row in rows]
     return [*lines, *table(headers, rows).rstrip("\n").split("\n"), ""]
 
 

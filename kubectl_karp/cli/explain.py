@@ -7,7 +7,12 @@ from typing import Any
 
 import click
 
-from kubectl_karp.cli.common import namespace_missing, node_pool_warnings, rules_warning
+from kubectl_karp.cli.common import (
+    namespace_missing,
+    node_pool_warnings,
+    rules_warning,
+    shown_notes,
+)
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import InputError, UsageError
 
@@ -120,6 +125,15 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], no_pending: bo
         from kubectl_karp.sources.workloads import read_workloads
 
         workloads = read_workloads(filenames)
+        if workloads.empty:
+            # Scaled to zero: explain one pod of the template, as for a workload without
+            # pods (README), and say so.
+            one = {name: 1 for name in workloads.empty}
+            workloads = read_workloads(filenames, one)
+            for name in one:
+                click.echo(f"note: -f: {name} has 0 replicas; explaining one pod of its "
+                           f"template (simulate: --replicas {name.partition('/')[2]}=N)",
+                           err=True)
         hypothetical = list(workloads.pods)
         daemonsets = workloads.daemonsets
         for note in workloads.notes:
@@ -149,7 +163,9 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], no_pending: bo
     batch += [p for p in hypothetical if p.key not in known]
     result = run_explain(ctx, chosen, batch=batch, extra_daemonsets=daemonsets,
                          hypothetical=frozenset(p.key for p in hypothetical))
-    for note in (*ctx.notes, *result.notes):
+    priced = output in ("json", "yaml") or any(
+        p.verdict.price_per_hour is not None for p in result.pods)
+    for note in shown_notes((*ctx.notes, *result.notes), prices_shown=priced):
         click.echo(f"note: {note}", err=True)
     rules_warning(ctx.rules)
     # Also when no pod listed here ran into it (the human output's blockers need a pod).

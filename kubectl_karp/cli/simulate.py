@@ -12,6 +12,7 @@ from kubectl_karp.cli.common import (
     node_pool_warnings,
     require_node_pools,
     rules_warning,
+    shown_notes,
 )
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import UsageError
@@ -189,7 +190,11 @@ def simulate(filenames: tuple[str, ...], replicas: tuple[str, ...], what_if: tup
                             else (), node_pools=list(nodepools) or None)
     notes = list(snapshot.notes) + list(ctx.notes) + list(workloads.notes if workloads else ())
     notes += batch_notes + list(result.notes)
-    for note in dict.fromkeys(notes):
+    for name in workloads.empty if workloads else ():
+        notes.append(f"-f: {name} has 0 replicas, so there is nothing to schedule: preview "
+                     f"it with --replicas {name.partition('/')[2]}=N")
+    priced = output in ("json", "yaml") or bool(result.node_claims)
+    for note in shown_notes(notes, prices_shown=priced):
         click.echo(f"note: {note}", err=True)
     rules_warning(ctx.rules)
     # A NodePool that cannot provision is worth saying even when no pod needed it this time.

@@ -49,7 +49,9 @@ def verify(now_text: str | None, output: str, cluster: ClusterOptions) -> int:
     result = simulate(ctx, pods)
     plan = plan_consolidation(ctx, now)
     report = compare(snapshot, result, plan, ctx.rules, now)
-    for note in dict.fromkeys((*ctx.notes, *batch_notes, *report.notes)):
+    from kubectl_karp.cli.common import shown_notes
+
+    for note in shown_notes((*ctx.notes, *batch_notes, *report.notes), prices_shown=False):
         click.echo(f"note: {note}", err=True)
     rules_warning(ctx.rules)
     if output in ("json", "yaml"):

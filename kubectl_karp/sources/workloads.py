@@ -23,6 +23,8 @@ class Workloads:
     pods: tuple[Pod, ...] = ()
     daemonsets: tuple[DaemonSet, ...] = ()
     notes: tuple[str, ...] = ()
+    # Workloads scaled to zero (kind/name): nothing to schedule, but a template to explain.
+    empty: tuple[str, ...] = ()
 
 
 def parse_replicas(values: Sequence[str]) -> dict[str, int]:
@@ -55,6 +57,7 @@ def read_workloads(paths: Sequence[str], replicas: Mapping[str, int] | None = No
     pods: list[Pod] = []
     daemonsets: list[DaemonSet] = []
     skipped: dict[str, int] = {}
+    empty: list[str] = []
     for document, origin in read_documents(paths):
         for doc, origin_of_doc in flatten(document, origin):
             where = describe(doc, origin_of_doc)  # errors name the object, not just its index
@@ -68,7 +71,12 @@ def read_workloads(paths: Sequence[str], replicas: Mapping[str, int] | None = No
                     meta = doc.get("metadata")
                     name = str(meta.get("name", "")) if isinstance(meta, Mapping) else ""
                     used.update(k for k in replicas if k.rpartition("/")[2] == name)
-                pods.extend(workload_pods(doc, where, replicas=count))
+                made = workload_pods(doc, where, replicas=count)
+                if not made and kind != "Pod":
+                    meta = doc.get("metadata")
+                    name = str(meta.get("name", "")) if isinstance(meta, Mapping) else ""
+                    empty.append(f"{str(kind).lower()}/{name}")
+                pods.extend(made)
                 continue
             skipped[str(kind)] = skipped.get(str(kind), 0) + 1
     unknown = sorted(set(replicas) - used)
@@ -77,7 +85,7 @@ def read_workloads(paths: Sequence[str], replicas: Mapping[str, int] | None = No
                          "-f files is called")
     notes = tuple(f"-f: ignored {n} object(s) of kind {k} (not a workload)"
                   for k, n in sorted(skipped.items()))
-    return Workloads(tuple(pods), tuple(daemonsets), notes)
+    return Workloads(tuple(pods), tuple(daemonsets), notes, tuple(empty))
 
 
 def read_workload_pods(paths: Sequence[str]) -> list[Pod]:
