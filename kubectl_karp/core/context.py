@@ -24,6 +24,7 @@ from kubectl_karp.core.releases import (
 )
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.objects import CAPACITY_ON_DEMAND, Node, NodeClass, NodePool
+from kubectl_karp.model.predicates import order_by_weight
 from kubectl_karp.model.snapshot import ClusterSnapshot
 from kubectl_karp.providers.base import BaseProvider
 from kubectl_karp.providers.registry import (
@@ -64,7 +65,7 @@ class NodePoolContext:
 @dataclass(frozen=True)
 class SchedulingContext:
     snapshot: ClusterSnapshot
-    node_pools: tuple[NodePoolContext, ...]  # weight descending, then name
+    node_pools: tuple[NodePoolContext, ...]  # model.predicates.order_by_weight
     catalog_source: str
     prices_known: bool
     illustrative_prices: bool
@@ -284,7 +285,7 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
 
     by_ref = {(nc.group, nc.kind, nc.name): nc for nc in classes}
     contexts = []
-    for pool in sorted(pools, key=lambda p: (-p.weight, p.name)):
+    for pool in order_by_weight(pools):
         ref = pool.node_class_ref
         provider = provider_for_ref(ref)
         node_class = by_ref.get((ref.group, ref.kind, ref.name)) if ref else None

@@ -8,6 +8,12 @@ Scenario keys (all optional except ``expect``):
              limits}
   pods: compact pending pods {name, count, cpu, memory, labels, namespace, spec (merged
         into the pod spec), created (seconds offset)}
+  nodes: compact existing nodes {name, cpu, memory, pods, zone (null: no zone label),
+         instanceType, nodePool (null: not Karpenter's), initialized, registered, labels,
+         taints, unschedulable, claim: {startupTaints, deleting} (adds its NodeClaim)}
+  daemonSets: compact DaemonSets {name, cpu, memory, namespace, labels, spec (merged into
+              the template's pod spec)}
+  pods may carry ``node: NAME`` (bound and Running there) — for existing pods' labels
   objects: raw Kubernetes documents (nodes, bound pods, DaemonSets, PVs, PVCs, …)
   simulate: {nodePools: [...], excludeNodes: [...]}
   karpenterVersion: "1.9" — follow that Karpenter release's rules (default: the newest);
@@ -134,6 +140,8 @@ def pod_docs(spec: dict[str, Any]) -> list[dict[str, Any]]:
         pod_spec: dict[str, Any] = {"containers": [{"name": "app", "image": "app",
                                                     "resources": resources}]}
         pod_spec.update(spec.get("spec", {}))
+        if spec.get("node"):
+            pod_spec["nodeName"] = spec["node"]
         created = spec.get("created", 0) + i
         docs.append({
             "apiVersion": "v1", "kind": "Pod",
@@ -141,9 +149,71 @@ def pod_docs(spec: dict[str, Any]) -> list[dict[str, Any]]:
                          "uid": f"uid-{base}-{i:05d}", "labels": spec.get("labels", {}),
                          "creationTimestamp": f"2026-01-01T00:{created // 60:02d}:"
                                               f"{created % 60:02d}Z"},
-            "spec": pod_spec, "status": {"phase": "Pending"},
+            "spec": pod_spec, "status": {"phase": "Running" if spec.get("node") else "Pending"},
         })
+        if spec.get("owner"):
+            docs[-1]["metadata"]["ownerReferences"] = [dict(spec["owner"], controller=True)]
     return docs
+
+
+def node_docs(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """A Node (and, with ``claim``, its NodeClaim) from the compact form."""
+    name = spec["name"]
+    pool = spec.get("nodePool", "default")
+    labels: dict[str, str] = {"kubernetes.io/hostname": name, "kubernetes.io/arch": "amd64",
+                              "node.kubernetes.io/instance-type":
+                                  spec.get("instanceType", "S5.LARGE8")}
+    zone = spec.get("zone", "100003")
+    if zone is not None:
+        labels["topology.kubernetes.io/zone"] = str(zone)
+    if pool is not None:
+        labels["karpenter.sh/nodepool"] = pool
+        labels["karpenter.sh/registered"] = "true" if spec.get("registered", True) else "false"
+        if spec.get("initialized", True):
+            labels["karpenter.sh/initialized"] = "true"
+    labels.update(spec.get("labels", {}))
+    resources = {"cpu": str(spec.get("cpu", "4")), "memory": spec.get("memory", "8Gi"),
+                 "pods": str(spec.get("pods", 110))}
+    node: dict[str, Any] = {
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"taints": spec.get("taints", []),
+                 "providerID": f"qcloud:///{name}"},
+        "status": {"capacity": resources, "allocatable": resources,
+                   "conditions": [{"type": "Ready", "status": "True"}]},
+    }
+    if spec.get("unschedulable"):
+        node["spec"]["unschedulable"] = True
+    docs = [node]
+    claim = spec.get("claim")
+    if claim is not None:
+        claim_doc: dict[str, Any] = {
+            "apiVersion": "karpenter.sh/v1", "kind": "NodeClaim",
+            "metadata": {"name": f"{name}-claim", "labels": dict(labels)},
+            "spec": {"nodeClassRef": {"group": "karpenter.k8s.tke",
+                                      "kind": "TKEMachineNodeClass", "name": "default"},
+                     "requirements": [], "startupTaints": claim.get("startupTaints", [])},
+            "status": {"providerID": f"qcloud:///{name}", "nodeName": name,
+                       "capacity": resources, "allocatable": resources},
+        }
+        if claim.get("deleting"):
+            claim_doc["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+        docs.append(claim_doc)
+    return docs
+
+
+def daemon_set_doc(spec: dict[str, Any]) -> dict[str, Any]:
+    name = spec["name"]
+    requests = {k: spec[k] for k in ("cpu", "memory") if k in spec}
+    pod_spec: dict[str, Any] = {"containers": [{"name": "d", "image": "d",
+                                                "resources": {"requests": requests}}]}
+    pod_spec.update(spec.get("spec", {}))
+    labels = spec.get("labels", {"app": name})
+    return {"apiVersion": "apps/v1", "kind": "DaemonSet",
+            "metadata": {"name": name, "namespace": spec.get("namespace", "kube-system"),
+                         "uid": f"uid-ds-{name}"},
+            "spec": {"selector": {"matchLabels": labels},
+                     "template": {"metadata": {"labels": labels}, "spec": pod_spec}}}
 
 
 def load(name: str) -> dict[str, Any]:
@@ -158,6 +228,9 @@ def run(scenario: dict[str, Any]) -> SimulationResult:
     docs += [node_pool(p) for p in scenario.get("nodePools", [{"name": "default"}])]
     for pod in scenario.get("pods", []):
         docs += pod_docs(pod)
+    for node in scenario.get("nodes", []):
+        docs += node_docs(node)
+    docs += [daemon_set_doc(d) for d in scenario.get("daemonSets", [])]
     docs += scenario.get("objects", [])
     snapshot = build_snapshot([(d, f"scenario document {i}") for i, d in enumerate(docs)],
                               source="scenario")

@@ -20,7 +20,6 @@ from kubectl_karp.model.catalog import InstanceType
 from kubectl_karp.model.durations import format_duration
 from kubectl_karp.model.objects import (
     ANNOTATION_DO_NOT_DISRUPT,
-    LABEL_INITIALIZED,
     TAINT_DISRUPTED,
     Node,
     NodeClaim,
@@ -29,13 +28,8 @@ from kubectl_karp.model.objects import (
     Taint,
 )
 from kubectl_karp.model.parse import parse_time
+from kubectl_karp.model.predicates import node_initialized
 from kubectl_karp.model.taints import tolerates
-
-
-def node_initialized(node: Node, claim: NodeClaim | None) -> bool:
-    if claim is not None and claim.has_condition("Initialized"):
-        return True
-    return node.labels.get(LABEL_INITIALIZED) == "true"
 
 
 def node_disrupting(node: Node, claim: NodeClaim | None) -> str | None:

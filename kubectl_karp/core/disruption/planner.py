@@ -32,7 +32,6 @@ from kubectl_karp.core.disruption.candidates import (
     assess_nodes,
     is_reschedulable,
     node_disrupting,
-    node_initialized,
 )
 from kubectl_karp.core.disruption.methods.consolidation import (
     Attempt,
@@ -65,6 +64,7 @@ from kubectl_karp.model.objects import (
     Node,
     NodeClaim,
 )
+from kubectl_karp.model.predicates import node_initialized
 from kubectl_karp.model.resources import add, subtract
 from kubectl_karp.model.snapshot import ClusterSnapshot
 

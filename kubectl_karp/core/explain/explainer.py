@@ -114,7 +114,7 @@ class _Explainer:
         self.batch: dict[str, list[Pod]] = {}
         for placement in result.existing:
             self.batch[placement.node] = [pods[k] for k in placement.pods if k in pods]
-        self.states = node_states(ctx.snapshot, self.batch, daemonsets)
+        self.states = node_states(ctx.snapshot, self.batch, daemonsets, ctx.rules)
         self.planned: dict[str, list[tuple[int, dict[str, int]]]] = {}
         for index, claim in enumerate(result.node_claims):
             it = ctx.instance_type(claim.instance_type)

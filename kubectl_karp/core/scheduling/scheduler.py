@@ -2,9 +2,9 @@
 
 For each pod, in queue order: an existing node (initialized ones first, then by name), else a
 NodeClaim already planned in this run (fewest pods first), else a new NodeClaim from the first
-NodePool (weight, then name) that can take it. A pod that fits nowhere has its preferences
-relaxed one step and goes to the back of the queue; the run ends when a full pass over the
-queue makes no progress.
+NodePool that can take it (weight, then name descending: model.predicates.order_by_weight). A
+pod that fits nowhere has its preferences relaxed one step and goes to the back of the queue;
+the run ends when a full pass over the queue makes no progress.
 
 Speed comes from sharing work between identical pods (:class:`PodShape`): taint checks,
 instance-type compatibility (cached per NodePool and requirement set), and "this place can never
@@ -41,6 +41,7 @@ from kubectl_karp.core.reasons import (
     UNTOLERATED_TAINT,
     Reason,
 )
+from kubectl_karp.core.releases import NODE_READINESS_TAINTS
 from kubectl_karp.core.scheduling.daemonsets import overhead, remaining_overhead
 from kubectl_karp.core.scheduling.hostports import conflict, port_keys
 from kubectl_karp.core.scheduling.launch import min_values_shortfall
@@ -78,7 +79,6 @@ from kubectl_karp.model.catalog import InstanceType
 from kubectl_karp.model.objects import (
     LABEL_CAPACITY_TYPE,
     LABEL_HOSTNAME,
-    LABEL_INITIALIZED,
     LABEL_NODEPOOL,
     LABEL_ZONE,
     DaemonSet,
@@ -88,6 +88,7 @@ from kubectl_karp.model.objects import (
     Taint,
     Toleration,
 )
+from kubectl_karp.model.predicates import effective_taints, node_initialized
 from kubectl_karp.model.requirements import (
     IN,
     Requirement,
@@ -95,7 +96,6 @@ from kubectl_karp.model.requirements import (
 )
 from kubectl_karp.model.selectors import selector_matches
 from kubectl_karp.model.taints import (
-    KNOWN_EPHEMERAL_TAINTS,
     prefer_no_schedule_relaxation,
     tolerates_all,
 )
@@ -416,19 +416,10 @@ class Scheduler:
                         slot.setdefault(value, set()).add(tpl.index)
         self.universe = universe
 
-    def _node_taints(self, node: Node, claim: NodeClaim | None, initialized: bool
-                     ) -> tuple[Taint, ...]:
-        if initialized or (claim is None and LABEL_NODEPOOL not in node.labels):
-            return node.taints
-        # Karpenter ignores startup and ephemeral taints on its own nodes until they initialize.
-        startup = set(claim.startup_taints) if claim is not None else set()
-        pool = self.snapshot.node_pool_by_name.get(node.labels.get(LABEL_NODEPOOL, ""))
-        if pool is not None:
-            startup.update(pool.startup_taints)
-        ignore = startup | set(KNOWN_EPHEMERAL_TAINTS)
-        return tuple(t for t in node.taints
-                     if t not in ignore and not any(t.key == s.key and t.effect == s.effect
-                                                    for s in startup))
+    def _node_taints(self, node: Node, claim: NodeClaim | None) -> tuple[Taint, ...]:
+        return effective_taints(
+            node, claim, self.snapshot.node_pool_by_name.get(node.labels.get(LABEL_NODEPOOL, "")),
+            readiness_prefixes=self.ctx.rules.has(NODE_READINESS_TAINTS))
 
     def _daemon_expectation(self, taints: tuple[Taint, ...], reqs: Requirements
                             ) -> dict[str, int]:
@@ -441,9 +432,7 @@ class Scheduler:
     def _node_base(self, node: Node, bound: Sequence[Pod]) -> ExistingNode:
         snap = self.snapshot
         claim = snap.node_claim_for(node)
-        managed = claim is not None or LABEL_NODEPOOL in node.labels
-        initialized = not managed or node.labels.get(LABEL_INITIALIZED) == "true" or (
-            claim is not None and claim.has_condition("Initialized"))
+        initialized = node_initialized(node, claim)
         used: dict[str, int] = {}
         ports: set[Any] = set()
         for p in bound:
@@ -458,7 +447,7 @@ class Scheduler:
         hostname = node.labels.get(LABEL_HOSTNAME) or node.name
         reqs = Requirements.from_labels(node.labels).add(
             Requirement.of(LABEL_HOSTNAME, IN, (hostname,)))
-        taints = self._node_taints(node, claim, initialized)
+        taints = self._node_taints(node, claim)
         expected = self._daemon_expectation(taints, reqs)
         daemon = remaining_overhead(expected, (p for p in bound if p.is_daemonset_pod))
         return ExistingNode(
