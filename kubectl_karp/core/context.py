@@ -13,12 +13,15 @@ from functools import cached_property
 
 from kubectl_karp.core.reasons import (
     NODECLASS_NOT_FOUND,
+    NODEPOOL_DELETING,
     NODEPOOL_NOT_READY,
+    NODEPOOL_STATIC,
     Reason,
 )
 from kubectl_karp.core.releases import (
     DEFAULT_RULES,
     SOURCE_SNAPSHOT,
+    STATIC_NODEPOOLS,
     KarpenterRules,
     resolve_rules,
 )
@@ -184,9 +187,40 @@ def _add_zones(types: Sequence[InstanceType], provider: BaseProvider,
     return tuple(out)
 
 
-def _pool_problems(pool: NodePool, provider: BaseProvider | None, node_class: NodeClass | None
-                   ) -> list[Reason]:
+def _launch_refusal(pool: NodePool, rules: KarpenterRules) -> Reason | None:
+    """Why Karpenter leaves the NodePool out of provisioning whatever its node class says.
+
+    upstream: provisioning/provisioner.go NewScheduler drops static NodePools
+    (nodepool.IsStatic: spec.replicas set) and NodePools being deleted before it builds the
+    scheduler; they take no pending pods and add no topology domains."""
+    if pool.deletion_timestamp is not None:
+        return Reason(
+            code=NODEPOOL_DELETING, node_pool=pool.name,
+            message=f"NodePool {pool.name} is being deleted",
+            detail="Karpenter launches no nodes for a NodePool with a deletionTimestamp; its "
+                   "nodes are drained and removed.",
+            fix=f"let pods go to another NodePool, or recreate NodePool {pool.name} once its "
+                "deletion finishes (kubectl get nodepool " + pool.name + " -o yaml shows the "
+                "finalizers holding it)")
+    if pool.replicas is not None and rules.has(STATIC_NODEPOOLS):
+        return Reason(
+            code=NODEPOOL_STATIC, node_pool=pool.name,
+            message=f"NodePool {pool.name} is static (spec.replicas: {pool.replicas}): "
+                    "Karpenter never launches nodes for pending pods from it",
+            detail="A static NodePool keeps exactly spec.replicas nodes; pods can use those "
+                   "nodes, but no pod makes it add one.",
+            fix=f"raise spec.replicas of NodePool {pool.name} (kubectl scale nodepool "
+                f"{pool.name} --replicas N), or let the pods use a NodePool without "
+                "spec.replicas")
+    return None
+
+
+def _pool_problems(pool: NodePool, provider: BaseProvider | None, node_class: NodeClass | None,
+                   rules: KarpenterRules = DEFAULT_RULES) -> list[Reason]:
     ref = pool.node_class_ref
+    refusal = _launch_refusal(pool, rules)
+    if refusal is not None:
+        return [refusal]
     problems: list[Reason] = []
     if ref is None or not ref.name:
         problems.append(Reason(
@@ -289,7 +323,7 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
         ref = pool.node_class_ref
         provider = provider_for_ref(ref)
         node_class = by_ref.get((ref.group, ref.kind, ref.name)) if ref else None
-        problems = _pool_problems(pool, provider, node_class)
+        problems = _pool_problems(pool, provider, node_class, rules)
         zones = provider.node_class_zones(node_class) if provider and node_class else None
         if provider is not None and node_class is not None and not node_class.status:
             all_notes.append(f"{node_class.kind} {node_class.name} has no status (not "

@@ -301,6 +301,9 @@ class NodePool:
     status_resources: Resources = field(default_factory=dict)
     conditions: tuple[Condition, ...] = ()
     creation_timestamp: datetime | None = None
+    deletion_timestamp: datetime | None = None
+    # spec.replicas: set = a static NodePool (that many nodes, never provisions for pods).
+    replicas: int | None = None
     raw: Raw = field(default_factory=dict, compare=False, repr=False)
 
     def condition(self, type_: str) -> Condition | None:

@@ -582,8 +582,19 @@ def parse_node_pool(doc: Mapping[str, Any], where: str) -> NodePool:
         status_resources=parse_resources(status.get("resources"), f"{where}.status.resources"),
         conditions=parse_conditions(status.get("conditions"), f"{where}.status.conditions"),
         creation_timestamp=parse_time(meta.get("creationTimestamp"), where),
+        deletion_timestamp=parse_time(meta.get("deletionTimestamp"), where),
+        replicas=_replicas(spec.get("replicas"), f"{where}.spec.replicas"),
     )
     return _with_raw(pool, doc)
+
+
+def _replicas(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    count = _int(value, where, 0)
+    if count is None or count < 0:
+        raise InputError("replicas must be a whole number, 0 or more", where=where)
+    return count
 
 
 def parse_node_claim(doc: Mapping[str, Any], where: str) -> NodeClaim:

@@ -19,7 +19,6 @@ from kubectl_karp.cli.simulate import document as simulate_document
 from kubectl_karp.core.context import SchedulingContext, build_context
 from kubectl_karp.core.explain import Explanation, explain
 from kubectl_karp.core.scheduling import SimulationResult, simulate
-from kubectl_karp.model.parse import build_snapshot
 from kubectl_karp.render.explain import document as explain_document
 from kubectl_karp.sources.catalogs import bundled_catalogs
 from kubectl_karp.sources.demo import load_demo
@@ -29,17 +28,8 @@ SCENARIOS = sorted(p.name for p in runner.SCENARIOS.glob("*.yaml"))
 
 
 def _scenario_context(scenario: dict[str, Any]) -> SchedulingContext:
-    # The same cluster the scheduler's runner builds (runner.run returns only the result).
-    docs: list[Any] = []
-    classes = scenario.get("nodeClasses") or [scenario.get("nodeClass", {})]
-    docs += [runner.node_class(c) for c in classes]
-    docs += [runner.node_pool(p) for p in scenario.get("nodePools", [{"name": "default"}])]
-    for pod in scenario.get("pods", []):
-        docs += runner.pod_docs(pod)
-    docs += scenario.get("objects", [])
-    snapshot = build_snapshot([(d, f"scenario document {i}") for i, d in enumerate(docs)],
-                              source="scenario")
-    return build_context(snapshot, [runner.make_catalog(scenario.get("catalog", {}))])
+    # The same cluster (and Karpenter release) the scheduler's runner builds.
+    return runner.context(scenario)
 
 
 def _verdicts(explanation: Explanation) -> dict[str, tuple[Any, ...]]:
@@ -122,9 +112,23 @@ def _agree(ctx: SchedulingContext, **options: Any) -> None:
     assert exp == {k: sim[k] for k in exp}
 
 
-@pytest.mark.parametrize("name", SCENARIOS)
-def test_explain_agrees_with_simulate_scenario(name: str) -> None:
+def _releases() -> list[Any]:
+    """Each scenario once, or once per release it names under ``versions``."""
+    cases: list[Any] = []
+    for name in SCENARIOS:
+        versions = runner.load(name).get("versions")
+        if versions:
+            cases += [pytest.param(name, str(v), id=f"{name}@{v}") for v in versions]
+        else:
+            cases.append(pytest.param(name, None, id=name))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "version"), _releases())
+def test_explain_agrees_with_simulate_scenario(name: str, version: str | None) -> None:
     scenario = runner.load(name)
+    if version is not None:
+        scenario["karpenterVersion"] = version
     options = scenario.get("simulate", {})
     _agree(_scenario_context(scenario), node_pools=options.get("nodePools"),
            exclude_nodes=frozenset(options.get("excludeNodes", [])))

@@ -5,7 +5,7 @@ Scenario keys (all optional except ``expect``):
             soldOut: [[type, zone, capacityType]], reserved: [[type, zone, price]]}
   nodeClass: {zones: [...], ready: bool}
   nodePools: compact NodePools {name, weight, requirements, taints, startupTaints, labels,
-             limits}
+             limits, replicas (static), deleting: true (deletionTimestamp set)}
   pods: compact pending pods {name, count, cpu, memory, labels, namespace, spec (merged
         into the pod spec), created (seconds offset)}
   nodes: compact existing nodes {name, cpu, memory, pods, zone (null: no zone label),
@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from kubectl_karp.core.context import build_context
+from kubectl_karp.core.context import SchedulingContext, build_context
 from kubectl_karp.core.reasons import POD_REASONS
 from kubectl_karp.core.releases import SOURCE_FLAG, resolve_rules
 from kubectl_karp.core.scheduling import SimulationResult, simulate
@@ -123,6 +123,10 @@ def node_pool(spec: dict[str, Any]) -> dict[str, Any]:
         doc["spec"]["weight"] = spec["weight"]
     if "limits" in spec:
         doc["spec"]["limits"] = spec["limits"]
+    if "replicas" in spec:
+        doc["spec"]["replicas"] = spec["replicas"]
+    if spec.get("deleting"):
+        doc["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
     return doc
 
 
@@ -221,7 +225,8 @@ def load(name: str) -> dict[str, Any]:
     return data
 
 
-def run(scenario: dict[str, Any]) -> SimulationResult:
+def documents(scenario: dict[str, Any]) -> list[Any]:
+    """Every Kubernetes document the scenario describes."""
     docs: list[Any] = []
     classes = scenario.get("nodeClasses") or [scenario.get("nodeClass", {})]
     docs += [node_class(c) for c in classes]
@@ -232,13 +237,20 @@ def run(scenario: dict[str, Any]) -> SimulationResult:
         docs += node_docs(node)
     docs += [daemon_set_doc(d) for d in scenario.get("daemonSets", [])]
     docs += scenario.get("objects", [])
-    snapshot = build_snapshot([(d, f"scenario document {i}") for i, d in enumerate(docs)],
-                              source="scenario")
+    return docs
+
+
+def context(scenario: dict[str, Any]) -> SchedulingContext:
+    snapshot = build_snapshot([(d, f"scenario document {i}")
+                               for i, d in enumerate(documents(scenario))], source="scenario")
     version = scenario.get("karpenterVersion")
     rules = resolve_rules(str(version), SOURCE_FLAG) if version else None
-    ctx = build_context(snapshot, [make_catalog(scenario.get("catalog", {}))], rules=rules)
+    return build_context(snapshot, [make_catalog(scenario.get("catalog", {}))], rules=rules)
+
+
+def run(scenario: dict[str, Any]) -> SimulationResult:
     options = scenario.get("simulate", {})
-    return simulate(ctx, node_pools=options.get("nodePools"),
+    return simulate(context(scenario), node_pools=options.get("nodePools"),
                     exclude_nodes=frozenset(options.get("excludeNodes", [])))
 
 
