@@ -317,11 +317,13 @@ def effective_requests(spec: Mapping[str, Any], where: str) -> dict[str, int]:
 
 
 def _host_ports(spec: Mapping[str, Any], where: str) -> tuple[HostPort, ...]:
+    """The host ports Karpenter books for the pod: those of spec.containers only, never of
+    init or sidecar (restartable init) containers (upstream: scheduling/hostportusage.go
+    GetHostPorts, the same v1.8-v1.14). With hostNetwork the API server defaults hostPort
+    to containerPort; files are not defaulted, so that is done here."""
     host_network = bool(spec.get("hostNetwork"))
     ports = []
     containers = list(_list(spec.get("containers"), f"{where}.containers"))
-    containers += [c for c in _list(spec.get("initContainers"), f"{where}.initContainers")
-                   if isinstance(c, Mapping) and c.get("restartPolicy") == "Always"]
     for i, raw in enumerate(containers):
         container = _map(raw, f"{where}.containers[{i}]")
         for j, raw_port in enumerate(_list(container.get("ports"), f"{where}.ports")):
