@@ -273,8 +273,10 @@ def effective_requests(spec: Mapping[str, Any], where: str) -> dict[str, int]:
     Regular containers add up; restartable init containers (sidecars) add up too and also
     run alongside every later init container; each regular init container needs its own
     request plus the sidecars started before it, and the pod needs the largest of those if
-    it exceeds the steady state. Pod overhead is added on top. A limit without a request
-    counts as the request (API-server defaulting), and every pod uses one ``pods`` slot.
+    it exceeds the steady state. Pod-level ``spec.resources`` requests replace that sum for
+    the resources they name (PodLevelResources). Pod overhead is added on top. A limit without
+    a request counts as the request (API-server defaulting), and every pod uses one ``pods``
+    slot.
     """
 
     def container_requests(container: Mapping[str, Any], at: str) -> dict[str, int]:
@@ -310,10 +312,38 @@ def effective_requests(spec: Mapping[str, Any], where: str) -> dict[str, int]:
     for name, milli in init_peak.items():
         if milli > total.get(name, 0):
             total[name] = milli
+    total.update(_pod_level_requests(spec, where, total))
     for name, milli in parse_resources(spec.get("overhead"), f"{where}.overhead").items():
         total[name] = total.get(name, 0) + milli
     total["pods"] = total.get("pods", 0) + 1000
     return total
+
+
+def _pod_level_supported(name: str) -> bool:
+    # component-helpers resource.IsSupportedPodLevelResource: cpu, memory and hugepages.
+    return name in ("cpu", "memory") or name.startswith("hugepages-")
+
+
+def _pod_level_requests(spec: Mapping[str, Any], where: str, containers: Mapping[str, int]
+                        ) -> dict[str, int]:
+    """What pod-level ``spec.resources`` sets, per resource, in place of the containers' sum.
+
+    upstream: component-helpers resource.PodRequests (Karpenter's utils/resources Ceiling,
+    v1.8-v1.14 alike) overwrites the aggregated container requests with the pod-level requests
+    of the supported resources. The API server has defaulted those requests first
+    (core/v1 defaults.go defaultPodRequests): a resource no container requests takes the
+    pod-level limit; one the containers request keeps their sum. Files are not defaulted, so
+    that is done here."""
+    resources = _map(spec.get("resources"), f"{where}.resources")
+    if not resources:
+        return {}
+    requests = parse_resources(resources.get("requests"), f"{where}.resources.requests")
+    limits = parse_resources(resources.get("limits"), f"{where}.resources.limits")
+    out = {k: v for k, v in requests.items() if _pod_level_supported(k)}
+    for name, milli in limits.items():
+        if _pod_level_supported(name) and name not in out and name not in containers:
+            out[name] = milli
+    return out
 
 
 def _host_ports(spec: Mapping[str, Any], where: str) -> tuple[HostPort, ...]:
