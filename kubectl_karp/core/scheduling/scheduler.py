@@ -852,8 +852,24 @@ class Scheduler:
         incompatible = node.requirements.compatible(shape.requirements, NO_UNDEFINED)
         if incompatible is not None:
             return Miss(NODE_SELECTOR_MISMATCH, True, incompatible)
+        unlabelled = self._unlabelled_key(shape, node.requirements)
+        if unlabelled is not None:
+            return unlabelled
         merged = node.requirements.intersect(shape.requirements)
         return self._topology(shape, merged, NO_UNDEFINED)
+
+    def _unlabelled_key(self, shape: PodShape, node_reqs: Requirements) -> Miss | None:
+        """A node without a label for a key the pod's own spread or (anti-)affinity counts
+        by can never take it: the domain topology picks is a label the node lacks.
+
+        upstream: scheduling/existingnode.go CanAdd — Topology.AddRequirements answers In
+        (domain) for the pod's own groups, which Requirements.Compatible refuses on a key
+        the node does not define. Inverse anti-affinity answers NotIn, which it accepts."""
+        for group, _ in self._owned_groups(shape):
+            if node_reqs.defined(group.key) is None:
+                return Miss(TOPOLOGY_CODES[group.kind], True,
+                            (group, shape.strict.get(group.key), node_reqs.get(group.key)))
+        return None
 
     def _compat(self, tpl: Template, reqs: Requirements
                 ) -> tuple[list[TypeEntry], frozenset[int] | None]:
