@@ -28,7 +28,7 @@ from kubectl_karp.core.diagnosis.volumes import VolumePin
 from kubectl_karp.core.explain.result import NodeReasonGroup
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.releases import DEFAULT_RULES, NODE_READINESS_TAINTS, KarpenterRules
-from kubectl_karp.core.scheduling.daemonsets import overhead, remaining_overhead
+from kubectl_karp.core.scheduling.daemonsets import daemon_pods, overhead, remaining_overhead
 from kubectl_karp.model import resources as res
 from kubectl_karp.model.objects import (
     LABEL_HOSTNAME,
@@ -85,7 +85,7 @@ def node_states(snapshot: ClusterSnapshot, batch: Mapping[str, Sequence[Pod]] | 
                 extra_daemonsets: Sequence[DaemonSet] = (),
                 rules: KarpenterRules = DEFAULT_RULES) -> tuple[NodeState, ...]:
     batch = batch or {}
-    daemonsets = (*snapshot.daemon_sets, *extra_daemonsets)
+    daemonsets = daemon_pods(snapshot, extra_daemonsets)
     out = []
     for node in snapshot.nodes:
         bound = snapshot.pods_by_node.get(node.name, ())

@@ -42,9 +42,16 @@ from kubectl_karp.core.reasons import (
     UNTOLERATED_TAINT,
     Reason,
 )
-from kubectl_karp.core.releases import NODE_READINESS_TAINTS
-from kubectl_karp.core.scheduling.daemonsets import overhead, remaining_overhead
-from kubectl_karp.core.scheduling.hostports import conflict, port_keys
+from kubectl_karp.core.releases import DAEMONSET_PER_INSTANCE_TYPE, NODE_READINESS_TAINTS
+from kubectl_karp.core.scheduling.daemonsets import (
+    daemon_pods,
+    daemons_for,
+    instance_type_requirements,
+    overhead,
+    remaining_overhead,
+    requests_of,
+)
+from kubectl_karp.core.scheduling.hostports import PortKey, conflict, port_keys
 from kubectl_karp.core.scheduling.launch import min_values_shortfall
 from kubectl_karp.core.scheduling.nodes import (
     DEFAULT_MAX_PODS,
@@ -180,9 +187,7 @@ def type_entry(it: InstanceType) -> TypeEntry:
     # Catalogues rarely know the disk (it comes from the node class): an unknown
     # ephemeral-storage must not make every pod that requests some unschedulable.
     allocatable.setdefault("ephemeral-storage", _UNKNOWN_SIZE)
-    reqs = Requirements.from_labels(it.labels)
-    reqs = reqs.add(Requirement.of(LABEL_ZONE, IN, {o.zone for o in available}),
-                    Requirement.of(LABEL_CAPACITY_TYPE, IN, {o.capacity_type for o in available}))
+    reqs = instance_type_requirements(it)
     return TypeEntry(it=it, requirements=reqs, allocatable=allocatable,
                      capacity=dict(it.capacity), offerings=available)
 
@@ -293,8 +298,12 @@ class Scheduler:
         self.snapshot = ctx.snapshot
         self.exclude_nodes = exclude_nodes
         self.ignore_pods_on = ignore_pods_on
-        self.daemonsets = list(self.snapshot.daemon_sets) + list(extra_daemonsets)
         self.extra_daemonsets = tuple(extra_daemonsets)
+        self.cache = context_cache(ctx)
+        modelled = self.cache.get("daemon-pods")
+        if modelled is None:
+            modelled = self.cache["daemon-pods"] = daemon_pods(self.snapshot)
+        self.daemonsets: list[DaemonSet] = [*modelled, *extra_daemonsets]
         self.pool_filter = set(node_pools) if node_pools is not None else None
         self.notes: list[str] = []
         self.pool_reasons: list[Reason] = []  # NodePools that cannot provision at all
@@ -320,7 +329,6 @@ class Scheduler:
         self.universe: dict[str, dict[str, set[int]]] = {}
         self._taint_cache: dict[tuple[tuple[Toleration, ...], tuple[Taint, ...]], bool] = {}
         self._hostname_seq = 0
-        self.cache = context_cache(ctx)
         self._ds_key = tuple(id(ds) for ds in extra_daemonsets)
         self.tolerate_prefer_no_schedule = prefer_no_schedule_relaxation(
             npc.node_pool for npc in ctx.node_pools)
@@ -365,9 +373,15 @@ class Scheduler:
         keys: set[str] = {LABEL_ZONE, LABEL_CAPACITY_TYPE}
         for t in entries:
             keys.update(t.requirements.keys())
-        ds_overhead, chosen = overhead(self.daemonsets, pool.taints, reqs,
-                                       npc.allow_undefined_labels)
-        ports = [k for ds in chosen for k in port_keys(ds.template.host_ports)]
+        type_ports: dict[int, frozenset[PortKey]] = {}
+        if self.ctx.rules.has(DAEMONSET_PER_INSTANCE_TYPE) and self.daemonsets:
+            types, ds_overhead, ports, names, type_ports = self._daemons_per_type(
+                pool.taints, reqs, npc.allow_undefined_labels, types)
+        else:
+            ds_overhead, chosen = overhead(self.daemonsets, pool.taints, reqs,
+                                           npc.allow_undefined_labels)
+            ports = [k for ds in chosen for k in port_keys(ds.template.host_ports)]
+            names = tuple(ds.key for ds in chosen)
         if not types and entries:
             self.notes.append(self._no_type_note(pool.name, reqs, npc.instance_types))
         return Template(index=index, npc=npc, requirements=reqs, taints=pool.taints,
@@ -375,7 +389,61 @@ class Scheduler:
                         allow_undefined=npc.allow_undefined_labels, types=types,
                         all_types=entries, type_keys=tuple(sorted(keys)),
                         daemon_overhead=ds_overhead, daemon_ports=ports,
-                        daemon_names=tuple(ds.key for ds in chosen))
+                        daemon_names=names, type_ports=type_ports)
+
+    def _daemons_per_type(self, taints: tuple[Taint, ...], reqs: Requirements,
+                          allow_undefined: frozenset[str], types: list[TypeEntry]
+                          ) -> tuple[list[TypeEntry], dict[str, int], list[PortKey],
+                                     tuple[str, ...], dict[int, frozenset[PortKey]]]:
+        """DaemonSet overhead and host ports per instance type (Karpenter v1.14+).
+
+        upstream: scheduling/scheduler.go buildDaemonOverheadGroups groups the NodePool's
+        types by the DaemonSets that would run on them; nodeclaim.go
+        filterInstanceTypesByRequirements then fits pod + that group's overhead on each type
+        and drops the types whose group's host ports the pod clashes with.
+
+        Kept exact and fast by splitting each group's overhead in two: the part every group
+        shares (the per-resource minimum) stays on the claim's requests, as before; the rest
+        is taken off that type's allocatable (a type whose own daemons do not fit at all can
+        never be chosen and goes). Host ports every group holds stay on the claim; the others
+        are kept per type (``Template.type_ports``)."""
+        groups: dict[tuple[str, ...], tuple[DaemonSet, ...]] = {}
+        of_type: list[tuple[str, ...]] = []
+        for t in types:
+            chosen = daemons_for(self.daemonsets, taints, reqs, allow_undefined, t.requirements)
+            key = tuple(sorted(ds.key for ds in chosen))
+            groups.setdefault(key, chosen)
+            of_type.append(key)
+        loads = {key: requests_of(chosen) for key, chosen in groups.items()}
+        port_sets = {key: frozenset(k for ds in chosen for k in port_keys(ds.template.host_ports))
+                     for key, chosen in groups.items()}
+        names = tuple(sorted({name for key in groups for name in key}))
+        if len(groups) <= 1:
+            key = next(iter(groups), ())
+            return types, loads.get(key, {}), sorted(port_sets.get(key, frozenset())), \
+                names, {}
+        shared: dict[str, int] = {}
+        for name in {n for load in loads.values() for n in load}:
+            shared[name] = min(load.get(name, 0) for load in loads.values())
+        common = frozenset.intersection(*port_sets.values())
+        kept: list[TypeEntry] = []
+        type_ports: dict[int, frozenset[PortKey]] = {}
+        for t, key in zip(types, of_type, strict=True):
+            load = loads[key]
+            if not _fits(load, t.allocatable):
+                continue
+            extra = {name: milli - shared.get(name, 0) for name, milli in load.items()
+                     if milli > shared.get(name, 0)}
+            entry = t
+            if extra:
+                alloc = dict(t.allocatable)
+                for name, milli in extra.items():
+                    alloc[name] = alloc.get(name, 0) - milli
+                entry = replace(t, allocatable=alloc)
+            if port_sets[key] - common:
+                type_ports[id(entry)] = port_sets[key] - common
+            kept.append(entry)
+        return kept, {k: v for k, v in shared.items() if v}, sorted(common), names, type_ports
 
     @staticmethod
     def _no_type_note(name: str, reqs: Requirements, types: Sequence[InstanceType]) -> str:
@@ -926,6 +994,16 @@ class Scheduler:
                         return blame
                 return Miss(NO_INSTANCE_TYPE_FITS, lasting, "requirements")
         ts = claim.ts
+        if tpl.type_ports and shape.host_ports:
+            blocked = self._port_blocked(tpl, shape)
+            if blocked:
+                allowed = (allowed if allowed is not None
+                           else frozenset(id(t) for t in tpl.types)) - blocked
+                if not ts.any_fit({}, allowed):
+                    wanted = port_keys(shape.host_ports)
+                    clash = next(c for c in (conflict(set(p), wanted)
+                                             for p in tpl.type_ports.values()) if c is not None)
+                    return Miss(HOST_PORT_CONFLICT, lasting, clash)
         if not (allowed is None and ts.all_fit(requests)) and not ts.any_fit(requests, allowed):
             return Miss(INSUFFICIENT_RESOURCE, lasting, requests)
         # minValues only ever come from the NodePool (pods cannot carry them).
@@ -934,6 +1012,19 @@ class Scheduler:
             if shortfall:
                 return Miss(NO_INSTANCE_TYPE_FITS, lasting, ("minValues", shortfall))
         return ClaimPlan(topo, allowed, requests)
+
+    @staticmethod
+    def _port_blocked(tpl: Template, shape: PodShape) -> frozenset[int]:
+        """The template's types whose own DaemonSets hold a host port the pod wants (v1.14:
+        filterInstanceTypesByRequirements skips a group whose HostPortUsage conflicts)."""
+        key = shape.host_ports
+        hit = tpl.port_blocks.get(key)
+        if hit is None:
+            wanted = port_keys(shape.host_ports)
+            hit = frozenset(i for i, ports in tpl.type_ports.items()
+                            if conflict(set(ports), wanted) is not None)
+            tpl.port_blocks[key] = hit
+        return hit
 
     def _domain_blame(self, shape: PodShape, tpl: Template, merged: Requirements,
                       topo: Requirements) -> Miss | None:
