@@ -18,7 +18,8 @@ Scenario keys (all optional except ``expect``):
   simulate: {nodePools: [...], excludeNodes: [...]}
   karpenterVersion: "1.9" — follow that Karpenter release's rules (default: the newest);
             ``versions: {"1.9": {expect...}, "1.14": {expect...}}`` asserts one answer per release
-  expect: see ``check``.
+  expect: see ``check`` (podsPerZone / podsPerCapacityType: pods on new NodeClaims per
+          domain, sorted — upstream's ExpectSkew)
 Instance types follow Karpenter's fake cloud provider: price = 0.1·vCPU + 0.1·memory GiB
 (spot 30% of that), kubelet overhead 100m CPU / 10Mi, 110 pods.
 """
@@ -276,6 +277,16 @@ def check(result: SimulationResult, expect: dict[str, Any]) -> None:
         assert Counter(c.node_pool for c in claims) == Counter(expect["nodePools"]), where
     if "capacityTypes" in expect:
         assert Counter(c.capacity_type for c in claims) == Counter(expect["capacityTypes"]), where
+    if "podsPerZone" in expect:  # upstream's ExpectSkew over zones, for new NodeClaims
+        per_zone = Counter[str]()
+        for c in claims:
+            per_zone[str(c.zone)] += len(c.pods)
+        assert sorted(per_zone.values()) == sorted(expect["podsPerZone"]), where
+    if "podsPerCapacityType" in expect:
+        per_ct = Counter[str]()
+        for c in claims:
+            per_ct[str(c.capacity_type)] += len(c.pods)
+        assert sorted(per_ct.values()) == sorted(expect["podsPerCapacityType"]), where
     if "podsPerClaim" in expect:
         assert sorted(len(c.pods) for c in claims) == sorted(expect["podsPerClaim"]), where
     if "claims" in expect:
