@@ -42,7 +42,11 @@ from kubectl_karp.core.reasons import (
     UNTOLERATED_TAINT,
     Reason,
 )
-from kubectl_karp.core.releases import DAEMONSET_PER_INSTANCE_TYPE, NODE_READINESS_TAINTS
+from kubectl_karp.core.releases import (
+    DAEMONSET_PER_INSTANCE_TYPE,
+    HOSTPORTS_PER_NODECLAIM,
+    NODE_READINESS_TAINTS,
+)
 from kubectl_karp.core.scheduling.daemonsets import (
     daemon_pods,
     daemons_for,
@@ -112,6 +116,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.core.context import NodePoolContext, SchedulingContext
 
 NO_UNDEFINED: frozenset[str] = frozenset()
+_NO_PORTS: set[PortKey] = set()
 MAX_SKEW_NONE = 2**31 - 1
 TOPOLOGY_CODES = {SPREAD: TOPOLOGY_SPREAD, AFFINITY: POD_AFFINITY, ANTI_AFFINITY: POD_ANTI_AFFINITY}
 KARPENTER_SCHEDULERS = ("default-scheduler", "")
@@ -330,6 +335,12 @@ class Scheduler:
         self._taint_cache: dict[tuple[tuple[Toleration, ...], tuple[Taint, ...]], bool] = {}
         self._hostname_seq = 0
         self._ds_key = tuple(id(ds) for ds in extra_daemonsets)
+        # Before v1.13 every NodeClaim of a NodePool shared one HostPortUsage (upstream
+        # nodeclaim.go NewNodeClaim took the template's without copying it; #3022 copies it):
+        # a host port booked on one planned claim is taken on all of them, and on new ones,
+        # for the rest of the run. None = each claim tracks its own (v1.13+).
+        self._pool_ports: dict[int, set[PortKey]] | None = (
+            None if ctx.rules.has(HOSTPORTS_PER_NODECLAIM) else {})
         self.tolerate_prefer_no_schedule = prefer_no_schedule_relaxation(
             npc.node_pool for npc in ctx.node_pools)
 
@@ -964,7 +975,10 @@ class Scheduler:
             if not ok:
                 return Miss(UNTOLERATED_TAINT, True)
         if shape.host_ports:
-            clash = conflict(claim.ports, port_keys(shape.host_ports))
+            wanted = port_keys(shape.host_ports)
+            clash = conflict(claim.ports, wanted)
+            if clash is None and self._pool_ports is not None:
+                clash = conflict(self._pool_ports.get(tpl.index, _NO_PORTS), wanted)
             if clash is not None:
                 return Miss(HOST_PORT_CONFLICT, True, clash)
         matching = self._matching(shape)
@@ -1146,6 +1160,9 @@ class Scheduler:
             self._pin(claim)
         if shape.host_ports:
             claim.ports.update(port_keys(shape.host_ports))
+            if self._pool_ports is not None:
+                self._pool_ports.setdefault(claim.template.index, set()).update(
+                    port_keys(shape.host_ports))
         self._record(shape, reqs, claim.template.taints, claim.template.allow_undefined)
 
     # ================================================================== the run
