@@ -20,6 +20,7 @@ from kubectl_karp.core.reasons import (
 )
 from kubectl_karp.core.releases import (
     DEFAULT_RULES,
+    POD_STATUS_RESOURCES,
     SOURCE_SNAPSHOT,
     STATIC_NODEPOOLS,
     KarpenterRules,
@@ -267,6 +268,21 @@ def _pool_problems(pool: NodePool, provider: BaseProvider | None, node_class: No
     return problems
 
 
+def _with_resize_requests(snapshot: ClusterSnapshot, rules: KarpenterRules) -> ClusterSnapshot:
+    """From v1.14 Karpenter counts a pod's in-place resize as the kubelet sees it
+    (utils/resources Ceiling with UseStatusResources, #3065): the snapshot the core reads
+    carries those requests. Unchanged (the same object) when no pod reports any."""
+    if not rules.has(POD_STATUS_RESOURCES):
+        return snapshot
+    if not any(p.status_requests is not None and p.status_requests != p.requests
+               for p in snapshot.pods):
+        return snapshot
+    return snapshot.with_changes(pods=tuple(
+        replace(p, requests=p.status_requests)
+        if p.status_requests is not None and p.status_requests != p.requests else p
+        for p in snapshot.pods))
+
+
 def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCatalog] = (), *,
                   extra_node_pools: Sequence[NodePool] = (),
                   extra_node_classes: Sequence[NodeClass] = (),
@@ -283,6 +299,7 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
     """
     if rules is None:
         rules = snapshot_rules(snapshot)
+    snapshot = _with_resize_requests(snapshot, rules)
     pools = _merge_pools(snapshot.node_pools, extra_node_pools)
     classes = _merge_classes(snapshot.node_classes, extra_node_classes)
     all_notes = list(notes)

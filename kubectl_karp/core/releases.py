@@ -92,6 +92,7 @@ HOSTPORTS_PER_NODECLAIM = "hostports-per-nodeclaim"
 CONSOLIDATE_AFTER_DESTINATIONS = "consolidate-after-on-destinations"
 DAEMONSET_PER_INSTANCE_TYPE = "daemonset-per-instance-type"
 BALANCED_POLICY = "balanced-consolidation-policy"
+POD_STATUS_RESOURCES = "pod-status-resources"
 CONSOLIDATION_CANDIDATE_EVENTS = "consolidation-candidate-events"
 WHEN_EMPTY_EVENT_WORDING = "when-empty-not-empty-event-wording"
 CAPACITY_BUFFER_EVENTS = "capacity-buffer-events"
@@ -119,6 +120,9 @@ RULES: tuple[Rule, ...] = (
     Rule(DAEMONSET_PER_INSTANCE_TYPE, Release(1, 14), "#2975", "scheduling",
          "DaemonSet overhead and host ports are decided per instance type, from the "
          "DaemonSet's affinity to that type"),
+    Rule(POD_STATUS_RESOURCES, Release(1, 14), "#3065", "scheduling",
+         "a pod's requests include the status resources of an in-place resize (the "
+         "larger of spec and what the kubelet allocated)"),
     Rule(BALANCED_POLICY, Release(1, 14), "#2962", "disruption",
          "consolidationPolicy Balanced: a move is taken only when its savings outweigh the "
          "disruption it causes"),

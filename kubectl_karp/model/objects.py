@@ -191,6 +191,9 @@ class Pod:
     topology_spread: tuple[TopologySpreadConstraint, ...] = ()
     # Effective requests (containers, sidecars, init containers, overhead) + pods: 1.
     requests: Resources = field(default_factory=dict)
+    # The same with an in-place resize's status resources (Karpenter v1.14+ counts them);
+    # None when the status reports none.
+    status_requests: Resources | None = None
     host_ports: tuple[HostPort, ...] = ()
     pvc_names: tuple[str, ...] = ()  # persistentVolumeClaim.claimName of each volume
     # Ephemeral volumes create a PVC named <pod>-<volume>; their storage class is known here.

@@ -320,6 +320,58 @@ def effective_requests(spec: Mapping[str, Any], where: str) -> dict[str, int]:
     return total
 
 
+def resized_requests(spec: Mapping[str, Any], status: Mapping[str, Any], where: str
+                     ) -> dict[str, int] | None:
+    """The requests counted once the kubelet's view of an in-place resize is included, or
+    None when the status reports no container resources (then they equal the spec's).
+
+    upstream: component-helpers PodRequests with UseStatusResources (Karpenter utils/resources
+    Ceiling from v1.14, #3065: rule POD_STATUS_RESOURCES) — per container (and sidecar), the
+    largest of the spec's requests, status.containerStatuses[].resources.requests and
+    .allocatedResources; only the status ones when the resize is Infeasible."""
+    statuses: dict[str, Mapping[str, Any]] = {}
+    for key in ("containerStatuses", "initContainerStatuses"):
+        for i, item in enumerate(_list(status.get(key), f"{where}.status.{key}")):
+            cs = _map(item, f"{where}.status.{key}[{i}]")
+            # determineContainerReqs runs only when the status reports resources at all.
+            if cs.get("resources") is not None:
+                statuses[_str(cs.get("name"), f"{where}.status.{key}[{i}].name")] = cs
+    if not statuses:
+        return None
+    infeasible = any(isinstance(c, Mapping) and c.get("type") == "PodResizePending"
+                     and c.get("reason") == "Infeasible"
+                     for c in _list(status.get("conditions"), f"{where}.status.conditions"))
+
+    def resized(container: Any, at: str, sidecar_only: bool) -> Any:
+        if not isinstance(container, Mapping):
+            return container
+        cs = statuses.get(str(container.get("name", "")))
+        if cs is None or (sidecar_only and container.get("restartPolicy") != "Always"):
+            return container
+        res = _map(container.get("resources"), f"{at}.resources")
+        own = parse_resources(res.get("requests"), f"{at}.resources.requests")
+        for name, milli in parse_resources(res.get("limits"), f"{at}.resources.limits").items():
+            own.setdefault(name, milli)
+        seen = parse_resources(_map(cs.get("resources"), f"{at} status").get("requests"),
+                               f"{at} status resources.requests")
+        allocated = parse_resources(cs.get("allocatedResources"), f"{at} allocatedResources")
+        best: dict[str, int] = {} if infeasible else dict(own)
+        for source in (seen, allocated):
+            for name, milli in source.items():
+                best[name] = max(best.get(name, 0), milli)
+        quantities = {name: f"{milli}m" for name, milli in best.items()}
+        return {**container, "resources": {"requests": quantities}}
+
+    changed = dict(spec)
+    changed["containers"] = [resized(c, f"{where}.spec.containers[{i}]", False)
+                             for i, c in enumerate(_list(spec.get("containers"),
+                                                         f"{where}.spec.containers"))]
+    changed["initContainers"] = [resized(c, f"{where}.spec.initContainers[{i}]", True)
+                                 for i, c in enumerate(_list(spec.get("initContainers"),
+                                                             f"{where}.spec.initContainers"))]
+    return effective_requests(changed, f"{where}.spec")
+
+
 def _pod_level_supported(name: str) -> bool:
     # component-helpers resource.IsSupportedPodLevelResource: cpu, memory and hugepages.
     return name in ("cpu", "memory") or name.startswith("hugepages-")
@@ -486,6 +538,7 @@ def parse_pod_spec(meta: Mapping[str, Any], spec: Mapping[str, Any], where: str,
         tolerations=parse_tolerations(spec.get("tolerations"), f"{where}.spec.tolerations"),
         topology_spread=tuple(spreads),
         requests=effective_requests(spec, f"{where}.spec"),
+        status_requests=resized_requests(spec, status or {}, f"{where}"),
         host_ports=_host_ports(spec, f"{where}.spec"),
         pvc_names=tuple(pvc_names),
         ephemeral_volume_classes=tuple(ephemeral),
