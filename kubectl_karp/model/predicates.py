@@ -83,15 +83,20 @@ def effective_taints(node: Node, claim: NodeClaim | None, pool: NodePool | None,
     upstream: state/statenode.go Taints — until a managed node is initialized, its known
     ephemeral taints and its NodeClaim's startup taints are ignored (they are expected to go).
     Without the NodeClaim in the snapshot, the NodePool's startup taints stand in for its.
-    A node that has not registered yet is seen through its NodeClaim, which never carries the
-    ``karpenter.sh/unregistered`` taint the kubelet registers with; so that one goes too.
+    A node Karpenter has not registered yet (no ``karpenter.sh/registered=true``) is seen
+    through its NodeClaim's taints; without the NodeClaim, the ``karpenter.sh/unregistered``
+    taint the kubelet registers with (never on a NodeClaim) is dropped the same way.
     """
-    if not is_managed(node, claim) or node_initialized(node, claim):
+    if not is_managed(node, claim):
         return node.taints
+    registered = node.labels.get(LABEL_REGISTERED) == "true"
+    # Until Karpenter registers the node, its NodeClaim's taints stand for the node's.
+    taints = claim.taints if claim is not None and not registered else node.taints
+    if node_initialized(node, claim):
+        return taints
     startup: Sequence[Taint] = claim.startup_taints if claim is not None else (
         pool.startup_taints if pool is not None else ())
-    registered = node.labels.get(LABEL_REGISTERED) == "true"
-    return tuple(t for t in node.taints
+    return tuple(t for t in taints
                  if not is_known_ephemeral_taint(t, readiness_prefixes=readiness_prefixes)
                  and not any(_matches(s, t) for s in startup)
                  and not (not registered and _matches(TAINT_UNREGISTERED, t)))
