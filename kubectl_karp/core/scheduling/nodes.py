@@ -238,6 +238,7 @@ class Template:
     # (keyed by id of the TypeEntry in ``types``); empty when every type runs the same ones.
     type_ports: dict[int, frozenset[PortKey]] = field(default_factory=dict)
     port_blocks: dict[Any, frozenset[int]] = field(default_factory=dict)  # cache, see scheduler
+    type_overhead: dict[str, dict[str, int]] = field(default_factory=dict)  # by type name
     catalog: Catalog | None = None  # over ``types``
     compat: dict[Any, tuple[list[TypeEntry], frozenset[int] | None]] = \
         field(default_factory=dict)

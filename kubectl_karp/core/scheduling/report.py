@@ -103,7 +103,10 @@ def _planned(sched: Scheduler, claim: Claim) -> PlannedNodeClaim:
         instance_type_options=option_names,
         pods=tuple(pp.key for pp in claim.pods), requests=dict(claim.requests),
         hostname=claim.hostname, requirements=triples,
-        daemonset_overhead=dict(claim.template.daemon_overhead),
+        # v1.14: the DaemonSets of the chosen type (they differ by type only when some
+        # DaemonSet's affinity picks types); else the NodePool's.
+        daemonset_overhead=dict(claim.template.type_overhead.get(
+            choice.instance_type.name, claim.template.daemon_overhead)),
         allocatable=dict(choice.instance_type.allocatable))
 
 

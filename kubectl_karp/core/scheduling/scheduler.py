@@ -385,9 +385,10 @@ class Scheduler:
         for t in entries:
             keys.update(t.requirements.keys())
         type_ports: dict[int, frozenset[PortKey]] = {}
+        type_overhead: dict[str, dict[str, int]] = {}
         if self.ctx.rules.has(DAEMONSET_PER_INSTANCE_TYPE) and self.daemonsets:
-            types, ds_overhead, ports, names, type_ports = self._daemons_per_type(
-                pool.taints, reqs, npc.allow_undefined_labels, types)
+            types, ds_overhead, ports, names, type_ports, type_overhead = \
+                self._daemons_per_type(pool.taints, reqs, npc.allow_undefined_labels, types)
         else:
             ds_overhead, chosen = overhead(self.daemonsets, pool.taints, reqs,
                                            npc.allow_undefined_labels)
@@ -400,12 +401,14 @@ class Scheduler:
                         allow_undefined=npc.allow_undefined_labels, types=types,
                         all_types=entries, type_keys=tuple(sorted(keys)),
                         daemon_overhead=ds_overhead, daemon_ports=ports,
-                        daemon_names=names, type_ports=type_ports)
+                        daemon_names=names, type_ports=type_ports,
+                        type_overhead=type_overhead)
 
     def _daemons_per_type(self, taints: tuple[Taint, ...], reqs: Requirements,
                           allow_undefined: frozenset[str], types: list[TypeEntry]
                           ) -> tuple[list[TypeEntry], dict[str, int], list[PortKey],
-                                     tuple[str, ...], dict[int, frozenset[PortKey]]]:
+                                     tuple[str, ...], dict[int, frozenset[PortKey]],
+                                     dict[str, dict[str, int]]]:
         """DaemonSet overhead and host ports per instance type (Karpenter v1.14+).
 
         upstream: scheduling/scheduler.go buildDaemonOverheadGroups groups the NodePool's
@@ -432,7 +435,7 @@ class Scheduler:
         if len(groups) <= 1:
             key = next(iter(groups), ())
             return types, loads.get(key, {}), sorted(port_sets.get(key, frozenset())), \
-                names, {}
+                names, {}, {}
         shared: dict[str, int] = {}
         for name in {n for load in loads.values() for n in load}:
             shared[name] = min(load.get(name, 0) for load in loads.values())
@@ -454,7 +457,9 @@ class Scheduler:
             if port_sets[key] - common:
                 type_ports[id(entry)] = port_sets[key] - common
             kept.append(entry)
-        return kept, {k: v for k, v in shared.items() if v}, sorted(common), names, type_ports
+        by_name = {t.name: loads[key] for t, key in zip(types, of_type, strict=True)}
+        return kept, {k: v for k, v in shared.items() if v}, sorted(common), names, type_ports, \
+            by_name
 
     @staticmethod
     def _no_type_note(name: str, reqs: Requirements, types: Sequence[InstanceType]) -> str:
