@@ -56,14 +56,23 @@ class NodePoolContext:
     allow_undefined_labels: frozenset[str]
     # Zones the node class launches in (label values and human names); None = unrestricted.
     node_class_zones: frozenset[str] | None = None
+    # Set for a NodePool that can launch nodes but never for pending pods (a static one: its
+    # StaticDrift replacements still come from it).
+    refusal: Reason | None = None
 
     @property
     def name(self) -> str:
         return self.node_pool.name
 
     @property
+    def pending_problems(self) -> tuple[Reason, ...]:
+        """Why the NodePool takes no pending pods: its problems, or its refusal."""
+        return self.problems + ((self.refusal,) if self.refusal is not None else ())
+
+    @property
     def can_provision(self) -> bool:
-        return not self.problems
+        """Whether pending pods (and consolidation's moved pods) may get nodes from it."""
+        return not self.pending_problems
 
 
 @dataclass(frozen=True)
@@ -188,12 +197,9 @@ def _add_zones(types: Sequence[InstanceType], provider: BaseProvider,
     return tuple(out)
 
 
-def _launch_refusal(pool: NodePool, rules: KarpenterRules) -> Reason | None:
-    """Why Karpenter leaves the NodePool out of provisioning whatever its node class says.
-
-    upstream: provisioning/provisioner.go NewScheduler drops static NodePools
-    (nodepool.IsStatic: spec.replicas set) and NodePools being deleted before it builds the
-    scheduler; they take no pending pods and add no topology domains."""
+def _deleting(pool: NodePool) -> Reason | None:
+    """upstream: provisioning/provisioner.go NewScheduler keeps only NodePools whose
+    DeletionTimestamp is zero: one being deleted launches nothing."""
     if pool.deletion_timestamp is not None:
         return Reason(
             code=NODEPOOL_DELETING, node_pool=pool.name,
@@ -203,7 +209,14 @@ def _launch_refusal(pool: NodePool, rules: KarpenterRules) -> Reason | None:
             fix=f"let pods go to another NodePool, or recreate NodePool {pool.name} once its "
                 "deletion finishes (kubectl get nodepool " + pool.name + " -o yaml shows the "
                 "finalizers holding it)")
-    if pool.replicas is not None and rules.has(STATIC_NODEPOOLS):
+    return None
+
+
+def _static_refusal(pool: NodePool, rules: KarpenterRules) -> Reason | None:
+    """upstream: provisioning/provisioner.go NewScheduler drops static NodePools
+    (nodepool.IsStatic: spec.replicas set) before it builds the scheduler: they take no
+    pending pods and add no topology domains (StaticDrift still launches from them)."""
+    if pool.is_static and rules.has(STATIC_NODEPOOLS):
         return Reason(
             code=NODEPOOL_STATIC, node_pool=pool.name,
             message=f"NodePool {pool.name} is static (spec.replicas: {pool.replicas}): "
@@ -216,12 +229,12 @@ def _launch_refusal(pool: NodePool, rules: KarpenterRules) -> Reason | None:
     return None
 
 
-def _pool_problems(pool: NodePool, provider: BaseProvider | None, node_class: NodeClass | None,
-                   rules: KarpenterRules = DEFAULT_RULES) -> list[Reason]:
+def _pool_problems(pool: NodePool, provider: BaseProvider | None, node_class: NodeClass | None
+                   ) -> list[Reason]:
     ref = pool.node_class_ref
-    refusal = _launch_refusal(pool, rules)
-    if refusal is not None:
-        return [refusal]
+    deleting = _deleting(pool)
+    if deleting is not None:
+        return [deleting]
     problems: list[Reason] = []
     if ref is None or not ref.name:
         problems.append(Reason(
@@ -340,7 +353,7 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
         ref = pool.node_class_ref
         provider = provider_for_ref(ref)
         node_class = by_ref.get((ref.group, ref.kind, ref.name)) if ref else None
-        problems = _pool_problems(pool, provider, node_class, rules)
+        problems = _pool_problems(pool, provider, node_class)
         zones = provider.node_class_zones(node_class) if provider and node_class else None
         if provider is not None and node_class is not None and not node_class.status:
             all_notes.append(f"{node_class.kind} {node_class.name} has no status (not "
@@ -360,7 +373,7 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
             node_pool=pool, node_class=node_class,
             provider=provider.name if provider else None, instance_types=types,
             problems=tuple(problems), allow_undefined_labels=well_known_labels(provider),
-            node_class_zones=zones))
+            node_class_zones=zones, refusal=_static_refusal(pool, rules)))
 
     illustrative = any(c.illustrative_prices for c in completed)
     prices_known = any(c.prices_known for c in completed)

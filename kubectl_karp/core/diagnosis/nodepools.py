@@ -156,7 +156,7 @@ class _Diagnosis:
     daemonsets: Sequence[DaemonSet] = ()  # hypothetical DaemonSets (-f) besides the cluster's
 
     def __post_init__(self) -> None:
-        self.reasons: list[Reason] = list(self.npc.problems)
+        self.reasons: list[Reason] = list(self.npc.pending_problems)
         self.closest: tuple[ClosestType, ...] = ()
         self.candidates: tuple[str, ...] = ()
         self.pool = self.npc.node_pool
@@ -288,7 +288,7 @@ class _Diagnosis:
     def check_instance_types(self, combined: Requirements) -> None:
         types = self.npc.instance_types
         if not types:
-            if not self.npc.problems:
+            if not self.npc.pending_problems:
                 self.add(rc.NO_INSTANCE_TYPE_FITS,
                          f"no {self.provider_title} instance types are known for NodePool "
                          f"{self.pool.name}",

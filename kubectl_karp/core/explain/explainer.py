@@ -66,10 +66,10 @@ def blockers(ctx: SchedulingContext) -> tuple[Reason, ...]:
     if not ctx.node_pools:
         out.append(no_node_pool_reason())
     for npc in ctx.node_pools:
-        out.extend(npc.problems)
+        out.extend(npc.pending_problems)
         pool = npc.node_pool
         sold_out = sold_out_reason(npc)
-        if sold_out is not None and not npc.problems:
+        if sold_out is not None and not npc.pending_problems:
             out.append(sold_out)
         if not pool.limits:
             continue

@@ -298,8 +298,14 @@ class Scheduler:
     def __init__(self, ctx: SchedulingContext, *, exclude_nodes: frozenset[str] = frozenset(),
                  extra_daemonsets: Sequence[DaemonSet] = (),
                  node_pools: Sequence[str] | None = None,
-                 ignore_pods_on: frozenset[str] = frozenset()) -> None:
+                 ignore_pods_on: frozenset[str] = frozenset(),
+                 closed_nodes: frozenset[str] = frozenset(),
+                 closed_to: frozenset[str] = frozenset()) -> None:
         self.ctx = ctx
+        # upstream: scheduler.go addToExistingNode (IsConsolidationSimulation): existing nodes
+        # still inside consolidateAfter take no pod of ``closed_to`` (the candidates' own).
+        self.closed_nodes = closed_nodes
+        self.closed_to = closed_to
         self.snapshot = ctx.snapshot
         self.exclude_nodes = exclude_nodes
         self.ignore_pods_on = ignore_pods_on
@@ -363,8 +369,8 @@ class Scheduler:
         for npc in self.ctx.node_pools:
             if self.pool_filter is not None and npc.name not in self.pool_filter:
                 continue
-            if npc.problems:
-                self.pool_reasons.extend(npc.problems)
+            if npc.pending_problems:
+                self.pool_reasons.extend(npc.pending_problems)
                 continue
             try:
                 self.templates.append(self._template(len(self.templates), npc))
@@ -1325,8 +1331,9 @@ class Scheduler:
         # 1. existing nodes and in-flight NodeClaims
         if self.existing:
             dead_nodes: set[int] = cache.setdefault("dead-nodes", set())
+            closed = self.closed_nodes if pp.key in self.closed_to else None
             for i, node in enumerate(self.existing):
-                if i in dead_nodes:
+                if i in dead_nodes or (closed and node.name in closed):
                     continue
                 result = self.check_existing(shape, node)
                 if isinstance(result, Miss):
