@@ -97,6 +97,7 @@ DELETING_PV_UNUSABLE = "deleting-persistent-volume-unusable"
 TOPOLOGY_DOMAINS_BY_NODEPOOL = "topology-domains-filtered-by-nodepool"
 CAPACITY_BUFFERS = "capacity-buffers"
 EVICTION_HARD_ONLY = "eks-allocatable-eviction-hard-only"
+POD_STATUS_RESOURCES = "pod-status-resources"
 CONSOLIDATION_CANDIDATE_EVENTS = "consolidation-candidate-events"
 WHEN_EMPTY_EVENT_WORDING = "when-empty-not-empty-event-wording"
 CAPACITY_BUFFER_EVENTS = "capacity-buffer-events"
@@ -135,6 +136,9 @@ RULES: tuple[Rule, ...] = (
     Rule(DAEMONSET_PER_INSTANCE_TYPE, Release(1, 14), "#2975", "scheduling",
          "DaemonSet overhead and host ports are decided per instance type, from the "
          "DaemonSet's affinity to that type"),
+    Rule(POD_STATUS_RESOURCES, Release(1, 14), "#3065", "scheduling",
+         "a pod's requests include the status resources of an in-place resize (the "
+         "larger of spec and what the kubelet allocated)"),
     Rule(BALANCED_POLICY, Release(1, 14), "#2962", "disruption",
          "consolidationPolicy Balanced: a move is taken only when its savings outweigh the "
          "disruption it causes"),

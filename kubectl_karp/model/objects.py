@@ -191,6 +191,9 @@ class Pod:
     topology_spread: tuple[TopologySpreadConstraint, ...] = ()
     # Effective requests (containers, sidecars, init containers, overhead) + pods: 1.
     requests: Resources = field(default_factory=dict)
+    # The same with an in-place resize's status resources (Karpenter v1.14+ counts them);
+    # None when the status reports none.
+    status_requests: Resources | None = None
     host_ports: tuple[HostPort, ...] = ()
     pvc_names: tuple[str, ...] = ()  # persistentVolumeClaim.claimName of each volume
     # Ephemeral volumes create a PVC named <pod>-<volume>; their storage class is known here.
@@ -303,6 +306,7 @@ class NodePool:
     status_resources: Resources = field(default_factory=dict)
     conditions: tuple[Condition, ...] = ()
     creation_timestamp: datetime | None = None
+    deletion_timestamp: datetime | None = None
     raw: Raw = field(default_factory=dict, compare=False, repr=False)
 
     def condition(self, type_: str) -> Condition | None:

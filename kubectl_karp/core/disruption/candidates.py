@@ -20,7 +20,6 @@ from kubectl_karp.model.catalog import InstanceType
 from kubectl_karp.model.durations import format_duration
 from kubectl_karp.model.objects import (
     ANNOTATION_DO_NOT_DISRUPT,
-    LABEL_INITIALIZED,
     TAINT_DISRUPTED,
     Node,
     NodeClaim,
@@ -28,13 +27,12 @@ from kubectl_karp.model.objects import (
     Pod,
 )
 from kubectl_karp.model.parse import parse_time
-from kubectl_karp.model.predicates import is_active, is_evictable, is_reschedulable
-
-
-def node_initialized(node: Node, claim: NodeClaim | None) -> bool:
-    if claim is not None and claim.has_condition("Initialized"):
-        return True
-    return node.labels.get(LABEL_INITIALIZED) == "true"
+from kubectl_karp.model.predicates import (
+    is_active,
+    is_evictable,
+    is_reschedulable,
+    node_initialized,
+)
 
 
 def node_disrupting(node: Node, claim: NodeClaim | None) -> str | None:

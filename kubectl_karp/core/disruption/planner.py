@@ -34,7 +34,6 @@ from kubectl_karp.core.disruption.candidates import (
     assess_nodes,
     consolidate_after_reference,
     node_disrupting,
-    node_initialized,
 )
 from kubectl_karp.core.disruption.costs import reschedule_disruption_cost
 from kubectl_karp.core.disruption.methods.consolidation import (
@@ -72,7 +71,7 @@ from kubectl_karp.model.objects import (
     NodeClaim,
     NodePool,
 )
-from kubectl_karp.model.predicates import is_reschedulable
+from kubectl_karp.model.predicates import is_reschedulable, node_initialized
 from kubectl_karp.model.resources import add, subtract
 from kubectl_karp.model.snapshot import ClusterSnapshot
 
