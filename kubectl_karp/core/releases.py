@@ -92,6 +92,8 @@ HOSTPORTS_PER_NODECLAIM = "hostports-per-nodeclaim"
 CONSOLIDATE_AFTER_DESTINATIONS = "consolidate-after-on-destinations"
 DAEMONSET_PER_INSTANCE_TYPE = "daemonset-per-instance-type"
 BALANCED_POLICY = "balanced-consolidation-policy"
+EMPTY_BY_EVICTION_COST = "empty-by-eviction-cost"
+CANDIDATE_SAVINGS_RATIO = "candidates-by-savings-ratio"
 
 RULES: tuple[Rule, ...] = (
     Rule(STATIC_NODEPOOLS, Release(1, 8), "#2521", "scheduling",
@@ -119,6 +121,13 @@ RULES: tuple[Rule, ...] = (
     Rule(BALANCED_POLICY, Release(1, 14), "#2962", "disruption",
          "consolidationPolicy Balanced: a move is taken only when its savings outweigh the "
          "disruption it causes"),
+    Rule(EMPTY_BY_EVICTION_COST, Release(1, 14), "#2962", "disruption",
+         "a node is empty when no reschedulable pod has a positive eviction cost (e.g. all "
+         "at the minimum pod-deletion-cost), not only when it has no reschedulable pod"),
+    Rule(CANDIDATE_SAVINGS_RATIO, Release(1, 14), "#2962", "disruption",
+         "consolidation tries candidates by price ÷ (1 + Σ positive pod eviction costs), "
+         "highest first, instead of by disruption cost × node lifetime remaining, lowest "
+         "first"),
 )
 
 _BY_NAME = {r.name: r for r in RULES}

@@ -33,6 +33,18 @@ def rescheduling_cost(pods: Iterable[Pod]) -> float:
     return sum(eviction_cost(p) for p in pods)
 
 
+def reschedule_disruption_cost(reschedulable: Iterable[Pod]) -> float:
+    """1 (draining any node costs something) + the positive eviction costs of the pods that
+    must move. upstream: disruption/types.go computeRescheduleDisruptionCost (v1.14)"""
+    return 1.0 + sum(max(0.0, eviction_cost(p)) for p in reschedulable)
+
+
+def savings_ratio(price: float | None, reschedule_cost: float) -> float:
+    """Price per unit of disruption; higher is consolidated first (an unknown price is 0).
+    upstream: Candidate.SavingsRatio"""
+    return (price or 0.0) / reschedule_cost
+
+
 def lifetime_remaining(pool: NodePool, claim: NodeClaim | None, now: datetime) -> float:
     """Fraction in [0, 1] of the node's ``expireAfter`` lifetime still ahead of it."""
     total = pool.expire_after_seconds

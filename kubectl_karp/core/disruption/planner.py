@@ -16,6 +16,7 @@ from datetime import datetime
 from functools import cached_property
 
 from kubectl_karp.core import reasons as R
+from kubectl_karp.core import releases
 from kubectl_karp.core.context import SchedulingContext
 from kubectl_karp.core.disruption.budgets import (
     REASON_DRIFTED,
@@ -29,11 +30,13 @@ from kubectl_karp.core.disruption.budgets import (
 from kubectl_karp.core.disruption.candidates import (
     Candidate,
     NodeStatus,
+    PodRules,
     assess_nodes,
-    is_reschedulable,
+    instance_terminating,
     node_disrupting,
     node_initialized,
 )
+from kubectl_karp.core.disruption.costs import savings_ratio
 from kubectl_karp.core.disruption.methods.consolidation import (
     Attempt,
     compute_consolidation,
@@ -65,6 +68,7 @@ from kubectl_karp.model.objects import (
     Node,
     NodeClaim,
 )
+from kubectl_karp.model.predicates import is_reschedulable
 from kubectl_karp.model.resources import add, subtract
 from kubectl_karp.model.snapshot import ClusterSnapshot
 
@@ -94,7 +98,15 @@ def _consolidation_ready(c: Candidate) -> str | None:
     return None
 
 
-def _order(cands: Sequence[Candidate]) -> list[Candidate]:
+def _order(cands: Sequence[Candidate],
+           rules: releases.KarpenterRules = releases.DEFAULT_RULES) -> list[Candidate]:
+    """Consolidation's candidate order. upstream: consolidation.go sortCandidates — from
+    v1.14 by savings ratio (price ÷ reschedule cost), highest first; before, by disruption
+    cost (eviction costs × lifetime remaining), lowest first. Names break ties (upstream's
+    sort is not stable, so any tie order is Karpenter's)."""
+    if rules.has(releases.CANDIDATE_SAVINGS_RATIO):
+        return sorted(cands, key=lambda c: (-savings_ratio(c.price, c.reschedule_cost),
+                                            c.name))
     return sorted(cands, key=lambda c: (c.disruption_cost, c.name))
 
 
@@ -125,6 +137,10 @@ class _Planner:
             pool = node.node_pool or claim.node_pool or ""
             if not node_initialized(node, claim):
                 self.uninitialized.add(node.name)
+                continue
+            if instance_terminating(claim):
+                # upstream BuildDisruptionBudgetMapping: neither a node nor disrupting
+                self.deleting.add(node.name)
                 continue
             self.num_nodes[pool] = self.num_nodes.get(pool, 0) + 1
             marked = node_disrupting(node, claim) is not None
@@ -159,9 +175,10 @@ class _Planner:
                 for name, pool in self.pools.items()}
 
     def _env(self) -> Env:
+        pod_rules = PodRules(self.now, self.ctx.rules)
         deleting_pods = tuple(p for name in self.deleting
                               for p in self.current.pods_by_node.get(name, ())
-                              if is_reschedulable(p))
+                              if pod_rules.currently_reschedulable(p, self.pdbs))
         room = RoomIndex.build(
             (n for n in self.current.nodes if n.name not in self.deleting),
             self.current.pods_by_node,
@@ -221,7 +238,7 @@ class _Planner:
                 claim_for[node.name] = claim
         return assess_nodes(snap.nodes, snap.pods_by_node, claim_for, self.pools,
                             self.instance_types, self.prices, self.pdbs, self.now,
-                            fresh_pod_events=frozenset(self.fresh),
+                            rules=self.ctx.rules, fresh_pod_events=frozenset(self.fresh),
                             pod_blocks_cache=self.pod_blocks)
 
     def _one_round(self) -> Action | None:
@@ -229,7 +246,8 @@ class _Planner:
                      budget={r: self._budget(r) for r in REASONS})
         self.round = rnd
         cands = _order([s.candidate for s in rnd.statuses
-                        if s.candidate is not None and s.node.name not in self.action_of])
+                        if s.candidate is not None and s.node.name not in self.action_of],
+                       self.ctx.rules)
         free = [c for c in cands if not c.pod_blocks]
         env = self._env()
         # 1. Emptiness
