@@ -100,7 +100,10 @@ def _budgets(plan: ConsolidationPlan, style: Style) -> list[str]:
     headers = ["nodepool", "nodes", "disrupting", "planned",
                "allowed now (empty/drifted/underutilized)",
                "now", "next open"]
-    return [*lines, *table(headers, rows).rstrip("\n").split("\n"), ""]
+    invalid = [style.bad(f"  NodePool {b.node_pool}: {b.problem}; Karpenter allows no "
+                         "disruption for any reason until it is fixed")
+               for b in plan.budgets if b.problem]
+    return [*lines, *table(headers, rows).rstrip("\n").split("\n"), *invalid, ""]
 
 
 def render_plan(plan: ConsolidationPlan, style: Style, wide: bool) -> str:

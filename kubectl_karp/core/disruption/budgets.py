@@ -94,6 +94,14 @@ def pool_budget_problem(pool: NodePool) -> tuple[Budget, str] | None:
     return None
 
 
+def _window_start(budget: Budget, now: datetime) -> datetime:
+    """``now - duration``: where upstream starts looking for the hit that opened the window."""
+    try:
+        return now - timedelta(seconds=budget.duration_seconds or 0)
+    except OverflowError:  # a window reaching back before year 1 covers all of history
+        return datetime.min.replace(tzinfo=now.tzinfo)
+
+
 def budget_active(budget: Budget, now: datetime) -> bool:
     """Whether the budget's window covers ``now`` (an invalid budget counts as active).
 
@@ -107,8 +115,7 @@ def budget_active(budget: Budget, now: datetime) -> bool:
         return True
     if schedule is None:
         return True
-    start = now - timedelta(seconds=budget.duration_seconds or 0)
-    nxt = schedule.next_after(start)
+    nxt = schedule.next_after(_window_start(budget, now))
     return nxt is None or nxt <= now
 
 
@@ -157,7 +164,10 @@ def limiting_budget(pool: NodePool, num_nodes: int, reason: str, now: datetime
 
 def _events(budgets: Iterable[Budget], now: datetime) -> list[datetime]:
     """Instants after ``now`` (within the horizon) at which some budget window opens or closes."""
-    end = now + _HORIZON
+    try:
+        end = now + _HORIZON
+    except OverflowError:
+        return []
     events: set[datetime] = set()
     for budget in budgets:
         if budget_problem(budget) is not None or budget.schedule is None:
@@ -165,15 +175,18 @@ def _events(budgets: Iterable[Budget], now: datetime) -> list[datetime]:
         schedule = parse_schedule(budget.schedule)
         duration = timedelta(seconds=budget.duration_seconds or 0)
         # Windows that started up to ``duration`` ago close after now; walk from there.
-        hit: datetime | None = now - duration
-        for _ in range(_MAX_EVENTS):
-            assert hit is not None
-            hit = schedule.next_after(hit)
-            if hit is None or hit > end:
-                break
-            for instant in (hit, hit + duration):
-                if now < instant <= end:
-                    events.add(instant)
+        hit: datetime | None = _window_start(budget, now)
+        try:
+            for _ in range(_MAX_EVENTS):
+                assert hit is not None
+                hit = schedule.next_after(hit)
+                if hit is None or hit > end:
+                    break
+                for instant in (hit, hit + duration):
+                    if now < instant <= end:
+                        events.add(instant)
+        except OverflowError:
+            pass  # windows that would end past year 9999 add nothing we can show
     return sorted(events)
 
 

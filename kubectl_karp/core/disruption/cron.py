@@ -86,10 +86,15 @@ class CronSchedule:
         """The first hit strictly after ``instant`` (robfig ``Next``); None when none comes
         within five calendar years."""
         utc = instant.astimezone(timezone.utc)
+        if utc.replace(tzinfo=None) >= datetime.max - timedelta(days=1):
+            return None  # past what a datetime can hold
         # robfig starts at the next whole second.
         start = utc.replace(microsecond=0) + timedelta(seconds=1)
         if self.every_seconds is not None:
-            return start - timedelta(seconds=1) + timedelta(seconds=self.every_seconds)
+            try:
+                return start - timedelta(seconds=1) + timedelta(seconds=self.every_seconds)
+            except OverflowError:
+                return None
         return _next_hit(self, start)
 
 
@@ -97,8 +102,10 @@ def _next_hit(s: CronSchedule, start: datetime) -> datetime | None:
     last_year = start.year + _YEARS_AHEAD
     day = start.date()
     first = True
-    while day.year <= last_year:
+    while day.year <= last_year and day < date.max:
         if day.month not in s.month.values:
+            if day.year == date.max.year and day.month == 12:
+                break
             # Jump to the first day of the next month.
             day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
             first = False

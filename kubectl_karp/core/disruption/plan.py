@@ -151,6 +151,7 @@ def budget_document(budget: PoolBudget, planned: int = 0) -> dict[str, Any]:
             "disrupting": budget.disrupting, "nodes": budget.nodes, "planned": planned,
             "allowedByReason": dict(budget.allowed_by_reason),
             "nextOpen": _time(budget.next_open),
+            "problem": budget.problem,
             "activeBudgets": [{"nodes": b.nodes, "reasons": list(b.reasons),
                                "schedule": b.schedule, "durationSeconds": b.duration_seconds}
                               for b in budget.active_budgets]}

@@ -26,6 +26,7 @@ from kubectl_karp.core.disruption.budgets import (
     allowed_disruptions,
     limiting_budget,
     pool_budget,
+    pool_budget_problem,
 )
 from kubectl_karp.core.disruption.candidates import (
     Candidate,
@@ -310,6 +311,17 @@ class _Planner:
 
     def _budget_block(self, reason: str, pool: str) -> Reason:
         pool_obj = self.pools[pool]
+        broken = pool_budget_problem(pool_obj)
+        if broken is not None:
+            return Reason(
+                code=R.BUDGET_EXHAUSTED, node_pool=pool,
+                message=f"NodePool {pool} has an invalid disruption budget ({broken[1]}), so "
+                        f"Karpenter allows no disruption for any reason, {reason} included",
+                detail="Karpenter fails closed when any budget of a NodePool cannot be "
+                       "evaluated, whatever reasons that budget lists.",
+                fix=f"fix spec.disruption.budgets on NodePool {pool} (schedules use "
+                    "five cron fields: minute hour day-of-month month day-of-week, days "
+                    "of week 0-6 or sun-sat, ranges low-high)")
         limiting = limiting_budget(pool_obj, self.num_nodes.get(pool, 0), reason, self.now)
         which = (f"budget nodes={limiting.nodes}"
                  + (f" reasons={','.join(limiting.reasons)}" if limiting.reasons else "")
