@@ -30,11 +30,14 @@ def is_reschedulable(pod: Pod) -> bool:
     """Pods Karpenter must find room for elsewhere when their node goes: active (or a
     terminating StatefulSet pod, whose replacement must wait for it), not a DaemonSet pod,
     not a mirror pod. upstream: pod.IsReschedulable"""
+    if pod.is_terminal:
+        return False
     ref = pod.controller
-    statefulset_terminating = (ref is not None and ref.kind == "StatefulSet"
-                               and pod.deletion_timestamp is not None and not pod.is_terminal)
-    return ((is_active(pod) or statefulset_terminating)
-            and not pod.is_daemonset_pod and not is_mirror(pod))
+    kind = ref.kind if ref is not None else ""
+    if kind in ("DaemonSet", "Node"):
+        return False
+    # active, or a terminating StatefulSet pod
+    return pod.deletion_timestamp is None or kind == "StatefulSet"
 
 
 # Go's time.ParseDuration: an optional sign, then one or more <number><unit>.

@@ -78,16 +78,21 @@ def _tolerates_disrupted(pod: Pod) -> bool:
     return any(tolerates(t, _DISRUPTED) for t in pod.tolerations)
 
 
-@dataclass(frozen=True)
 class PodRules:
     """What the pod predicates need besides the pod: the clock and the release's rules."""
 
-    now: datetime
-    rules: KarpenterRules = DEFAULT_RULES
+    __slots__ = ("durations", "now", "rules")
+
+    def __init__(self, now: datetime, rules: KarpenterRules = DEFAULT_RULES) -> None:
+        self.now = now
+        self.rules = rules
+        # Looked up once: the predicates below run for every pod of every node.
+        self.durations = rules.has(releases.DO_NOT_DISRUPT_GRACE)
 
     def do_not_disrupt(self, pod: Pod) -> bool:
-        return do_not_disrupt_active(pod, self.now,
-                                     durations=self.rules.has(releases.DO_NOT_DISRUPT_GRACE))
+        if ANNOTATION_DO_NOT_DISRUPT not in pod.annotations:
+            return False
+        return do_not_disrupt_active(pod, self.now, durations=self.durations)
 
     def evictable(self, pod: Pod) -> bool:
         """Pods Karpenter would call the eviction API for (the ones PDBs can stop).
@@ -103,8 +108,14 @@ class PodRules:
         """The pods a disruption simulation moves: reschedulable, not protected by an active
         do-not-disrupt, not behind a PDB that can never allow their eviction.
         upstream: pdb.Limits.IsCurrentlyReschedulable"""
-        if not is_reschedulable(pod) or not self.disruptable(pod):
+        return is_reschedulable(pod) and self.stays_movable(pod, pdbs)
+
+    def stays_movable(self, pod: Pod, pdbs: PdbIndex) -> bool:
+        """currently_reschedulable for a pod already known to be reschedulable."""
+        if not self.disruptable(pod):
             return False
+        if not pdbs.any_in(pod.namespace):
+            return True
         return not self.evictable(pod) or pdbs.blocking(pod, fully=True) is None
 
 
@@ -176,6 +187,17 @@ class Candidate:
     @property
     def capacity_type(self) -> str | None:
         return self.node.capacity_type
+
+
+@dataclass(frozen=True)
+class PodFacts:
+    """What a node's pods decide, kept between rounds (pods do not change within a plan)."""
+
+    reschedulable: tuple[Pod, ...]
+    moving: tuple[Pod, ...]
+    blocks: tuple[Reason, ...]
+    reschedule_cost: float
+    empty: bool
 
 
 @dataclass(frozen=True)
@@ -255,11 +277,11 @@ def assess_nodes(nodes: Sequence[Node], pods_by_node: dict[str, list[Pod]],
                  prices: dict[str, float | None], pdbs: PdbIndex, now: datetime,
                  *, rules: KarpenterRules = DEFAULT_RULES,
                  fresh_pod_events: frozenset[str] = frozenset(),
-                 pod_blocks_cache: dict[str, tuple[Reason, ...]] | None = None
+                 pod_blocks_cache: dict[str, PodFacts] | None = None
                  ) -> list[NodeStatus]:
     """Candidate selection for every node. ``fresh_pod_events``: nodes that receive pods in
-    the plan so far (their consolidateAfter restarts at ``now``). ``pod_blocks_cache``: the
-    pod-level blockers per node, kept between rounds (pods do not change within a plan)."""
+    the plan so far (their consolidateAfter restarts at ``now``). ``pod_blocks_cache``: what
+    each node's pods decide, kept between rounds (pods do not change within a plan)."""
     cache = pod_blocks_cache if pod_blocks_cache is not None else {}
     pr = PodRules(now, rules)
     out: list[NodeStatus] = []
@@ -326,8 +348,15 @@ def assess_nodes(nodes: Sequence[Node], pods_by_node: dict[str, list[Pod]],
                             f"{reference.isoformat()})",
                     detail="Karpenter waits consolidateAfter since the last pod event on the "
                            "node before consolidating it.")
-        resched = tuple(p for p in pods if is_reschedulable(p))
-        cost = reschedule_disruption_cost(resched)
+        facts = cache.get(node.name)
+        if facts is None:
+            resched = tuple(p for p in pods if is_reschedulable(p))
+            cost = reschedule_disruption_cost(resched)
+            facts = cache[node.name] = PodFacts(
+                reschedulable=resched, moving=tuple(
+                    p for p in resched if pr.stays_movable(p, pdbs)),
+                blocks=tuple(_pod_blocks(node, pods, pdbs, pr)), reschedule_cost=cost,
+                empty=_is_empty(resched, cost, rules))
         drifted = claim.condition("Drifted")
         drifted_since = None
         if drifted is not None and drifted.is_true:
@@ -338,13 +367,11 @@ def assess_nodes(nodes: Sequence[Node], pods_by_node: dict[str, list[Pod]],
         cand = Candidate(
             node=node, claim=claim, pool=pool,
             instance_type=instance_types.get(pool.name, {}).get(it_name),
-            price=prices.get(node.name), pods=pods, reschedulable=resched,
+            price=prices.get(node.name), pods=pods, reschedulable=facts.reschedulable,
             disruption_cost=disruption_cost(pods, pool, claim, now),
             consolidatable=ca_block is None, consolidate_after_block=ca_block,
-            pod_blocks=cache.setdefault(node.name, tuple(_pod_blocks(node, pods, pdbs, pr)))
-            if node.name not in cache else cache[node.name],
-            drifted_since=drifted_since, ignores_pod_blocks_for_drift=tgp,
-            moving=tuple(p for p in resched if pr.currently_reschedulable(p, pdbs)),
-            reschedule_cost=cost, empty=_is_empty(resched, cost, rules))
+            pod_blocks=facts.blocks, drifted_since=drifted_since,
+            ignores_pod_blocks_for_drift=tgp, moving=facts.moving,
+            reschedule_cost=facts.reschedule_cost, empty=facts.empty)
         out.append(NodeStatus(node, claim, pool, cand, (), reference, rule, at))
     return out

@@ -87,6 +87,9 @@ class PdbIndex:
             by_ns.setdefault(pdb.namespace, []).append(PdbLimit(pdb, allowed))
         self._by_ns = by_ns
 
+    def any_in(self, namespace: str) -> bool:
+        return namespace in self._by_ns
+
     def matching(self, pod: Pod) -> list[PdbLimit]:
         return [lim for lim in self._by_ns.get(pod.namespace, ()) if matches(lim.pdb, pod)]
 

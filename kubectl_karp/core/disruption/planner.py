@@ -31,6 +31,7 @@ from kubectl_karp.core.disruption.budgets import (
 from kubectl_karp.core.disruption.candidates import (
     Candidate,
     NodeStatus,
+    PodFacts,
     PodRules,
     assess_nodes,
     instance_terminating,
@@ -152,7 +153,7 @@ class _Planner:
         self.planned: dict[str, int] = {}
         # Free room of planned replacements once the pods planned onto them are there.
         self.inflight_room: dict[str, dict[str, int]] = {}
-        self.pod_blocks: dict[str, tuple[Reason, ...]] = {}
+        self.pod_facts: dict[str, PodFacts] = {}
         self.bare = {p.key for p in snap.pods if p.controller is None}
         self.fresh: set[str] = set()
         self.actions: list[Action] = []
@@ -240,7 +241,7 @@ class _Planner:
         return assess_nodes(snap.nodes, snap.pods_by_node, claim_for, self.pools,
                             self.instance_types, self.prices, self.pdbs, self.now,
                             rules=self.ctx.rules, fresh_pod_events=frozenset(self.fresh),
-                            pod_blocks_cache=self.pod_blocks)
+                            pod_blocks_cache=self.pod_facts)
 
     def _one_round(self) -> Action | None:
         rnd = _Round(statuses=self._statuses(),
