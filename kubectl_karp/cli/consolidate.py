@@ -148,7 +148,9 @@ def render_node(plan: ConsolidationPlan, report: NodeReport, style: Style) -> st
         lines.append(f"consolidateAfter counted from {report.consolidate_after_rule} "
                      f"({_when(report.consolidate_after_since)}); eligible at "
                      f"{_when(report.consolidatable_at)}")
-    if report.disruption_cost is not None:
+    if report.order:
+        lines.append(f"Candidate order: {report.order}")
+    elif report.disruption_cost is not None:
         lines.append(f"Disruption cost: {report.disruption_cost:.3f} (lower goes first)")
     lines.append(f"Pods that would move ({len(report.pods)}): "
                  + (", ".join(report.pods) if report.pods else "none"))

@@ -243,13 +243,19 @@ def _pod_blocks(node: Node, pods: Sequence[Pod], pdbs: PdbIndex, pr: PodRules
     out: list[Reason] = []
     for pod in pods:
         if not pr.disruptable(pod):
-            out.append(Reason(
-                code=R.DO_NOT_DISRUPT, node=node.name,
-                message=_do_not_disrupt_message(pod, pr),
-                detail="Karpenter never evicts a pod with this annotation, so it leaves the "
-                       "whole node alone.",
-                fix=f"remove the annotation from pod {pod.key} (or its workload template) when "
-                    "it may be moved"))
+            if pod.annotations.get(ANNOTATION_DO_NOT_DISRUPT) == "true":
+                detail = ("Karpenter never evicts a pod with this annotation, so it leaves "
+                          "the whole node alone.")
+                fix = (f"remove the annotation from pod {pod.key} (or its workload template) "
+                       "when it may be moved")
+            else:
+                detail = ("Karpenter does not evict this pod until its do-not-disrupt grace "
+                          "period has run from the pod's start, so it leaves the node alone "
+                          "until then.")
+                fix = f"wait for the grace period, or shorten the annotation on pod {pod.key}"
+            out.append(Reason(code=R.DO_NOT_DISRUPT, node=node.name,
+                              message=_do_not_disrupt_message(pod, pr), detail=detail,
+                              fix=fix))
     seen: set[str] = set()
     for pod in pods:
         if not pr.evictable(pod):

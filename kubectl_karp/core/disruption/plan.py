@@ -78,6 +78,7 @@ class NodeReport:
     blocks: tuple[Reason, ...]  # empty when the node is in an action
     simulation: tuple[Move, ...] = ()  # where its pods would go in the last attempt
     unplaceable: tuple[tuple[str, tuple[Reason, ...]], ...] = ()  # pod, why
+    order: str = ""  # where consolidation's candidate order puts the node, and by what
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def node_document(report: NodeReport) -> dict[str, Any]:
         "pods": list(report.pods),
         "disruptionCost": None if report.disruption_cost is None
         else round(report.disruption_cost, 6),
+        "candidateOrder": report.order or None,
         "consolidateAfter": {"since": _time(report.consolidate_after_since),
                              "rule": report.consolidate_after_rule,
                              "eligibleAt": _time(report.consolidatable_at)},

@@ -446,6 +446,7 @@ class _Planner:
         cand = status.candidate
         return replace(
             base, disruption_cost=cand.disruption_cost if cand else None,
+            order=self._order_note(cand) if cand else "",
             consolidate_after_since=status.consolidate_after_since,
             consolidate_after_rule=status.consolidate_after_rule,
             consolidatable_at=status.consolidatable_at, checks=tuple(checks), action=None,
@@ -473,6 +474,14 @@ class _Planner:
                                  nodes=reports, budgets=budgets,
                                  prices_known=self.ctx.prices_known, notes=tuple(notes),
                                  options={"spotToSpot": self.spot_to_spot})
+
+    def _order_note(self, cand: Candidate) -> str:
+        if self.ctx.rules.has(releases.CANDIDATE_SAVINGS_RATIO):
+            return (f"savings ratio {savings_ratio(cand.price, cand.reschedule_cost):.4f} = "
+                    f"price ${cand.price or 0.0:.4f}/h ÷ reschedule cost "
+                    f"{cand.reschedule_cost:.3f} (higher goes first)")
+        return (f"disruption cost {cand.disruption_cost:.3f} = pod eviction costs × node "
+                "lifetime remaining (lower goes first)")
 
     def _bare(self, key: str) -> bool:
         return key in self.bare
