@@ -171,7 +171,9 @@ def test_node_whose_pods_cost_nothing_to_evict_is_empty_from_v1_14() -> None:
     c.node("n1")
     c.pod("cheap", "n1", annotations={"controller.kubernetes.io/pod-deletion-cost":
                                       MIN_DELETION_COST})
-    assert acted(c.plan(version="1.14")) == [("delete", "emptiness", ("n1",))]
+    plan = c.plan(version="1.14")
+    assert acted(plan) == [("delete", "emptiness", ("n1",))]
+    assert "default/cheap" in plan.actions[0].warnings[0]
     plan = c.plan(version="1.13")
     assert plan.actions == ()
     assert codes(plan, "n1") == ["WhenEmptyPolicy"]
