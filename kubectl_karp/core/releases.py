@@ -94,6 +94,9 @@ DAEMONSET_PER_INSTANCE_TYPE = "daemonset-per-instance-type"
 BALANCED_POLICY = "balanced-consolidation-policy"
 EMPTY_BY_EVICTION_COST = "empty-by-eviction-cost"
 CANDIDATE_SAVINGS_RATIO = "candidates-by-savings-ratio"
+CONSOLIDATION_CANDIDATE_EVENTS = "consolidation-candidate-events"
+WHEN_EMPTY_EVENT_WORDING = "when-empty-not-empty-event-wording"
+CAPACITY_BUFFER_EVENTS = "capacity-buffer-events"
 
 RULES: tuple[Rule, ...] = (
     Rule(STATIC_NODEPOOLS, Release(1, 8), "#2521", "scheduling",
@@ -128,6 +131,16 @@ RULES: tuple[Rule, ...] = (
          "consolidation tries candidates by price ÷ (1 + Σ positive pod eviction costs), "
          "highest first, instead of by disruption cost × node lifetime remaining, lowest "
          "first"),
+    # Event wording (what `verify` and the "Karpenter reported" lines read).
+    Rule(CONSOLIDATION_CANDIDATE_EVENTS, Release(1, 9), "#2786", "events",
+         "nodes get ConsolidationCandidate / ConsolidationRejected events (\"Consolidation "
+         "candidate: …\")"),
+    Rule(WHEN_EMPTY_EVENT_WORDING, Release(1, 14), "#2962", "events",
+         "a WhenEmpty NodePool's busy node is reported as \"has consolidation policy "
+         "WhenEmpty, but node is not empty\" (before: \"has non-empty consolidation "
+         "disabled\")"),
+    Rule(CAPACITY_BUFFER_EVENTS, Release(1, 14), "#3028", "events",
+         "nodes holding CapacityBuffer pods are reported as \"has buffer pods\""),
 )
 
 _BY_NAME = {r.name: r for r in RULES}
