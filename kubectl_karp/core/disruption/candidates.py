@@ -14,7 +14,11 @@ from datetime import datetime, timedelta
 
 from kubectl_karp.core import reasons as R
 from kubectl_karp.core import releases
-from kubectl_karp.core.disruption.costs import disruption_cost, reschedule_disruption_cost
+from kubectl_karp.core.disruption.costs import (
+    PER_NODE_BASE_DISRUPTION_COST,
+    disruption_cost,
+    reschedule_disruption_cost,
+)
 from kubectl_karp.core.disruption.pdbs import PdbIndex
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.releases import DEFAULT_RULES, KarpenterRules
@@ -221,7 +225,7 @@ def _is_empty(reschedulable: Sequence[Pod], reschedule_cost: float,
     minimal pod-deletion-cost); before, only when it has no reschedulable pod at all.
     upstream: disruption/types.go Candidate.IsEmpty (v1.14), len(reschedulablePods) == 0"""
     if rules.has(releases.EMPTY_BY_EVICTION_COST):
-        return reschedule_cost <= 1.0
+        return reschedule_cost <= PER_NODE_BASE_DISRUPTION_COST
     return not reschedulable
 
 

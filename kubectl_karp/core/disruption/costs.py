@@ -35,18 +35,6 @@ def rescheduling_cost(pods: Iterable[Pod]) -> float:
     return sum(eviction_cost(p) for p in pods)
 
 
-def reschedule_disruption_cost(reschedulable: Iterable[Pod]) -> float:
-    """1 (draining any node costs something) + the positive eviction costs of the pods that
-    must move. upstream: disruption/types.go computeRescheduleDisruptionCost (v1.14)"""
-    return 1.0 + sum(max(0.0, eviction_cost(p)) for p in reschedulable)
-
-
-def savings_ratio(price: float | None, reschedule_cost: float) -> float:
-    """Price per unit of disruption; higher is consolidated first (an unknown price is 0).
-    upstream: Candidate.SavingsRatio"""
-    return (price or 0.0) / reschedule_cost
-
-
 def _expire_after(pool: NodePool, claim: NodeClaim | None) -> int | None:
     # upstream reads the NodeClaim's spec.expireAfter (copied from the NodePool at launch);
     # a snapshot without it falls back to the NodePool's.
@@ -72,3 +60,19 @@ def lifetime_remaining(pool: NodePool, claim: NodeClaim | None, now: datetime) -
 def disruption_cost(pods: Iterable[Pod], pool: NodePool, claim: NodeClaim | None,
                     now: datetime) -> float:
     return rescheduling_cost(pods) * lifetime_remaining(pool, claim, now)
+
+
+# upstream: disruption/types.go PerNodeBaseDisruptionCost — draining a node at all costs 1.
+PER_NODE_BASE_DISRUPTION_COST = 1.0
+
+
+def reschedule_disruption_cost(pods: Iterable[Pod]) -> float:
+    """upstream computeRescheduleDisruptionCost: 1 plus the positive eviction costs of the
+    pods that would move (Balanced scoring weighs moves by it)."""
+    return PER_NODE_BASE_DISRUPTION_COST + sum(max(0.0, eviction_cost(p)) for p in pods)
+
+
+def savings_ratio(price: float | None, reschedule_cost: float) -> float:
+    """Price per unit of disruption; consolidation tries the highest first from v1.14 (an
+    unknown price counts as 0). upstream: Candidate.SavingsRatio"""
+    return (price or 0.0) / reschedule_cost
