@@ -108,3 +108,15 @@ def test_every_descriptor() -> None:
     assert nxt("@every 1h30m") == T0 + timedelta(hours=1, minutes=30)
     assert nxt("@every 0s") == T0 + timedelta(seconds=1)  # at least one second
     assert schedule_problem("@every soon") is not None
+
+
+def test_nodepool_validation_uses_the_same_parser() -> None:
+    # `apply` validates NodePools with the parser the dry run uses, so both agree on what
+    # Karpenter would reject.
+    from kubectl_karp.core.validation.rules import budget_issues
+
+    bad = list(budget_issues({"nodes": "1", "schedule": "0 0 * * 7", "duration": "1h"},
+                             "spec.disruption.budgets[0]"))
+    assert bad and "above maximum (6)" in bad[0][1]
+    assert list(budget_issues({"nodes": "1", "schedule": "0 0 30 2 *", "duration": "1h"},
+                              "spec.disruption.budgets[0]")) == []
