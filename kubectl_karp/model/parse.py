@@ -552,10 +552,15 @@ def parse_node_pool(doc: Mapping[str, Any], where: str) -> NodePool:
                   "WhenEmptyOrUnderutilized") or "WhenEmptyOrUnderutilized"
     if policy == "WhenUnderutilized":  # v1beta1 spelling
         policy = "WhenEmptyOrUnderutilized"
-    if policy not in ("WhenEmpty", "WhenEmptyOrUnderutilized"):
+    # Balanced is only in the enum from Karpenter v1.14; the release is not known here, so
+    # the dry run refuses it under older rules (core/disruption/planner.py).
+    if policy not in ("WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced"):
         raise InputError(f"unknown consolidationPolicy {policy!r} (allowed: WhenEmpty, "
-                         "WhenEmptyOrUnderutilized)",
+                         "WhenEmptyOrUnderutilized, Balanced)",
                          where=f"{where}.spec.disruption.consolidationPolicy")
+    replicas = _int(spec.get("replicas"), f"{where}.spec.replicas")
+    if replicas is not None and replicas < 0:
+        raise InputError("replicas must not be negative", where=f"{where}.spec.replicas")
     after = disruption.get("consolidateAfter")
     weight = _int(spec.get("weight"), f"{where}.spec.weight", 0) or 0
     expire = tspec.get("expireAfter", disruption.get("expireAfter", "720h"))
@@ -582,6 +587,7 @@ def parse_node_pool(doc: Mapping[str, Any], where: str) -> NodePool:
         consolidate_after_seconds=parse_duration(
             after, where=f"{where}.spec.disruption.consolidateAfter") if after is not None else 0,
         budgets=parse_budgets(disruption.get("budgets"), f"{where}.spec.disruption.budgets"),
+        replicas=replicas,
         limits=parse_resources(spec.get("limits"), f"{where}.spec.limits"),
         status_resources=parse_resources(status.get("resources"), f"{where}.status.resources"),
         conditions=parse_conditions(status.get("conditions"), f"{where}.status.conditions"),
