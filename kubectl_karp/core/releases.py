@@ -98,6 +98,8 @@ TOPOLOGY_DOMAINS_BY_NODEPOOL = "topology-domains-filtered-by-nodepool"
 CAPACITY_BUFFERS = "capacity-buffers"
 EVICTION_HARD_ONLY = "eks-allocatable-eviction-hard-only"
 POD_STATUS_RESOURCES = "pod-status-resources"
+EMPTY_BY_EVICTION_COST = "empty-by-eviction-cost"
+CANDIDATE_SAVINGS_RATIO = "candidates-by-savings-ratio"
 CONSOLIDATION_CANDIDATE_EVENTS = "consolidation-candidate-events"
 WHEN_EMPTY_EVENT_WORDING = "when-empty-not-empty-event-wording"
 CAPACITY_BUFFER_EVENTS = "capacity-buffer-events"
@@ -145,6 +147,13 @@ RULES: tuple[Rule, ...] = (
     Rule(EVICTION_HARD_ONLY, Release(1, 9), "aws/karpenter-provider-aws#8565", "scheduling",
          "EKS allocatable subtracts only the EC2NodeClass's kubelet evictionHard; before, "
          "the larger of evictionHard and evictionSoft (not on Bottlerocket)"),
+    Rule(EMPTY_BY_EVICTION_COST, Release(1, 14), "#2962", "disruption",
+         "a node is empty when no reschedulable pod has a positive eviction cost (e.g. all "
+         "at the minimum pod-deletion-cost), not only when it has no reschedulable pod"),
+    Rule(CANDIDATE_SAVINGS_RATIO, Release(1, 14), "#2962", "disruption",
+         "consolidation tries candidates by price ÷ (1 + Σ positive pod eviction costs), "
+         "highest first, instead of by disruption cost × node lifetime remaining, lowest "
+         "first"),
     # Event wording (what `verify` and the "Karpenter reported" lines read).
     Rule(CONSOLIDATION_CANDIDATE_EVENTS, Release(1, 9), "#2786", "events",
          "nodes get ConsolidationCandidate / ConsolidationRejected events (\"Consolidation "

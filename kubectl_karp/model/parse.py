@@ -7,6 +7,7 @@ Only the fields the tools use are read; the document itself is kept as ``raw``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, TypeVar
@@ -116,7 +117,8 @@ def _int(value: Any, where: str, default: int | None = None) -> int | None:
         raise InputError(f"expected an integer, got {value!r}", where=where)
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+\s*", value):
         return int(value)
     raise InputError(f"expected an integer, got {value!r}", where=where)
 
@@ -552,6 +554,7 @@ def parse_pod_spec(meta: Mapping[str, Any], spec: Mapping[str, Any], where: str,
         pvc_names=tuple(pvc_names),
         ephemeral_volume_classes=tuple(ephemeral),
         conditions=parse_conditions(status.get("conditions"), f"{where}.status.conditions"),
+        start_time=parse_time(status.get("startTime"), f"{where}.status.startTime"),
     )
 
 
@@ -610,7 +613,7 @@ def parse_budgets(value: Any, where: str) -> tuple[Budget, ...]:
         budget = _map(item, at)
         nodes = _str(budget.get("nodes"), f"{at}.nodes", "10%") or "10%"
         body = nodes[:-1] if nodes.endswith("%") else nodes
-        if not body.isdigit() or (nodes.endswith("%") and int(body) > 100):
+        if not (body.isascii() and body.isdigit()) or (nodes.endswith("%") and int(body) > 100):
             raise InputError(f"nodes {nodes!r} must be a whole number or a percentage 0-100%",
                              where=f"{at}.nodes")
         reasons = tuple(_str(r, f"{at}.reasons") for r in _list(budget.get("reasons"),
@@ -752,7 +755,7 @@ def _int_or_percent(value: Any, where: str) -> str | None:
         return None
     text = _str(value, where)
     body = text[:-1] if text.endswith("%") else text
-    if not body.isdigit():
+    if not (body.isascii() and body.isdigit()):
         raise InputError(f"{text!r} must be a whole number or a percentage", where=where)
     return text
 
@@ -773,7 +776,7 @@ def parse_pdb(doc: Mapping[str, Any], where: str) -> PodDisruptionBudget:
         desired_healthy=_int(status.get("desiredHealthy"), f"{where}.status"),
         expected_pods=_int(status.get("expectedPods"), f"{where}.status"),
         unhealthy_pod_eviction_policy=_str(spec.get("unhealthyPodEvictionPolicy"),
-                                           f"{where}.spec.unhealthyPodEvictionPolicy"),
+                                           f"{where}.spec.unhealthyPodEvictionPolicy") or None,
     )
     return _with_raw(pdb, doc)
 

@@ -13,10 +13,14 @@ do-not-disrupt grace period of v1.12 is applied by the caller too).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from fractions import Fraction
 from functools import cmp_to_key
 
 from kubectl_karp.model.objects import (
+    ANNOTATION_DO_NOT_DISRUPT,
     LABEL_INITIALIZED,
     LABEL_NODEPOOL,
     LABEL_REGISTERED,
@@ -60,6 +64,13 @@ def is_reschedulable(pod: Pod) -> bool:
             and not pod.is_daemonset_pod and not is_mirror(pod))
 
 
+def _has_do_not_disrupt(pod: Pod) -> bool:
+    # The provisioner's view (IsCurrentlyReschedulable / IsEvictable) at every release reads
+    # the value "true"; duration values are the disruption controller's (PodRules below the
+    # planner applies do_not_disrupt_active with the release's rule).
+    return pod.annotations.get(ANNOTATION_DO_NOT_DISRUPT) == "true"
+
+
 def tolerates_disrupted(pod: Pod) -> bool:
     return any(tolerates(t, _DISRUPTED) for t in pod.tolerations)
 
@@ -68,7 +79,7 @@ def is_evictable(pod: Pod) -> bool:
     """Pods Karpenter would call the eviction API for (the ones PDBs can stop)."""
     # upstream: utils/pod/scheduling.go IsEvictable
     return is_active(pod) and not tolerates_disrupted(pod) and not is_mirror(pod) \
-        and not pod.do_not_disrupt
+        and not _has_do_not_disrupt(pod)
 
 
 def pdb_matches(pdb: PodDisruptionBudget, pod: Pod) -> bool:
@@ -113,7 +124,7 @@ def why_not_currently_reschedulable(pod: Pod, pdbs: Sequence[PodDisruptionBudget
     # upstream: utils/pdb/pdb.go IsCurrentlyReschedulable
     if not is_reschedulable(pod):
         return "is not reschedulable (a DaemonSet, mirror or finished pod)"
-    if is_active(pod) and pod.do_not_disrupt:
+    if is_active(pod) and _has_do_not_disrupt(pod):
         return "has karpenter.sh/do-not-disrupt"
     blocked = blocking_pdbs(pod, pdbs)
     if blocked:
@@ -136,6 +147,73 @@ def has_dra_requirements(pod: Pod) -> bool:
             if isinstance(resources, dict) and resources.get("claims"):
                 return True
     return False
+
+
+# ---------------------------------------------------------------- do-not-disrupt
+# Go's time.ParseDuration: an optional sign, then one or more <number><unit>.
+_GO_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
+_GO_UNIT = {"ns": Fraction(1, 10**9), "us": Fraction(1, 10**6), "µs": Fraction(1, 10**6),
+            "μs": Fraction(1, 10**6), "ms": Fraction(1, 1000), "s": Fraction(1),
+            "m": Fraction(60), "h": Fraction(3600)}
+_GO_MAX_NANOS = 2**63 - 1
+
+
+def go_duration_seconds(text: str) -> Fraction | None:
+    """``time.ParseDuration`` in seconds, or None where Go returns an error."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    sign = -1 if text[:1] == "-" else 1
+    if body == "0":
+        return Fraction(0)
+    if not body:
+        return None
+    total = Fraction(0)
+    pos = 0
+    for match in _GO_PART.finditer(body):
+        number = match[1]
+        if match.start() != pos or number in ("", "."):
+            return None
+        total += Fraction(number if not number.endswith(".") else number[:-1] or "0") \
+            * _GO_UNIT[match[2]]
+        pos = match.end()
+    if pos != len(body) or total * 10**9 > _GO_MAX_NANOS:
+        return None  # Go: invalid, or overflows int64 nanoseconds
+    return sign * total
+
+
+def do_not_disrupt_active(pod: Pod, now: datetime, *, durations: bool) -> bool:
+    """Whether ``karpenter.sh/do-not-disrupt`` protects the pod at ``now``.
+
+    ``"true"`` always protects. With ``durations`` (Karpenter v1.12+, #2874) a positive Go
+    duration (``"1h"``) protects the pod for that long after ``status.startTime`` — and
+    indefinitely while the start time is unknown; any other value is ignored (upstream emits
+    an event and treats the annotation as absent). Before v1.12 only ``"true"`` counts.
+    upstream: pod.IsDoNotDisruptActive / pod.HasDoNotDisrupt
+    """
+    value = pod.annotations.get(ANNOTATION_DO_NOT_DISRUPT)
+    if value is None:
+        return False
+    if value == "true":
+        return True
+    if not durations:
+        return False
+    seconds = go_duration_seconds(value)
+    if seconds is None or seconds <= 0:
+        return False
+    if pod.start_time is None:
+        return True
+    return now - pod.start_time < timedelta(seconds=float(seconds))
+
+
+def do_not_disrupt_until(pod: Pod, *, durations: bool) -> datetime | None:
+    """When a duration-valued annotation stops protecting the pod (None when it is not a
+    duration, or the start time is unknown)."""
+    value = pod.annotations.get(ANNOTATION_DO_NOT_DISRUPT)
+    if not durations or value is None or value == "true" or pod.start_time is None:
+        return None
+    seconds = go_duration_seconds(value)
+    if seconds is None or seconds <= 0:
+        return None
+    return pod.start_time + timedelta(seconds=float(seconds))
 
 
 # ---------------------------------------------------------------- NodePools and nodes
