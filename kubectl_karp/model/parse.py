@@ -7,6 +7,7 @@ Only the fields the tools use are read; the document itself is kept as ``raw``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
@@ -808,8 +809,10 @@ def parse_catalog(doc: Mapping[str, Any], where: str) -> InstanceTypeCatalog:
                 raise InputError(f"unknown capacityType {ctype!r} (allowed: on-demand, spot, "
                                  "reserved)", where=f"{oat}.capacityType")
             price = off.get("pricePerHour")
+            # NaN and infinities would end up as invalid JSON (NaN) in -o json.
             if price is not None and (isinstance(price, bool)
-                                      or not isinstance(price, int | float) or price < 0):
+                                      or not isinstance(price, int | float) or price < 0
+                                      or not math.isfinite(price)):
                 raise InputError(f"pricePerHour must be a non-negative number, got {price!r}",
                                  where=f"{oat}.pricePerHour")
             zone = _str(off.get("zone"), f"{oat}.zone")

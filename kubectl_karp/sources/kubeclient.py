@@ -157,6 +157,7 @@ def load_configuration(opts: ClusterOptions, *, pool_size: int = 8) -> tuple[Any
 
     config: Any = _config  # the package is untyped
     source = resolve_kubeconfig(opts)
+    _check_client_certificate(source)
     _bound_exec_plugins(opts.request_timeout)
     configuration = client.Configuration()
     # The client logs (instead of raising) when a credential plugin such as
@@ -188,7 +189,6 @@ def load_configuration(opts: ClusterOptions, *, pool_size: int = 8) -> tuple[Any
     if logged.messages:
         raise ClusterError(f"context {source.context}: the kubeconfig's credential plugin "
                            f"failed: {printable(logged.messages[0])}")
-    _check_client_certificate(configuration, source.context)
     _quiet_urllib3()
     # One attempt per request: a retry storm against a dead server would outlast
     # --request-timeout several times over.
@@ -205,24 +205,73 @@ def _config_problem(err: BaseException) -> str:
     return printable(" ".join(str(err).split()))[:200] or type(err).__name__
 
 
-def _check_client_certificate(configuration: Any, context: str) -> None:
-    """Refuse an unreadable client certificate or key up front, as kubectl does, rather than
-    sending requests without it (plain HTTP) or failing later with a TLS error."""
-    import ssl
+def _user_entry(source: KubeconfigSource) -> tuple[Mapping[str, Any], str]:
+    """The selected context's user (first file to define it wins) and that file's folder."""
+    user_name: object = None
+    for path in source.paths:
+        for entry in _read_kubeconfig(path).get("contexts") or []:
+            if isinstance(entry, Mapping) and entry.get("name") == source.context \
+                    and isinstance(entry.get("context"), Mapping):
+                user_name = entry["context"].get("user")
+                break
+        if user_name is not None:
+            break
+    for path in source.paths:
+        for entry in _read_kubeconfig(path).get("users") or []:
+            if isinstance(entry, Mapping) and entry.get("name") == user_name \
+                    and isinstance(entry.get("user"), Mapping):
+                return entry["user"], os.path.dirname(path)
+    return {}, ""
 
-    cert, key = getattr(configuration, "cert_file", None), getattr(configuration, "key_file", None)
-    if not cert and not key:
-        return
-    if not cert or not key:
-        raise ClusterError(f"context {context}: invalid configuration: a client "
-                           f"{'key' if not key else 'certificate'} is missing (the kubeconfig "
-                           "sets only one of client-certificate and client-key)")
+
+def _pem(user: Mapping[str, Any], key: str, base: str, context: str) -> bytes | None:
+    import base64
+    import binascii
+
+    data, file = user.get(f"{key}-data"), user.get(key)
     try:
-        ssl.create_default_context().load_cert_chain(cert, key)
-    except (OSError, ssl.SSLError, ValueError) as err:
-        why = getattr(err, "strerror", None) or getattr(err, "reason", None) or str(err)
-        raise ClusterError(f"context {context}: invalid configuration: cannot load the client "
-                           f"certificate and key: {' '.join(str(why).split())}") from None
+        if data:
+            return base64.b64decode(str(data), validate=True)
+        if file:
+            return Path(base, os.path.expanduser(str(file))).read_bytes()
+    except binascii.Error:
+        raise ClusterError(f"context {context}: invalid configuration: {key}-data is not "
+                           "valid base64") from None
+    except OSError as err:
+        raise ClusterError(f"context {context}: invalid configuration: cannot read {key} "
+                           f"{file}: {err.strerror or err}") from None
+    return None
+
+
+def _check_client_certificate(source: KubeconfigSource) -> None:
+    """Refuse a missing, unreadable or garbage client certificate or key up front, as kubectl
+    does; the Python client ignores them for http:// servers and fails late for https."""
+    import ssl
+    import tempfile
+
+    if not source.paths:
+        return
+    context = source.context
+    user, base = _user_entry(source)
+    cert = _pem(user, "client-certificate", base, context)
+    key = _pem(user, "client-key", base, context)
+    if cert is None and key is None:
+        return
+    if cert is None or key is None:
+        raise ClusterError(f"context {context}: invalid configuration: a client "
+                           f"{'key' if key is None else 'certificate'} is missing (the "
+                           "kubeconfig sets only one of client-certificate and client-key)")
+    with tempfile.TemporaryDirectory() as folder:
+        cert_path, key_path = Path(folder, "cert.pem"), Path(folder, "key.pem")
+        cert_path.write_bytes(cert)
+        key_path.write_bytes(key)
+        try:
+            ssl.create_default_context().load_cert_chain(cert_path, key_path)
+        except (OSError, ssl.SSLError, ValueError) as err:
+            why = getattr(err, "reason", None) or getattr(err, "strerror", None) or str(err)
+            raise ClusterError(f"context {context}: invalid configuration: cannot load the "
+                               f"client certificate and key: {' '.join(str(why).split())}"
+                               ) from None
 
 
 def _quiet_urllib3() -> None:
@@ -450,7 +499,8 @@ class Connection:
         self.notify = notify
         self.sleep = sleep
         # Never echo the credential back, even when a server puts it in a message.
-        auth = (getattr(configuration, "api_key", None) or {}).get("authorization") or ""
+        keys = getattr(configuration, "api_key", None) or {}
+        auth = str(keys.get("BearerToken") or keys.get("authorization") or "")
         self._secrets = tuple(x for x in (auth, auth.removeprefix("Bearer ").strip())
                               if len(x) >= 8)
 
@@ -565,8 +615,11 @@ class Connection:
         except ValueError:
             raise ClusterError(f"the API server at {self.host} answered {verb} {resource} "
                                "with something that is not JSON") from None
-        if isinstance(doc, Mapping) and doc.get("kind") == "Status" \
-                and doc.get("status") == "Failure":
+        if not isinstance(doc, Mapping):
+            # Every answer of the Kubernetes API is a JSON object (lists too).
+            raise ClusterError(f"the API server at {self.host} answered {verb} {resource} "
+                               f"with JSON that is not an object (a {type(doc).__name__})")
+        if doc.get("kind") == "Status" and doc.get("status") == "Failure":
             code = doc.get("code")
             code = code if isinstance(code, int) and not isinstance(code, bool) \
                 and 400 <= code <= 599 else 500
