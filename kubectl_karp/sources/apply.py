@@ -49,6 +49,8 @@ def split_documents(text: str, label: str) -> list[Manifest]:
                              f"{err.msg}") from None
         except RecursionError:
             raise InputError(f"{label}: malformed JSON: nested too deeply") from None
+        except ValueError:  # a number of more than 4300 digits
+            raise InputError(f"{label}: malformed JSON: a number is too long") from None
         for index, doc in enumerate(data if isinstance(data, list) else [data], start=1):
             out.extend(Manifest(item, label, index) for item, _ in flatten(doc, label))
         return out

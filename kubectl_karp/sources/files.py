@@ -170,6 +170,12 @@ def _children(node: Any) -> list[Any]:
     return []
 
 
+def _value_problem(err: ValueError) -> str:
+    if "digits" in str(err):
+        return "a number is too long (more than 4300 digits)"
+    return " ".join(str(err).split())[:200]
+
+
 def _yaml_problem(err: yaml.YAMLError) -> str:
     problem = getattr(err, "problem", None) or getattr(err, "reason", None) \
         or (str(err).splitlines() or [type(err).__name__])[0]
@@ -217,6 +223,8 @@ def document_nodes(text: str, label: str, *, line_style: bool = False
                    mark.column + 1 if mark else None) from None
     except RecursionError:
         raise fail(f"nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError as err:  # the constructor: an integer of more than 4300 digits
+        raise fail(_value_problem(err)) from None
     finally:
         loader.dispose()
 
@@ -232,6 +240,8 @@ def parse_text(text: str, label: str, *, notes: list[str] | None = None
                              f"{err.colno}: {err.msg}") from None
         except RecursionError:
             raise InputError(f"{label}: malformed JSON: nested too deeply") from None
+        except ValueError as err:  # e.g. a number of more than 4300 digits
+            raise InputError(f"{label}: malformed JSON: {_value_problem(err)}") from None
         data = values[0] if len(values) == 1 else values
         docs = data if isinstance(data, list) else [data]
         return [(d, f"{label} document {i + 1}") for i, d in enumerate(docs)]
