@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-import yaml
 
 from kubectl_karp.core.validation.diff import clean
 from kubectl_karp.core.validation.findings import Manifest

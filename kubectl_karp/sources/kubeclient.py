@@ -25,6 +25,7 @@ object; callers build paths with ``api_path`` from names already validated by
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -292,14 +293,14 @@ class _BoundedPopen:
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
 
-    def Popen(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 - subprocess's name
+    def Popen(self, *args: Any, **kwargs: Any) -> Any:
         import subprocess
 
         limit = self.timeout
 
         class Process(subprocess.Popen):  # type: ignore[type-arg]
             def communicate(self, input: Any = None, timeout: float | None = None
-                            ) -> Any:  # noqa: A002 - subprocess's signature
+                            ) -> Any:
                 try:
                     return super().communicate(input, timeout or limit)
                 except subprocess.TimeoutExpired:
@@ -319,7 +320,8 @@ def _bound_exec_plugins(request_timeout: float | None) -> None:
     from kubernetes.config import exec_provider
 
     limit = max(request_timeout or EXEC_PLUGIN_TIMEOUT, 1.0)
-    exec_provider.subprocess = _BoundedPopen(limit)  # type: ignore[attr-defined]
+    module: Any = exec_provider  # untyped; it calls subprocess.Popen through this name
+    module.subprocess = _BoundedPopen(limit)
 
 
 def api_client(opts: ClusterOptions, *, pool_size: int = 8) -> Any:
@@ -535,10 +537,8 @@ class Connection:
         def interrupt() -> None:
             # Unblock a read in progress (the thread then ends with a socket error).
             for raw_response in holder:
-                try:
+                with contextlib.suppress(Exception):  # best effort on an abandoned connection
                     raw_response.shutdown()
-                except Exception:  # noqa: S110 - best effort on a connection we abandon
-                    pass
 
         return run_within(attempt, remaining, on_timeout=interrupt)
 
@@ -669,12 +669,13 @@ class Connection:
                                    "with items that are not a list of objects")
             items.extend(page_items)
             meta = page.get("metadata")
-            token = meta.get("continue") if isinstance(meta, Mapping) else ""
-            if not token:
+            next_token = meta.get("continue") if isinstance(meta, Mapping) else ""
+            if not next_token:
                 return items
-            if not isinstance(token, str):
+            if not isinstance(next_token, str):
                 raise ClusterError(f"the API server at {self.host} answered list {resource} "
                                    "with a continue token that is not a string")
+            token = next_token
             pages += 1
             if token in seen or pages >= MAX_PAGES:
                 raise ClusterError(f"the API server at {self.host} repeated a continue token "

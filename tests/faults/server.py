@@ -92,7 +92,7 @@ class FaultProxy:
                     return
                 proxy._forward(self, body)
 
-            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle  # noqa: N815
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Request)
         self.server.daemon_threads = True
