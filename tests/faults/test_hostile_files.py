@@ -52,6 +52,8 @@ NOTES: dict[str, str] = {
     "valid.yaml": "",
     "cut-inside-a-value.yaml": "may have been cut short",
     "escape-sequence-name.yaml": "",
+    # February 31st: upstream's cron answers the zero time, so the budget is always active.
+    "never-firing-budget-schedule.yaml": "",
 }
 
 

@@ -33,6 +33,18 @@ def _cron(schedule: str, start: datetime) -> croniter:
     return croniter(schedule, start)
 
 
+def _next_hit(schedule: str, start: datetime) -> datetime | None:
+    """The first cron hit after ``start``; None for a schedule that never fires (Feb 31),
+    where robfig/cron's Next answers the zero time."""
+    from croniter import CroniterBadDateError
+
+    try:
+        hit: datetime = _cron(schedule, start).get_next(datetime)
+    except CroniterBadDateError:
+        return None
+    return hit
+
+
 def schedule_valid(schedule: str) -> bool:
     try:
         return bool(croniter.is_valid(schedule))
@@ -51,8 +63,10 @@ def budget_active(budget: Budget, now: datetime) -> bool:
     if not schedule_valid(budget.schedule):
         return True  # invalid budgets are active and allow 0 (see budget_allows)
     start = now - timedelta(seconds=budget.duration_seconds or 0)
-    nxt: datetime = _cron(budget.schedule, start).get_next(datetime)
-    return nxt <= now
+    nxt = _next_hit(budget.schedule, start)
+    # upstream: apis/v1/nodepool.go Budget.IsActive — !Next(checkPoint).After(now); a
+    # schedule that never fires yields the zero time, so the budget counts as active.
+    return nxt is None or nxt <= now
 
 
 def budget_allows(budget: Budget, num_nodes: int, now: datetime) -> int:
@@ -102,6 +116,8 @@ def _events(budgets: Iterable[Budget], now: datetime) -> list[datetime]:
             continue
         duration = timedelta(seconds=budget.duration_seconds or 0)
         # Windows that started up to ``duration`` ago close after now; walk from there.
+        if _next_hit(budget.schedule, now - duration) is None:
+            continue  # never fires: always active, it opens and closes nothing
         it = _cron(budget.schedule, now - duration)
         for _ in range(_MAX_EVENTS):
             hit: datetime = it.get_next(datetime)
