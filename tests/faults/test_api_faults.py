@@ -239,3 +239,16 @@ def test_a_credential_plugin_that_never_exits_is_bounded(tmp_path: Any,
     result = karp(["simulate", "--kubeconfig", path, "--request-timeout", "2s"])
     assert_one_error(result, "credential plugin", "did not finish within 2s")
     assert cluster.requests == []
+
+
+@pytest.mark.parametrize("resource", ["..", "nodepools%2F..%2F..", "a b"])
+def test_a_hostile_discovery_answer_never_becomes_a_request_path(
+        resource: str, proxy: FaultProxy, cluster: KubeEmulator, karp: Any) -> None:
+    proxy.answer("/apis/karpenter.sh/v1", 200, {
+        "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "karpenter.sh/v1",
+        "resources": [{"name": resource, "kind": "NodePool", "namespaced": False,
+                       "verbs": ["list"]}]})
+    result = karp(["simulate", *proxy.cli_args])
+    assert_one_error(result, "refusing to send a request")
+    assert_read_only(cluster, proxy)
+    assert not [r for r in proxy.requests if ".." in r.path or "%" in r.path]
