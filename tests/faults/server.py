@@ -49,6 +49,29 @@ class Seen:
     query: Mapping[str, str]
 
 
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fault-proxy")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "proxy-cert.pem", folder / "proxy-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
 def _send(req: BaseHTTPRequestHandler, status: int, body: bytes,
           headers: Mapping[str, str] | None = None) -> None:
     req.send_response(status)
@@ -64,7 +87,7 @@ class FaultProxy:
     """See the module docstring. ``upstream`` is a running KubeEmulator."""
 
     def __init__(self, upstream: KubeEmulator, directory: Path | None = None,
-                 token: str = "emulator-token") -> None:
+                 token: str = "emulator-token", *, tls: bool = False) -> None:
         self.upstream = upstream
         self.token = token
         self._rules: list[_Rule] = []
@@ -96,8 +119,18 @@ class FaultProxy:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Request)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.kubeconfig = (directory or upstream.directory) / "faults.kubeconfig"
+        folder = directory or upstream.directory
+        self.tls = tls
+        if tls:  # a self-signed certificate: clients must skip verification
+            import ssl
+
+            cert, key = _self_signed(folder)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert, key)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
+        self.kubeconfig = folder / "faults.kubeconfig"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     # ------------------------------------------------------------------ lifecycle
@@ -115,7 +148,8 @@ class FaultProxy:
         name = "faults"
         config = {
             "apiVersion": "v1", "kind": "Config", "current-context": name,
-            "clusters": [{"name": name, "cluster": {"server": self.url}}],
+            "clusters": [{"name": name, "cluster": {
+                "server": self.url, **({"insecure-skip-tls-verify": True} if self.tls else {})}}],
             "users": [{"name": name, "user": dict(user or {"token": self.token})}],
             "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
         }

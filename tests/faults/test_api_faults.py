@@ -252,3 +252,25 @@ def test_a_hostile_discovery_answer_never_becomes_a_request_path(
     assert_one_error(result, "refusing to send a request")
     assert_read_only(cluster, proxy)
     assert not [r for r in proxy.requests if ".." in r.path or "%" in r.path]
+
+
+def test_an_insecure_tls_cluster_prints_no_urllib3_warnings(cluster: KubeEmulator) -> None:
+    # A real process: pytest would otherwise catch the warnings before they reach stderr.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.faults.conftest import GUARD
+
+    pytest.importorskip("cryptography")
+    root = Path(__file__).resolve().parents[2]
+    with FaultProxy(cluster, tls=True) as tls_proxy:
+        result = subprocess.run(
+            [sys.executable, "-m", "kubectl_karp", "simulate", "-o", "json",
+             *tls_proxy.cli_args], capture_output=True, text=True, timeout=GUARD, cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root), "NO_COLOR": "1"})
+    assert result.returncode in (0, 3), result.stderr
+    assert "Warning" not in result.stderr and "urllib3" not in result.stderr, result.stderr
+    assert all(line.startswith(("note:", "warning:")) for line in result.stderr.splitlines())
+    json.loads(result.stdout)
