@@ -31,7 +31,9 @@ SUFFIXES = (".yaml", ".yml", ".json")
 MAX_ALIAS_EXPANSION = 1_000_000
 # Deeper than any Kubernetes object; libyaml's composer recurses per level in C.
 MAX_DEPTH = 200
-_DEEP_BLOCK = re.compile(r"(?:-[ \t]+){64}|(?:^|\n)[ \t]{400}")
+_DEEP_INDENT = "\n" + " " * 400
+_DASHES = re.compile(r"-[ \t]+-[ \t]+-[ \t]+-")
+_DEEP_DASHES = re.compile(r"(?:-[ \t]+){64}")
 _BRACKET = re.compile(r"[\[\]{}]")
 
 try:  # the C loader is several times faster on large snapshots
@@ -122,15 +124,30 @@ def _json_stream(text: str) -> list[Any]:
 
 def _too_deep(text: str) -> bool:
     """Whether the text may nest deeper than MAX_DEPTH (cheap; errs on the safe side)."""
-    if _DEEP_BLOCK.search(text):
+    if _DEEP_INDENT in text:
         return True
+    for match in _DASHES.finditer(text):  # rare: "- - - -" starts a run of nested lists
+        if _DEEP_DASHES.match(text, match.start()):
+            return True
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return False
     depth = 0
-    for match in _BRACKET.finditer(text):
-        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
+    for char in "".join(_BRACKET.findall(text)):
+        depth = depth + 1 if char in "[{" else max(depth - 1, 0)
         if depth > MAX_DEPTH:
             return True
+    return False
+
+
+def _has_token(text: str, char: str) -> bool:
+    """Whether ``char`` (``&`` or ``*``) may start an anchor or alias somewhere in the text."""
+    pos = text.find(char)
+    while pos != -1:
+        before = text[pos - 1] if pos else "\n"
+        after = text[pos + 1:pos + 2]
+        if before in " \t\r\n[{,:-?" and after and after not in " \t\r\n,[]{}":
+            return True
+        pos = text.find(char, pos + 1)
     return False
 
 
@@ -193,13 +210,15 @@ def document_nodes(text: str, label: str, *, line_style: bool = False
     # The pure-Python loader fails on deep nesting with RecursionError; libyaml would crash.
     loader = (yaml.SafeLoader if deep else YAML_LOADER)(text)
     index = done = 0
-    anchors = "&" in text
+    # Only a text with both an anchor and an alias can expand; walking every document of a
+    # large snapshot for nothing would cost seconds.
+    anchors = _has_token(text, "&") and _has_token(text, "*")
 
     def fail(problem: str, line: int | None = None, column: int | None = None) -> InputError:
         if line_style:
             return InputError(f"{label}{f':{line}' if line else ''}: malformed YAML in "
                               f"document {done + 1}: {problem}")
-        where = f" at line {line} column {column}" if line else ""
+        where = (f" at line {line}" + (f" column {column}" if column else "")) if line else ""
         return InputError(f"{label}: malformed YAML in document {done + 1}{where}: {problem}")
 
     try:
