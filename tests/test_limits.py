@@ -24,7 +24,7 @@ def test_gives_up_at_the_deadline_and_interrupts() -> None:
         release.wait(30)
         return 1
 
-    with pytest.raises(DeadlineExceeded, match="no answer within 0.2s"):
+    with pytest.raises(DeadlineExceeded, match=r"no answer within 0\.2s"):
         run_within(stuck, 0.2, on_timeout=lambda: interrupted.append(True))
     assert interrupted == [True]
     release.set()
