@@ -74,7 +74,8 @@ def describe(doc: Mapping[str, Any], origin: str) -> str:
     name = meta.get("name", "?") if isinstance(meta, Mapping) else "?"
     namespace = meta.get("namespace") if isinstance(meta, Mapping) else None
     ident = f"{namespace}/{name}" if namespace else str(name)
-    return f"{origin} ({kind} {ident})"
+    # Names reach notes and errors: escape what could drive the terminal.
+    return printable(f"{origin} ({kind} {ident})")
 
 
 # --------------------------------------------------------------------------- primitives
