@@ -274,3 +274,19 @@ def test_an_insecure_tls_cluster_prints_no_urllib3_warnings(cluster: KubeEmulato
     assert "Warning" not in result.stderr and "urllib3" not in result.stderr, result.stderr
     assert all(line.startswith(("note:", "warning:")) for line in result.stderr.splitlines())
     json.loads(result.stdout)
+
+
+def test_a_credential_plugin_that_answers_still_works(tmp_path: Any, cluster: KubeEmulator,
+                                                      karp: Any) -> None:
+    plugin = tmp_path / "good-plugin"
+    plugin.write_text('#!/bin/sh\necho \'{"apiVersion": "client.authentication.k8s.io/v1", '
+                      '"kind": "ExecCredential", "status": {"token": "from-plugin-123456"}}\'\n',
+                      encoding="utf-8")
+    plugin.chmod(0o755)
+    path = _kubeconfig(tmp_path, {"exec": {"apiVersion": "client.authentication.k8s.io/v1",
+                                           "command": str(plugin)}}, cluster.url)
+    result = karp(["simulate", "-o", "json", "--kubeconfig", path, "--request-timeout", "5s"])
+    assert_ok(result)
+    json.loads(result.out)
+    assert any(r.headers.get("Authorization") == "Bearer from-plugin-123456"
+               for r in cluster.requests)
