@@ -267,7 +267,10 @@ def _check_client_certificate(source: KubeconfigSource) -> None:
         cert_path.write_bytes(cert)
         key_path.write_bytes(key)
         try:
-            ssl.create_default_context().load_cert_chain(cert_path, key_path)
+            # A password callback, so that an encrypted key fails here instead of OpenSSL
+            # prompting on the terminal (kubectl does not support encrypted keys either).
+            ssl.create_default_context().load_cert_chain(cert_path, key_path,
+                                                         password=lambda: b"")
         except (OSError, ssl.SSLError, ValueError) as err:
             why = getattr(err, "reason", None) or getattr(err, "strerror", None) or str(err)
             raise ClusterError(f"context {context}: invalid configuration: cannot load the "

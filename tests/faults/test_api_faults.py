@@ -290,3 +290,20 @@ def test_a_credential_plugin_that_answers_still_works(tmp_path: Any, cluster: Ku
     json.loads(result.out)
     assert any(r.headers.get("Authorization") == "Bearer from-plugin-123456"
                for r in cluster.requests)
+
+
+def test_a_valid_client_certificate_is_accepted(tmp_path: Any, cluster: KubeEmulator,
+                                                karp: Any) -> None:
+    import base64
+
+    pytest.importorskip("cryptography")
+    from tests.faults.server import _self_signed
+
+    cert, key = _self_signed(tmp_path)
+    data = {"client-certificate-data": base64.b64encode(cert.read_bytes()).decode(),
+            "client-key-data": base64.b64encode(key.read_bytes()).decode()}
+    for user in (data, {"client-certificate": cert.name, "client-key": str(key)}):
+        result = karp(["simulate", "-o", "json", "--kubeconfig",
+                       _kubeconfig(tmp_path, user, cluster.url)])
+        assert_ok(result)
+        json.loads(result.out)
