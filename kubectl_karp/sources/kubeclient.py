@@ -569,10 +569,10 @@ class Connection:
             try:
                 answer = self._once(m, url, hdrs, payload, remaining)
             except DeadlineExceeded:
+                # The wording of a socket timeout (unreachable_error), which callers match.
                 raise ClusterError(
                     f"cannot reach the Kubernetes API server at {self.host}: no answer within "
-                    f"{self.timeout:g}s (--request-timeout) when asked to {verb} {resource}"
-                ) from None
+                    f"{self.timeout:g}s (--request-timeout)") from None
             except (urllib3.exceptions.HTTPError, OSError, ApiException, ValueError) as err:
                 raise self.redact(translate_error(
                     err, verb, resource, host=self.host, context=self.context, scope=scope,
