@@ -23,8 +23,8 @@ import pytest
 
 from kubectl_karp.cli.app import run
 from kubectl_karp.render.width import (
-    ellipsize,
     elide_list,
+    ellipsize,
     fit_text,
     output_width,
     table,
@@ -71,7 +71,7 @@ def _check_fits(fitted: str, full: str, width: int) -> None:
 def test_every_command_fits_the_width(argv: list[str], width: int,
                                       capsys: pytest.CaptureFixture[str],
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    full = _out(argv + ["-o", "wide"], capsys) + _out(argv, capsys)
+    full = _out([*argv, "-o", "wide"], capsys) + _out(argv, capsys)
     monkeypatch.setenv("COLUMNS", str(width))
     fitted = _out(argv, capsys)
     assert fitted.strip()
@@ -135,7 +135,7 @@ def test_on_a_tty_with_colour(argv: list[str], capsys: pytest.CaptureFixture[str
     text = _pty_output(argv, 80)
     if argv[0] in ("simulate", "explain", "consolidate"):  # (the others barely colour)
         assert "\x1b[" in text, "colour is on for a terminal"
-    full = _out(argv + ["-o", "wide"], capsys) + _out(argv, capsys)
+    full = _out([*argv, "-o", "wide"], capsys) + _out(argv, capsys)
     _check_fits(text, full, 80)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -85,6 +86,18 @@ def _blocked(plan: ConsolidationPlan, style: Style, wide: bool) -> list[str]:
     return [*lines, *table(headers, rows).rstrip("\n").split("\n"), ""]
 
 
+def _left(planned: int, allowed: int) -> int:
+    return max(0, allowed - planned)
+
+
+def _per_reason(by: Mapping[str, int], static: bool, value: Callable[[int], int]) -> str:
+    """``1/1/1``: Empty/Drifted/Underutilized; a static NodePool is never emptied or
+    consolidated, so only its Drifted budget counts."""
+    return "/".join("-" if static and r != "Drifted"
+                    else "∞" if by[r] >= 2**31 - 1 else str(value(by[r]))
+                    for r in ("Empty", "Drifted", "Underutilized"))
+
+
 def _budgets(plan: ConsolidationPlan, style: Style) -> list[str]:
     from kubectl_karp.render.output import table
 
@@ -95,17 +108,10 @@ def _budgets(plan: ConsolidationPlan, style: Style) -> list[str]:
         # A static NodePool is never emptied or consolidated: only its Drifted budget counts.
         planned = plan.planned(b.node_pool)
         reasons = ("Empty", "Drifted", "Underutilized")
-
-        def per_reason(value: Callable[[int], int]) -> str:
-            # A static NodePool is never emptied or consolidated: only Drifted counts.
-            return "/".join("-" if replicas is not None and r != "Drifted"
-                            else "∞" if by[r] >= 2**31 - 1 else str(value(by[r]))
-                            for r in reasons)
-
-        allowed = per_reason(lambda n: n)
+        allowed = _per_reason(by, replicas is not None, lambda n: n)
         # What the actions planned here leave of each budget: a node the budget blocks
         # (BudgetExhausted) sits beside a 0 here, not beside the allowance.
-        left = per_reason(lambda n: max(0, n - planned))
+        left = _per_reason(by, replicas is not None, functools.partial(_left, planned))
         open_left = any(by[r] - planned > 0 for r in reasons
                         if replicas is None or r == "Drifted")
         state = (style.bad("closed") if b.allowed_min == 0 else
@@ -121,7 +127,10 @@ def _budgets(plan: ConsolidationPlan, style: Style) -> list[str]:
     if all(b.allowed_min > 0 for b in plan.budgets):  # no budget closed: nothing to reopen
         headers.pop()
         rows = [row[:-1] for row in rows]
-    return [*lines, *table(headers, rows).rstrip("\n").split("\n"), ""]
+    invalid = [style.bad(f"  NodePool {b.node_pool}: {b.problem}; Karpenter allows no "
+                         "disruption for any reason until it is fixed")
+               for b in plan.budgets if b.problem]
+    return [*lines, *table(headers, rows).rstrip("\n").split("\n"), *invalid, ""]
 
 
 def _reported(reported: Mapping[str, Comparison], style: Style) -> list[str]:
@@ -189,7 +198,9 @@ def render_node(plan: ConsolidationPlan, report: NodeReport, style: Style,
         lines.append(f"consolidateAfter counted from {report.consolidate_after_rule} "
                      f"({_when(report.consolidate_after_since)}); eligible at "
                      f"{_when(report.consolidatable_at)}")
-    if report.disruption_cost is not None:
+    if report.order:
+        lines.append(f"Candidate order: {report.order}")
+    elif report.disruption_cost is not None:
         lines.append(f"Disruption cost: {report.disruption_cost:.3f} (lower goes first)")
     lines.append(f"Pods that would move ({len(report.pods)}): "
                  + (", ".join(report.pods) if report.pods else "none"))
@@ -242,8 +253,8 @@ def consolidate(node_name: str | None, now_text: str | None, spot_to_spot: bool,
     from kubectl_karp.core.disruption import plan_consolidation
     from kubectl_karp.core.disruption.plan import node_document, plan_document
     from kubectl_karp.render.output import Style, emit_document, rules_fields, use_color
-    from kubectl_karp.render.width import echo
     from kubectl_karp.render.verify import reported_document
+    from kubectl_karp.render.width import echo
     from kubectl_karp.sources.catalogs import load_context
 
     now = parse_now(now_text)
@@ -304,8 +315,8 @@ def _rollout(cluster: ClusterOptions, now: datetime, what_if: tuple[str, ...],
     from kubectl_karp.core.disruption.rollout import mark_drifted, rollout
     from kubectl_karp.model.durations import parse_duration
     from kubectl_karp.render.output import Style, emit_document, use_color
-    from kubectl_karp.render.width import echo
     from kubectl_karp.render.rollout import document, drift_document, drift_lines, render_text
+    from kubectl_karp.render.width import echo
     from kubectl_karp.sources import load_snapshot
     from kubectl_karp.sources.catalogs import load_context
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual import events
 from textual._two_way_dict import TwoWayDict
 from textual.widgets import DataTable
-from textual import events
 from textual.widgets.data_table import RowKey
 
 ADD_CHUNK = 400
