@@ -7,8 +7,9 @@ Writes are server-side applies (field manager ``kubectl-karp``), node classes fi
 from __future__ import annotations
 
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -167,13 +168,48 @@ def apply(filenames: tuple[str, ...], set_values: tuple[str, ...], dry_run: str,
         raise UsageError("--wait needs a real apply; it cannot be combined with --dry-run")
     from kubectl_karp.sources.apply import read_manifests
 
-    manifests = read_manifests(list(filenames), values, dict(os.environ))
+    env = dict(os.environ)
+    for warning in doubled_prefixes(filenames, {**env, **values}):
+        click.echo(f"warning: {warning}", err=True)
+    manifests = read_manifests(list(filenames), values, env)
     outcome = Outcome(dry_run=dry_run)
     status = _run(manifests, cluster, outcome, show_diff=show_diff, yes=yes,
                   force=force_conflicts, wait_seconds=wait_seconds, machine=output != "text")
     if output != "text":
         emit_document(outcome.document(status), output)
     return status
+
+
+_PREFIXED = re.compile(r"([A-Za-z][A-Za-z0-9]*-)\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def doubled_prefixes(filenames: Sequence[str], values: Mapping[str, str]) -> list[str]:
+    """``cls-${CLUSTER_ID}`` filled with ``cls-abc`` gives ``cls-cls-abc``, which matches
+    nothing and is valid YAML, so nothing else would say it: one warning per place."""
+    from pathlib import Path
+
+    paths: list[Path] = []
+    for name in filenames:
+        path = Path(name)
+        if name == "-" or not path.exists():
+            continue
+        paths += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json")
+                        ) if path.is_dir() else [path]
+    out: list[str] = []
+    for path in paths:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue  # read_manifests reports it
+        for number, line in enumerate(lines, 1):
+            for match in _PREFIXED.finditer(line):
+                prefix, key = match.groups()
+                value = values.get(key)
+                if value is not None and value.startswith(prefix):
+                    out.append(f"{path}:{number}: {prefix}${{{key}}} with {key}={value} gives "
+                               f"{prefix}{value}; set {key}={value[len(prefix):]} (the ID "
+                               "without its prefix)")
+    return out
 
 
 def _connect(manifests: Sequence[Manifest], cluster: ClusterOptions, dry_run: str

@@ -190,3 +190,19 @@ def test_typo_in_a_provider_label_key_warns() -> None:
     assert finding.startswith("warning: ")
     assert ("requirements[2].key: karpenter.k8s.tke/instance-familly is not a label TKE "
             "instance types carry (did you mean karpenter.k8s.tke/instance-family?)") in finding
+
+
+def test_a_doubled_prefix_warns_with_file_and_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 19: ``cls-${CLUSTER_ID}`` with ``--set CLUSTER_ID=cls-abc`` gives cls-cls-abc."""
+    from pathlib import Path
+
+    from kubectl_karp.cli.app import run
+
+    folder = Path(__file__).parent / "fixtures" / "seed000"
+    run(["apply", "--demo", "-f", str(folder), "--set", "CLUSTER_ID=cls-abc",
+         "--dry-run=client"])
+    err = capsys.readouterr().err
+    assert "nodeclass.yaml:26: cls-${CLUSTER_ID} with CLUSTER_ID=cls-abc gives cls-cls-abc" \
+        in err and "set CLUSTER_ID=abc" in err
+    run(["apply", "--demo", "-f", str(folder), "--set", "CLUSTER_ID=abc", "--dry-run=client"])
+    assert "cls-cls" not in capsys.readouterr().err
