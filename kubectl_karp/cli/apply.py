@@ -266,16 +266,42 @@ def _run(manifests: Sequence[Manifest], cluster: ClusterOptions, outcome: Outcom
         return 1
     ordered = _ordered(manifests)
     drift_text = _report_drift(manifests, cluster, outcome) if show_diff else ""
+    diffs: dict[str, str] = {}
+    if show_diff and client is None:
+        # No cluster: diff against the snapshot's (or the demo's) own objects instead.
+        diffs = _offline_diffs(ordered, cluster)
+        if not machine:
+            for text in diffs.values():
+                if text:
+                    _show_diff(text, Style(use_color(sys.stdout)), sys.stdout)
     if drift_text and not machine and client is None:
         click.echo(drift_text)
     if client is None:
         for m in ordered:
-            outcome.add(m, "valid")
+            outcome.add(m, "valid", diffs.get(m.ident, ""))
         _err(f"note: {len(ordered)} object(s) valid (schema: {report.schema_source}); "
              "nothing was applied")
         return 0
     return _apply(client, ordered, outcome, show_diff=show_diff, yes=yes, force=force,
                   wait_seconds=wait_seconds, machine=machine, drift_text=drift_text)
+
+
+def _offline_diffs(manifests: Sequence[Manifest], cluster: ClusterOptions) -> dict[str, str]:
+    """``--diff`` on --demo/--snapshot: each manifest against the object of the same kind
+    and name in the saved state (all added when it has none)."""
+    from kubectl_karp.cli.explain import _offline_documents
+
+    saved: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for doc, _ in _offline_documents(cluster):
+        meta = doc.get("metadata")
+        if isinstance(meta, Mapping):
+            saved.setdefault((str(doc.get("kind", "")), str(meta.get("name", ""))), doc)
+    out: dict[str, str] = {}
+    for m in manifests:
+        meta = m.doc.get("metadata")
+        name = str(meta.get("name", "")) if isinstance(meta, Mapping) else ""
+        out[m.ident] = unified(m.ident, saved.get((m.kind, name)), m.doc)
+    return out
 
 
 def _report_drift(manifests: Sequence[Manifest], cluster: ClusterOptions, outcome: Outcome

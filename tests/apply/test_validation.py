@@ -206,3 +206,26 @@ def test_a_doubled_prefix_warns_with_file_and_line(capsys: pytest.CaptureFixture
         in err and "set CLUSTER_ID=abc" in err
     run(["apply", "--demo", "-f", str(folder), "--set", "CLUSTER_ID=abc", "--dry-run=client"])
     assert "cls-cls" not in capsys.readouterr().err
+
+
+def test_diff_offline_against_the_snapshots_objects(tmp_path: Any,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 19: `apply --diff` on --demo/--snapshot diffs against the saved objects."""
+    import yaml
+
+    from kubectl_karp.cli.app import run
+
+    assert run(["snapshot", "--demo"]) == 0
+    saved = yaml.safe_load(capsys.readouterr().out)
+    pool = next(i for i in saved["items"] if i["kind"] == "NodePool")
+    mine = {"apiVersion": pool["apiVersion"], "kind": "NodePool",
+            "metadata": {"name": pool["metadata"]["name"]},
+            "spec": {**pool["spec"], "limits": {"cpu": "20"}}}
+    path = tmp_path / "np.yaml"
+    path.write_text(yaml.safe_dump(mine), encoding="utf-8")
+    snap = tmp_path / "snap.yaml"
+    snap.write_text(yaml.safe_dump(saved), encoding="utf-8")
+    for source in (["--demo"], ["--snapshot", str(snap)]):
+        assert run(["apply", *source, "-f", str(path), "--diff"]) == 0
+        out = capsys.readouterr().out
+        assert "-    cpu: 10" in out and "+    cpu: '20'" in out, source
