@@ -39,6 +39,20 @@ class Row:
     provider: str
     offerings: tuple[Offering, ...]  # available ones matching the filters
     excluded: str = ""  # why --nodepool rules it out (empty: allowed)
+    over_limits: str = ""  # larger than the NodePool's spec.limits: it can never launch
+
+
+def over_limits(it: InstanceType, npc: NodePoolContext) -> str:
+    """Which of the NodePool's ``spec.limits`` one node of this type alone exceeds: the
+    scheduler drops such a type even with nothing in use (upstream:
+    scheduling/scheduler.go filterByRemainingResources, against the type's capacity)."""
+    from kubectl_karp.core.diagnosis.text import amount
+    from kubectl_karp.core.scheduling.nodes import limit_amount
+
+    limits = npc.node_pool.limits or {}
+    return ", ".join(f"{name} {amount(name, limit_amount(it.capacity, name))} > limits.{name} "
+                     f"{amount(name, limit)}" for name, limit in sorted(limits.items())
+                     if limit_amount(it.capacity, name) > limit)
 
 
 def _gib(milli: int) -> str:
@@ -97,7 +111,8 @@ def _rows(ctx: SchedulingContext, catalogs: Sequence[InstanceTypeCatalog], *,
     for it in npc.instance_types:
         offerings = tuple(o for o in it.offerings if keep(o))
         reason, allowed = _exclusion(it, offerings, reqs, npc)
-        rows.append(Row(it, npc.provider or "", allowed, reason))
+        rows.append(Row(it, npc.provider or "", allowed, reason,
+                        over_limits(it, npc) if not reason else ""))
     return rows
 
 
@@ -128,8 +143,9 @@ def _table(ctx: SchedulingContext, rows: Sequence[Row], *, wide: bool, nodepool:
         it = row.it
         family = next((v for k, v in it.labels.items() if k.endswith("/instance-family")), "-")
         ctypes = ",".join(sorted({o.capacity_type for o in row.offerings})) or "-"
+        name = it.name + ("!" if row.over_limits else "")
         cells: list[str] = [
-            style.dim(it.name) if row.excluded else it.name,
+            style.dim(name) if row.excluded or row.over_limits else name,
             format_cpu(it.capacity.get("cpu", 0)), _gib(it.capacity.get("memory", 0)),
             format_cpu(it.allocatable.get("cpu", 0)), _gib(it.allocatable.get("memory", 0)),
             str(it.allocatable.get("pods", it.capacity.get("pods", 0)) // 1000),
@@ -138,7 +154,8 @@ def _table(ctx: SchedulingContext, rows: Sequence[Row], *, wide: bool, nodepool:
         if wide:
             cells[1:1] = [row.provider, family, it.labels.get(LABEL_ARCH, "-")]
             if nodepool:
-                cells.append(row.excluded or "-")
+                cells.append(row.excluded or (f"never launches: {row.over_limits}"
+                                              if row.over_limits else "-"))
         out.append(cells)
     if wide:
         return table(headers, out, fit=False)
@@ -234,6 +251,10 @@ def catalog(cluster: ClusterOptions, provider: str | None, nodepool: str | None,
         return 0
     click.echo(text, nl=False)
     click.echo(f"note: instance types from {ctx.catalog_source}", err=True)
+    if any(r.over_limits for r in rows):
+        click.echo(f"note: ! marks instance types larger than NodePool {nodepool}'s "
+                   "spec.limits: Karpenter can never launch them (-o wide says which limit)",
+                   err=True)
     if ctx.illustrative_prices:
         click.echo("note: * prices are illustrative (bundled catalogue), not a quote", err=True)
     elif not ctx.prices_known:

@@ -109,3 +109,17 @@ def test_explicit_region_picks_that_catalogue_or_names_the_regions(
                                        "(have: ap-guangzhou)\n")
     assert run(["catalog", "--catalog", str(path), "--region", "ap-guangzhou"]) == 0
     assert "ap-guangzhou-3" in capsys.readouterr().out
+
+
+def test_nodepool_marks_types_its_limits_never_allow(capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
+    """Issue 19: NodePool test has limits.cpu 10: a 16-CPU type can never launch."""
+    assert run(["catalog", "--demo", "--nodepool", "test"]) == 0
+    captured = capsys.readouterr()
+    names = [line.split()[0] for line in captured.out.splitlines()[1:]]
+    assert "S5.4XLARGE32!" in names and "S5.2XLARGE16" in names
+    assert "! marks instance types larger than NodePool test's spec.limits" in captured.err
+    assert run(["catalog", "--demo", "--nodepool", "test", "-o", "wide"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines()
+               if line.startswith("S5.4XLARGE32!"))
+    assert row.endswith("never launches: cpu 16 > limits.cpu 10")
