@@ -199,6 +199,8 @@ class _Planner:
         self.current = snap
         self.current_ctx = ctx
         self.round = _Round()
+        # node name -> (had pods moved onto it when assessed, its status): see _statuses
+        self._status_cache: dict[str, tuple[bool, NodeStatus]] = {}
 
     # ------------------------------------------------------------------ state
 
@@ -323,16 +325,27 @@ class _Planner:
     # ------------------------------------------------------------------ rounds
 
     def _statuses(self) -> list[NodeStatus]:
+        """Every node's candidate status this round. Within one plan a node's status
+        depends on its own node, NodeClaim and pods (none of which an action changes: a
+        replacement is a new NodeClaim without a Node) and on whether an earlier action moved
+        pods onto it, so a status is assessed again only when that last fact changes."""
         snap = self.current
-        claim_for: dict[str, NodeClaim] = {}
-        for node in snap.nodes:
-            claim = snap.node_claim_for(node)
-            if claim is not None:
-                claim_for[node.name] = claim
-        return assess_nodes(snap.nodes, snap.pods_by_node, claim_for, self.pools,
-                            self.instance_types, self.prices, self.pdbs, self.now,
-                            fresh_pod_events=frozenset(self.fresh),
-                            pod_blocks_cache=self.pod_blocks)
+        cache = self._status_cache
+        stale = [n for n in snap.nodes
+                 if n.name not in cache or (n.name in self.fresh) != cache[n.name][0]]
+        if stale:
+            claim_for: dict[str, NodeClaim] = {}
+            for node in stale:
+                claim = snap.node_claim_for(node)
+                if claim is not None:
+                    claim_for[node.name] = claim
+            fresh = frozenset(self.fresh)
+            found = assess_nodes(stale, snap.pods_by_node, claim_for, self.pools,
+                                 self.instance_types, self.prices, self.pdbs, self.now,
+                                 fresh_pod_events=fresh, pod_blocks_cache=self.pod_blocks)
+            for status in found:
+                cache[status.node.name] = (status.node.name in fresh, status)
+        return [cache[n.name][1] for n in snap.nodes]
 
     def _one_round(self) -> Action | None:
         rnd = _Round(statuses=self._statuses(),

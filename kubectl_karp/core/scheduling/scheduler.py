@@ -180,8 +180,9 @@ def carry_context_cache(old: SchedulingContext, new: SchedulingContext) -> bool:
         return False
     src, dst = context_cache(old), context_cache(new)
     for key, value in src.items():
-        # Built from the NodePools, DaemonSets, nodes and pods only.
-        if key in ("nodepool-templates", "pool-types") or (
+        # Built from the NodePools, DaemonSets, nodes and pods only (``unbound``: the
+        # disruption simulation's unbound pod copies, disruption/simulation.py).
+        if key in ("nodepool-templates", "pool-types", "unbound") or (
                 isinstance(key, tuple) and key[0] in ("templates", "bound")):
             dst.setdefault(key, value)
     for key, value in list(src.items()):
