@@ -130,7 +130,7 @@ def _with_claims(snap: ClusterSnapshot, claims: tuple[NodeClaim, ...]) -> Cluste
     """``snap`` with other NodeClaims, keeping the indexes built from its other fields (a
     round per action would otherwise re-index every pod)."""
     out = snap.with_changes(node_claims=claims)
-    names = _CLAIM_FREE_INDEXES
+    names: tuple[str, ...] = _CLAIM_FREE_INDEXES
     added = claims[len(snap.node_claims):]
     if claims[:len(snap.node_claims)] == snap.node_claims and not any(
             c.node_name or c.provider_id for c in added):

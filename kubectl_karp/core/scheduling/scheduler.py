@@ -172,7 +172,8 @@ def carry_context_cache(old: SchedulingContext, new: SchedulingContext) -> bool:
            for f in fields(a) if f.name != "node_claims"):
         return False
     n = len(a.node_claims)
-    if len(b.node_claims) < n or any(x is not y for x, y in zip(a.node_claims, b.node_claims)):
+    if len(b.node_claims) < n or any(
+            x is not y for x, y in zip(a.node_claims, b.node_claims[:n], strict=True)):
         return False
     before = {c.name for c in a.node_claims}
     added = b.node_claims[n:]
