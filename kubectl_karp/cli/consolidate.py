@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kubectl_karp.cli.common import node_pool_warnings
+from kubectl_karp.cli.common import node_pool_warnings, rules_warning
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import InputError, UsageError
 from kubectl_karp.model.prices import money
@@ -124,11 +124,12 @@ def _reported(reported: Mapping[str, Comparison], style: Style) -> list[str]:
 
 
 def render_plan(plan: ConsolidationPlan, style: Style, wide: bool,
-                reported: Mapping[str, Comparison] | None = None) -> str:
+                reported: Mapping[str, Comparison] | None = None, header: str = "") -> str:
+    """``header``: which Karpenter release's rules were followed, under the first line."""
     from kubectl_karp.model.prices import HOURS_PER_MONTH
 
     lines = [style.dim(f"Dry run at {_when(plan.now)} — nothing is changed in the cluster."),
-             ""]
+             *([style.dim(header)] if header else []), ""]
     lines += _actions(plan, style, wide)
     lines += _blocked(plan, style, wide)
     lines += _reported(reported or {}, style)
@@ -141,12 +142,13 @@ def render_plan(plan: ConsolidationPlan, style: Style, wide: bool,
 
 
 def render_node(plan: ConsolidationPlan, report: NodeReport, style: Style,
-                reported: Comparison | None = None) -> str:
+                reported: Comparison | None = None, header: str = "") -> str:
     from kubectl_karp.render.verify import reported_line
 
     lines = [style.bold(f"Node {report.node}") + f"  NodePool {report.node_pool or '-'}, "
              f"{report.instance_type or '?'} {report.capacity_type or '?'} "
-             f"{report.zone or '?'}, {money(report.price_per_hour)}/h"]
+             f"{report.zone or '?'}, {money(report.price_per_hour)}/h",
+             *([style.dim(header)] if header else [])]
     said = reported_line(reported) if reported is not None else None
     if said:
         lines.append(said)
@@ -225,7 +227,7 @@ def consolidate(node_name: str | None, now_text: str | None, spot_to_spot: bool,
     """
     from kubectl_karp.core.disruption import plan_consolidation
     from kubectl_karp.core.disruption.plan import node_document, plan_document
-    from kubectl_karp.render.output import Style, emit_document, use_color
+    from kubectl_karp.render.output import Style, emit_document, rules_fields, use_color
     from kubectl_karp.render.verify import reported_document
     from kubectl_karp.sources.catalogs import load_context
 
@@ -246,7 +248,9 @@ def consolidate(node_name: str | None, now_text: str | None, spot_to_spot: bool,
                               explain=frozenset([node_name] if node_name else []))
     for note in dict.fromkeys((*ctx.notes, *plan.notes)):
         click.echo(f"note: {note}", err=True)
+    rules_warning(ctx.rules)
     warnings = node_pool_warnings(ctx.node_pools)
+    header = ctx.rules.header
     reported = _karpenter_said(ctx, plan, now)
     said = {name: reported_document(row) for name, row in reported.items()}
     if node_name is not None:
@@ -254,17 +258,17 @@ def consolidate(node_name: str | None, now_text: str | None, spot_to_spot: bool,
         assert report is not None
         if output in ("json", "yaml"):
             extra = {"karpenter": said[node_name]} if node_name in said else {}
-            emit_document({"kind": "ConsolidationNodeReport", **node_document(report),
-                           **extra, "warnings": warnings}, output)
+            emit_document({"kind": "ConsolidationNodeReport", **rules_fields(ctx.rules),
+                           **node_document(report), **extra, "warnings": warnings}, output)
         else:
-            click.echo(render_node(plan, report, Style(use_color()), reported.get(node_name)),
-                       nl=False)
+            click.echo(render_node(plan, report, Style(use_color()), reported.get(node_name),
+                                   header), nl=False)
         return 0
     if output in ("json", "yaml"):
-        emit_document({**plan_document(plan), "karpenter": said, "warnings": warnings},
-                      output)
+        emit_document({**plan_document(plan), **rules_fields(ctx.rules), "karpenter": said,
+                       "warnings": warnings}, output)
     else:
-        click.echo(render_plan(plan, Style(use_color()), output == "wide", reported),
+        click.echo(render_plan(plan, Style(use_color()), output == "wide", reported, header),
                    nl=False)
     return 0
 

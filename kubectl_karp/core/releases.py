@@ -12,10 +12,11 @@ version string and where it came from to ``resolve_rules``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from kubectl_karp.errors import InputError
+from kubectl_karp.model.parse_release import release_from_image as detect_from_image
+from kubectl_karp.model.parse_release import version_numbers
 
 
 @dataclass(frozen=True, order=True)
@@ -43,26 +44,18 @@ SOURCE_FLAG = "flag"
 SOURCE_DEFAULT = "default"
 SOURCES = (SOURCE_DETECTED, SOURCE_SNAPSHOT, SOURCE_FLAG, SOURCE_DEFAULT)
 
-# "v1.9.0", "1.9", "1.9.0-rc.1", "v1.12.1@sha256:…", "1.9.0-tke.3".
-_VERSION = re.compile(r"^v?(\d{1,4})\.(\d{1,4})(?:\.(\d{1,6}))?(?:[-+][0-9A-Za-z.\-+]*)?$")
-
 
 def parse_release(text: str) -> Release | None:
-    """The release a version string names, or None when it names none."""
-    match = _VERSION.match(text.strip())
-    if match is None:
-        return None
-    major, minor, patch = match.groups()
-    return Release(int(major), int(minor), int(patch or 0))
+    """The release a version string names ("v1.9.0", "1.9", "1.9.0-tke.3"), or None."""
+    numbers = version_numbers(text)
+    return None if numbers is None else Release(*numbers)
 
 
 def release_from_image(image: str) -> Release | None:
-    """The release in a controller image reference (registry path, tag, optional digest)."""
-    ref = image.split("@", 1)[0]
-    last = ref.rsplit("/", 1)[-1]
-    if ":" not in last:
-        return None
-    return parse_release(last.rsplit(":", 1)[1])
+    """The core release a controller image runs: its tag, or for a provider's image the core
+    release that provider version builds on (model.parse_release.PROVIDER_IMAGES)."""
+    found = detect_from_image(image).version
+    return parse_release(found) if found else None
 
 
 @dataclass(frozen=True)
@@ -72,12 +65,19 @@ class Rule:
     name: str
     since: Release
     pr: str  # kubernetes-sigs/karpenter pull request(s), e.g. "#2521"
+    # The rows give the area before the summary: keep these two in that order.
+    area: str  # scheduling | disruption | api | events
     summary: str  # one line: what the rule changes
-    area: str  # scheduling | disruption | api
     until: Release | None = None  # first release without it (a revert)
+    # A patch release of an earlier minor the change was cherry-picked into (e.g. v1.12.1):
+    # in force there only when the patch is known (a bare "1.12" means its .0).
+    backport: Release | None = None
 
     def active_in(self, release: Release) -> bool:
         rel = Release(release.major, release.minor)
+        if self.backport is not None and rel == Release(self.backport.major,
+                                                        self.backport.minor):
+            return release >= self.backport
         return self.since <= rel and (self.until is None or rel < self.until)
 
 
@@ -92,6 +92,10 @@ HOSTPORTS_PER_NODECLAIM = "hostports-per-nodeclaim"
 CONSOLIDATE_AFTER_DESTINATIONS = "consolidate-after-on-destinations"
 DAEMONSET_PER_INSTANCE_TYPE = "daemonset-per-instance-type"
 BALANCED_POLICY = "balanced-consolidation-policy"
+VOLUME_REQUIREMENTS_OUTSIDE_TOPOLOGY = "volume-requirements-outside-topology"
+DELETING_PV_UNUSABLE = "deleting-persistent-volume-unusable"
+TOPOLOGY_DOMAINS_BY_NODEPOOL = "topology-domains-filtered-by-nodepool"
+CAPACITY_BUFFERS = "capacity-buffers"
 CONSOLIDATION_CANDIDATE_EVENTS = "consolidation-candidate-events"
 WHEN_EMPTY_EVENT_WORDING = "when-empty-not-empty-event-wording"
 CAPACITY_BUFFER_EVENTS = "capacity-buffer-events"
@@ -107,7 +111,18 @@ RULES: tuple[Rule, ...] = (
          "long after it started"),
     Rule(VOLUME_TOPOLOGY_ALTERNATIVES, Release(1, 13), "#2743", "scheduling",
          "every allowedTopologies term of a StorageClass and every node-affinity term of a "
-         "PV is an alternative, not only the first"),
+         "PV is an alternative, not only the first", backport=Release(1, 12, 1)),
+    Rule(VOLUME_REQUIREMENTS_OUTSIDE_TOPOLOGY, Release(1, 9), "#2780", "scheduling",
+         "a pod's volume topology narrows where it may go but no longer joins its node "
+         "affinity, so topology spread (and minDomains) counts every domain"),
+    Rule(DELETING_PV_UNUSABLE, Release(1, 10), "#2851", "scheduling",
+         "a pod whose PVC names a PersistentVolume being deleted is not provisioned for"),
+    Rule(TOPOLOGY_DOMAINS_BY_NODEPOOL, Release(1, 11), "#2671", "scheduling",
+         "a spread with nodeAffinityPolicy Honor counts only the domains of NodePools "
+         "compatible with the pod's node affinity (reverted by #2957)", until=Release(1, 12)),
+    Rule(CAPACITY_BUFFERS, Release(1, 14), "#3028", "scheduling",
+         "the CapacityBuffer API (autoscaling.x-k8s.io, behind the CapacityBuffer feature "
+         "gate, off by default) adds virtual pods Karpenter provisions room for"),
     Rule(NODE_READINESS_TAINTS, Release(1, 13), "#3025", "scheduling",
          "the NodeReadiness controller's readiness.k8s.io/* taints on uninitialized nodes "
          "are ignored when scheduling"),

@@ -17,7 +17,9 @@ from kubectl_karp.model.durations import parse_duration
 from kubectl_karp.model.events import parse_event
 from kubectl_karp.model.objects import (
     Budget,
+    CapacityBuffer,
     Condition,
+    CSINode,
     DaemonSet,
     HostPort,
     LabelSelector,
@@ -25,6 +27,7 @@ from kubectl_karp.model.objects import (
     Node,
     NodeClaim,
     NodeClass,
+    NodeOverlay,
     NodePool,
     NodeSelectorRequirement,
     NodeSelectorTerm,
@@ -41,6 +44,15 @@ from kubectl_karp.model.objects import (
     Toleration,
     TopologySpreadConstraint,
     WeightedPodAffinityTerm,
+)
+from kubectl_karp.model.parse_release import (
+    VERSION_KIND,
+    Detection,
+    controller_image,
+    is_nodepool_crd,
+    parse_version_document,
+    release_from_deployments,
+    release_from_nodepool_crd,
 )
 from kubectl_karp.model.quantity import parse_nonnegative_milli
 from kubectl_karp.model.snapshot import ClusterSnapshot
@@ -677,6 +689,8 @@ def parse_pdb(doc: Mapping[str, Any], where: str) -> PodDisruptionBudget:
         current_healthy=_int(status.get("currentHealthy"), f"{where}.status"),
         desired_healthy=_int(status.get("desiredHealthy"), f"{where}.status"),
         expected_pods=_int(status.get("expectedPods"), f"{where}.status"),
+        unhealthy_pod_eviction_policy=_str(spec.get("unhealthyPodEvictionPolicy"),
+                                           f"{where}.spec.unhealthyPodEvictionPolicy"),
     )
     return _with_raw(pdb, doc)
 
@@ -692,7 +706,10 @@ def parse_pvc(doc: Mapping[str, Any], where: str) -> PersistentVolumeClaim:
         storage_class_name=_str(sc, f"{where}.spec.storageClassName") if sc is not None
         else annotations.get("volume.beta.kubernetes.io/storage-class"),
         volume_name=_str(spec.get("volumeName"), f"{where}.spec.volumeName"),
-        bind_completed=annotations.get("pv.kubernetes.io/bind-completed") == "yes",
+        # kube-scheduler (and Karpenter) look for the annotation's presence, not its value.
+        bind_completed="pv.kubernetes.io/bind-completed" in annotations,
+        deletion_timestamp=parse_time(meta.get("deletionTimestamp"), where),
+        phase=_str(_map(doc.get("status"), f"{where}.status").get("phase"), f"{where}.status"),
     )
     return _with_raw(pvc, doc)
 
@@ -711,6 +728,8 @@ def parse_pv(doc: Mapping[str, Any], where: str) -> PersistentVolume:
                             for i, t in enumerate(_list(required.get("nodeSelectorTerms"), at))),
         claim_ref=f"{claim.get('namespace', 'default')}/{claim['name']}"
         if claim.get("name") else None,
+        deletion_timestamp=parse_time(meta.get("deletionTimestamp"), where),
+        node_local=bool(spec.get("local") or spec.get("hostPath")),
     )
     return _with_raw(pv, doc)
 
@@ -735,6 +754,52 @@ def parse_storage_class(doc: Mapping[str, Any], where: str) -> StorageClass:
         is_default=annotations.get("storageclass.kubernetes.io/is-default-class") == "true",
     )
     return _with_raw(sc, doc)
+
+
+def parse_node_overlay(doc: Mapping[str, Any], where: str) -> NodeOverlay:
+    meta = _map(doc.get("metadata"), f"{where}.metadata")
+    spec = _map(doc.get("spec"), f"{where}.spec")
+    price = spec.get("price")
+    adjustment = spec.get("priceAdjustment")
+    overlay = NodeOverlay(
+        name=_str(meta.get("name"), f"{where}.metadata.name"),
+        requirements=parse_requirements(spec.get("requirements"), f"{where}.spec.requirements"),
+        price=_str(price, f"{where}.spec.price") if price is not None else None,
+        price_adjustment=_str(adjustment, f"{where}.spec.priceAdjustment")
+        if adjustment is not None else None,
+        capacity=parse_resources(spec.get("capacity"), f"{where}.spec.capacity"),
+        weight=_int(spec.get("weight"), f"{where}.spec.weight", 0) or 0,
+    )
+    return _with_raw(overlay, doc)
+
+
+def parse_csi_node(doc: Mapping[str, Any], where: str) -> CSINode:
+    meta = _map(doc.get("metadata"), f"{where}.metadata")
+    spec = _map(doc.get("spec"), f"{where}.spec")
+    limits: dict[str, int] = {}
+    for i, item in enumerate(_list(spec.get("drivers"), f"{where}.spec.drivers")):
+        at = f"{where}.spec.drivers[{i}]"
+        driver = _map(item, at)
+        count = _int(_map(driver.get("allocatable"), f"{at}.allocatable").get("count"), at)
+        if count is not None:  # no count: the driver reports no limit
+            limits[_str(driver.get("name"), f"{at}.name")] = count
+    return _with_raw(CSINode(name=_str(meta.get("name"), f"{where}.metadata.name"),
+                             attach_limits=limits), doc)
+
+
+def parse_capacity_buffer(doc: Mapping[str, Any], where: str) -> CapacityBuffer:
+    meta = _map(doc.get("metadata"), f"{where}.metadata")
+    spec = _map(doc.get("spec"), f"{where}.spec")
+    status = _map(doc.get("status"), f"{where}.status")
+    replicas = _int(status.get("replicas"), f"{where}.status.replicas")
+    if replicas is None:
+        replicas = _int(spec.get("replicas"), f"{where}.spec.replicas")
+    ref = _map(status.get("podTemplateRef") or spec.get("podTemplateRef"),
+               f"{where}.podTemplateRef")
+    return _with_raw(CapacityBuffer(
+        namespace=_str(meta.get("namespace"), where, "default") or "default",
+        name=_str(meta.get("name"), f"{where}.metadata.name"), replicas=replicas,
+        pod_template=_str(ref.get("name"), f"{where}.podTemplateRef.name")), doc)
 
 
 def parse_catalog(doc: Mapping[str, Any], where: str) -> InstanceTypeCatalog:
@@ -874,7 +939,8 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
     """
     buckets: dict[str, list[Any]] = {k: [] for k in (
         "nodes", "pods", "node_pools", "node_claims", "node_classes", "daemon_sets", "pdbs",
-        "pvcs", "pvs", "storage_classes", "catalogs", "events")}
+        "pvcs", "pvs", "storage_classes", "catalogs", "events", "node_overlays", "csi_nodes",
+        "capacity_buffers")}
     kept: list[Mapping[str, Any]] = []
     namespaces: dict[str, dict[str, str]] = {}
     ignored: dict[str, int] = {}
@@ -889,9 +955,18 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
         ("storage.k8s.io", "StorageClass"): ("storage_classes", parse_storage_class),
         (KARPENTER_GROUP, "NodePool"): ("node_pools", parse_node_pool),
         (KARPENTER_GROUP, "NodeClaim"): ("node_claims", parse_node_claim),
+        (KARPENTER_GROUP, "NodeOverlay"): ("node_overlays", parse_node_overlay),
+        ("storage.k8s.io", "CSINode"): ("csi_nodes", parse_csi_node),
+        ("autoscaling.x-k8s.io", "CapacityBuffer"): ("capacity_buffers", parse_capacity_buffer),
     }
     for group_kind in NODE_CLASS_KINDS:
         parsers[group_kind] = ("node_classes", parse_node_class)
+    # The Karpenter release the file tells (model.parse_release): our own document, else a
+    # controller Deployment or its pods (any `kubectl karp snapshot` has those), else the
+    # NodePool CRD.
+    recorded: list[Detection] = []
+    controllers: list[Mapping[str, Any]] = []
+    crds: list[Mapping[str, Any]] = []
     for document, origin in documents:
         for doc, where in flatten(document, origin):
             kind = doc.get("kind")
@@ -900,6 +975,16 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
                 raise InputError("document has no kind", where=where)
             if kind == "InstanceTypeCatalog":
                 buckets["catalogs"].append(parse_catalog(doc, where))
+                kept.append(doc)
+                continue
+            if kind == VERSION_KIND:
+                recorded.append(parse_version_document(doc, where))
+                kept.append(doc)
+                continue
+            if kind == "Pod" and controller_image(doc) is not None:
+                controllers.append(doc)  # and read as a pod below, like any other
+            elif controller_image(doc) is not None or is_nodepool_crd(doc):
+                (crds if is_nodepool_crd(doc) else controllers).append(doc)
                 kept.append(doc)
                 continue
             if not isinstance(api_version, str) or not api_version:
@@ -926,8 +1011,9 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
             if entry is None:
                 ignored[kind] = ignored.get(kind, 0) + 1
                 continue
-            if group == KARPENTER_GROUP and api_version not in ("karpenter.sh/v1",
-                                                               "karpenter.sh/v1beta1"):
+            if group == KARPENTER_GROUP and api_version not in (
+                    ("karpenter.sh/v1alpha1",) if kind == "NodeOverlay"
+                    else ("karpenter.sh/v1", "karpenter.sh/v1beta1")):
                 all_notes.append(f"{what}: unknown API version {api_version} (expected "
                                  "karpenter.sh/v1); ignored")
                 continue
@@ -939,6 +1025,7 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
     apis = tuple(karpenter_apis) or tuple(sorted(
         {"nodepools.karpenter.sh" for _ in buckets["node_pools"][:1]}
         | {"nodeclaims.karpenter.sh" for _ in buckets["node_claims"][:1]}))
+    version, reason = _recorded_release(recorded, controllers, crds, all_notes)
     return ClusterSnapshot(
         source=source, captured_at=captured_at,
         nodes=tuple(buckets["nodes"]), pods=tuple(buckets["pods"]),
@@ -946,10 +1033,36 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
         node_classes=tuple(buckets["node_classes"]), daemon_sets=tuple(buckets["daemon_sets"]),
         pdbs=tuple(buckets["pdbs"]), pvcs=tuple(buckets["pvcs"]), pvs=tuple(buckets["pvs"]),
         storage_classes=tuple(buckets["storage_classes"]), catalogs=tuple(buckets["catalogs"]),
+        node_overlays=tuple(buckets["node_overlays"]), csi_nodes=tuple(buckets["csi_nodes"]),
+        capacity_buffers=tuple(buckets["capacity_buffers"]),
         events=tuple(buckets["events"]),
         namespaces=namespaces, notes=tuple(all_notes), karpenter_apis=apis,
-        documents=tuple(kept),
+        karpenter_version=version, karpenter_version_source="snapshot" if version else "",
+        karpenter_version_reason=reason, documents=tuple(kept),
     )
+
+
+def _recorded_release(recorded: Sequence[Detection], controllers: Sequence[Mapping[str, Any]],
+                      crds: Sequence[Mapping[str, Any]], notes: list[str]) -> tuple[str, str]:
+    """(version, reason) the saved documents tell, best evidence first; ("", "") if none."""
+    if recorded:
+        others = sorted({d.version for d in recorded[1:]} - {recorded[0].version})
+        if others:
+            notes.append(f"the snapshot records several Karpenter versions; the first, "
+                         f"{recorded[0].version}, is followed (also: {', '.join(others)})")
+        return recorded[0].version, recorded[0].reason
+    if controllers:
+        detection, _ = release_from_deployments(controllers)
+        if detection.version:
+            return detection.version, f"{detection.reason}, in the snapshot"
+        notes.append(f"{detection.problem}; the Karpenter version is taken from the NodePool "
+                     "CRD" + (" in the snapshot" if crds else ", which the snapshot lacks"))
+    for crd in crds[:1]:
+        detection = release_from_nodepool_crd(crd, "NodePool CRD in the snapshot")
+        if detection.version:
+            return detection.version, detection.reason
+        notes.append(detection.problem)
+    return "", ""
 
 
 # --------------------------------------------------------------------------- workloads → pods

@@ -83,3 +83,19 @@ def test_bad_rollout_flags_are_usage_errors(args: list[str],
     assert run(["consolidate", "--demo", *args]) == 2
     err = capsys.readouterr().err
     assert err.count("error: ") == 1 and "Traceback" not in err
+
+
+def test_apply_diff_reports_the_drift_offline(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = _what_if(tmp_path, labels={"image": "v2"})
+    assert run(["apply", "--demo", "-f", str(path), "--diff"]) == 0
+    out = capsys.readouterr().out
+    assert "Drift from the change (3 NodeClaims)" in out
+    assert "NodePoolDrifted  spec.template.metadata.labels changed" in out
+    assert run(["apply", "--demo", "-f", str(path), "--diff", "-o", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert sorted(d["node"] for d in doc["drift"]) == ["10.0.1.37", "10.0.1.52", "10.0.2.41"]
+    # A change outside the hash drifts nothing and says nothing.
+    quiet = _what_if(tmp_path, budgets=[{"nodes": "50%"}])
+    assert run(["apply", "--demo", "-f", str(quiet), "--diff"]) == 0
+    assert "Drift from the change" not in capsys.readouterr().out
