@@ -5,12 +5,11 @@ pods on them, same failures, on the benchmark's mix of constraints."""
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from dataclasses import replace
 
 from kubectl_karp.core.reasons import NODEPOOL_LIMIT_EXCEEDED
 from kubectl_karp.core.scheduling import SimulationResult, nodes, scheduler, simulate, topology

@@ -55,7 +55,7 @@ class Catalog:
     """An immutable list of instance types with per-resource sorted indexes, shared by every
     NodeClaim started from the same list."""
 
-    __slots__ = ("_allocs", "_limit_orders", "_over", "_orders", "_sorted", "_top", "types")
+    __slots__ = ("_allocs", "_limit_orders", "_orders", "_over", "_sorted", "_top", "types")
 
     def __init__(self, types: list[TypeEntry]) -> None:
         self.types = types

@@ -23,8 +23,8 @@ import gc
 import weakref
 from bisect import insort
 from collections.abc import Hashable, Sequence
-from itertools import islice
 from dataclasses import fields, replace
+from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kubectl_karp.core import releases
