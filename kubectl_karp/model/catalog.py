@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kubectl_karp.model.objects import Labels
+from kubectl_karp.model.objects import LABEL_CAPACITY_TYPE, LABEL_ZONE, Labels
+from kubectl_karp.model.requirements import DOES_NOT_EXIST, IN, Requirement, Requirements
 from kubectl_karp.model.resources import Resources
 
 
@@ -26,9 +27,27 @@ class InstanceType:
     capacity: Resources = field(default_factory=dict)
     allocatable: Resources = field(default_factory=dict)  # already computed by the provider
     offerings: tuple[Offering, ...] = ()
+    # Provider labels this type does not have: upstream gives each a DoesNotExist requirement,
+    # so a pod asking for one (a GPU count on a CPU type) cannot land here. Filled by the
+    # provider (``providers.registry.complete_instance_type``), never by catalogue files.
+    absent_labels: frozenset[str] = frozenset()
 
     def available_offerings(self) -> tuple[Offering, ...]:
         return tuple(o for o in self.offerings if o.available)
+
+    def requirements(self) -> Requirements:
+        """The type's requirements as its provider builds them (computeRequirements): each
+        label In its value, zone and capacity type In those of the available offerings, each
+        label the type lacks (``absent_labels``) DoesNotExist."""
+        offering_keys = (LABEL_ZONE, LABEL_CAPACITY_TYPE)
+        reqs = Requirements.from_labels({k: v for k, v in self.labels.items()
+                                         if k not in offering_keys})
+        available = self.available_offerings()
+        reqs = reqs.add(Requirement.of(LABEL_ZONE, IN, {o.zone for o in available}),
+                        Requirement.of(LABEL_CAPACITY_TYPE, IN,
+                                       {o.capacity_type for o in available}))
+        return reqs.add(*(Requirement.of(key, DOES_NOT_EXIST) for key in sorted(
+            self.absent_labels) if key not in self.labels))
 
 
 @dataclass(frozen=True, slots=True)

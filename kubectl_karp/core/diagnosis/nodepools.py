@@ -66,8 +66,7 @@ def pod_alternatives(pod: Pod) -> list[Requirements] | None:
 
 
 def type_requirements(it: InstanceType) -> Requirements:
-    return Requirements.from_labels({k: v for k, v in it.labels.items()
-                                     if k not in _OFFERING_KEYS})
+    return it.requirements().without(*_OFFERING_KEYS)
 
 
 def offering_allowed(offering: Offering, reqs: Requirements) -> bool:

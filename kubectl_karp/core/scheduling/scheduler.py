@@ -255,9 +255,7 @@ def type_entry(it: InstanceType) -> TypeEntry:
     # Catalogues rarely know the disk (it comes from the node class): an unknown
     # ephemeral-storage must not make every pod that requests some unschedulable.
     allocatable.setdefault("ephemeral-storage", _UNKNOWN_SIZE)
-    reqs = Requirements.from_labels(it.labels)
-    reqs = reqs.add(Requirement.of(LABEL_ZONE, IN, {o.zone for o in available}),
-                    Requirement.of(LABEL_CAPACITY_TYPE, IN, {o.capacity_type for o in available}))
+    reqs = it.requirements()
     return TypeEntry(it=it, requirements=reqs, allocatable=allocatable,
                      capacity=dict(it.capacity), offerings=available)
 
@@ -473,7 +471,7 @@ class Scheduler:
         labels = reqs.without(LABEL_ZONE, LABEL_CAPACITY_TYPE)
         zone, ctype = reqs.get(LABEL_ZONE), reqs.get(LABEL_CAPACITY_TYPE)
         allowed = [it for it in types
-                   if Requirements.from_labels(it.labels).without(
+                   if it.requirements().without(
                        LABEL_ZONE, LABEL_CAPACITY_TYPE).intersects(labels) is None
                    and any(zone.has(o.zone) and ctype.has(o.capacity_type)
                            for o in it.offerings)]

@@ -46,13 +46,7 @@ def _listing(values: Sequence[str]) -> str:
 
 def type_requirements(it: InstanceType) -> Requirements:
     """The type's labels as requirements, zone and capacity type from its offerings."""
-    labels = {k: v for k, v in it.labels.items() if k not in (LABEL_ZONE, LABEL_CAPACITY_TYPE)}
-    offerings = it.available_offerings()
-    reqs = [Requirement(k, False, frozenset((v,))) for k, v in labels.items()]
-    reqs.append(Requirement(LABEL_ZONE, False, frozenset(o.zone for o in offerings)))
-    reqs.append(Requirement(LABEL_CAPACITY_TYPE, False,
-                            frozenset(o.capacity_type for o in offerings)))
-    return Requirements(reqs)
+    return it.requirements()
 
 
 def _describe(index: int, pool: NodePool) -> str:
@@ -87,6 +81,12 @@ def unknown_label_keys(pool: NodePool, provider: BaseProvider) -> Iterator[Issue
         return
     for i, req in enumerate(pool.requirements):
         prefix, slash, _ = req.key.partition("/")
+        if req.key in provider.unset_labels:
+            yield Issue("warning", "UnknownLabel", f"{_REQS}[{i}].key",
+                        f"{provider.title} declares {req.key} but never puts it on an instance "
+                        "type; Karpenter treats it as a custom label and will not filter "
+                        "instance types by it (use node.kubernetes.io/instance-type)")
+            continue
         if not slash or prefix != domain or req.key in provider.labels:
             continue
         close = difflib.get_close_matches(req.key, sorted(provider.labels), n=1)
