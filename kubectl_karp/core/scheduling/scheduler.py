@@ -226,6 +226,15 @@ def carry_context_cache(old: SchedulingContext, new: SchedulingContext) -> bool:
     return True
 
 
+def _minus(a: set[int], b: set[int]) -> set[int]:
+    """``a`` without ``b``, in time linear in the smaller: ``a -= b`` walks all of ``b``
+    (a refusal set grows with the run), ``a - b`` walks ``a`` when ``b`` is the larger."""
+    if len(b) > len(a):
+        return a - b
+    a -= b
+    return a
+
+
 def _fits(requests: dict[str, int] | Any, available: Any) -> bool:
     for name, milli in requests.items():
         if milli > 0 and milli > available.get(name, 0):
@@ -1269,11 +1278,11 @@ class Scheduler:
             # Claims a shared permanent refusal has not ruled out yet, kept up to date as
             # claims are created and refused: with hostname anti-affinity or spread, few.
             cand = smallest.intersection(*opens) if len(opens) > 1 else set(smallest)
-            cand -= dead_claims
+            cand = _minus(cand, dead_claims)
             for blocked in others:
-                cand -= blocked
+                cand = _minus(cand, blocked)
             for blocked in refused:
-                cand -= blocked
+                cand = _minus(cand, blocked)
             if not cand:
                 return False
             claims = self.claims
@@ -1314,9 +1323,9 @@ class Scheduler:
                 avail = bucket.keys() - dead_claims
                 for blocked in refusals:
                     if blocked:
-                        avail -= blocked
+                        avail = _minus(avail, blocked)
                 for blocked in refused:
-                    avail -= blocked
+                    avail = _minus(avail, blocked)
                 avail.difference_update(seen)
                 if not avail:
                     continue
