@@ -11,6 +11,7 @@ _PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|μs|ms|s|m|h)")
 _UNIT_SECONDS = {"ns": Fraction(1, 10**9), "us": Fraction(1, 10**6), "µs": Fraction(1, 10**6),
                  "μs": Fraction(1, 10**6), "ms": Fraction(1, 1000), "s": Fraction(1),
                  "m": Fraction(60), "h": Fraction(3600)}
+_GO_MAX_NANOS = 2**63 - 1
 
 
 def parse_duration(text: object, *, where: str | None = None, allow_never: bool = True
@@ -36,6 +37,9 @@ def parse_duration(text: object, *, where: str | None = None, allow_never: bool 
     if pos != len(value) or not value:
         raise InputError(f"invalid duration {value!r}: use Go syntax such as 30s, 5m, 1h30m"
                          + (" or Never" if allow_never else ""), where=where)
+    if seconds * 10**9 > _GO_MAX_NANOS:
+        # Go's time.Duration is int64 nanoseconds (about 2562047h); Kubernetes refuses more.
+        raise InputError(f"duration {value!r} is out of range (at most 2562047h)", where=where)
     return int(seconds)
 
 

@@ -7,6 +7,7 @@ Only the fields the tools use are read; the document itself is kept as ``raw``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, TypeVar
@@ -116,7 +117,8 @@ def _int(value: Any, where: str, default: int | None = None) -> int | None:
         raise InputError(f"expected an integer, got {value!r}", where=where)
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+\s*", value):
         return int(value)
     raise InputError(f"expected an integer, got {value!r}", where=where)
 
@@ -283,8 +285,10 @@ def effective_requests(spec: Mapping[str, Any], where: str) -> dict[str, int]:
     Regular containers add up; restartable init containers (sidecars) add up too and also
     run alongside every later init container; each regular init container needs its own
     request plus the sidecars started before it, and the pod needs the largest of those if
-    it exceeds the steady state. Pod overhead is added on top. A limit without a request
-    counts as the request (API-server defaulting), and every pod uses one ``pods`` slot.
+    it exceeds the steady state. Pod-level ``spec.resources`` requests replace that sum for
+    the resources they name (PodLevelResources). Pod overhead is added on top. A limit without
+    a request counts as the request (API-server defaulting), and every pod uses one ``pods``
+    slot.
     """
 
     def container_requests(container: Mapping[str, Any], at: str) -> dict[str, int]:
@@ -320,18 +324,100 @@ def effective_requests(spec: Mapping[str, Any], where: str) -> dict[str, int]:
     for name, milli in init_peak.items():
         if milli > total.get(name, 0):
             total[name] = milli
+    total.update(_pod_level_requests(spec, where, total))
     for name, milli in parse_resources(spec.get("overhead"), f"{where}.overhead").items():
         total[name] = total.get(name, 0) + milli
     total["pods"] = total.get("pods", 0) + 1000
     return total
 
 
+def resized_requests(spec: Mapping[str, Any], status: Mapping[str, Any], where: str
+                     ) -> dict[str, int] | None:
+    """The requests counted once the kubelet's view of an in-place resize is included, or
+    None when the status reports no container resources (then they equal the spec's).
+
+    upstream: component-helpers PodRequests with UseStatusResources (Karpenter utils/resources
+    Ceiling from v1.14, #3065: rule POD_STATUS_RESOURCES) — per container (and sidecar), the
+    largest of the spec's requests, status.containerStatuses[].resources.requests and
+    .allocatedResources; only the status ones when the resize is Infeasible."""
+    statuses: dict[str, Mapping[str, Any]] = {}
+    for key in ("containerStatuses", "initContainerStatuses"):
+        for i, item in enumerate(_list(status.get(key), f"{where}.status.{key}")):
+            cs = _map(item, f"{where}.status.{key}[{i}]")
+            # determineContainerReqs runs only when the status reports resources at all.
+            if cs.get("resources") is not None:
+                statuses[_str(cs.get("name"), f"{where}.status.{key}[{i}].name")] = cs
+    if not statuses:
+        return None
+    infeasible = any(isinstance(c, Mapping) and c.get("type") == "PodResizePending"
+                     and c.get("reason") == "Infeasible"
+                     for c in _list(status.get("conditions"), f"{where}.status.conditions"))
+
+    def resized(container: Any, at: str, sidecar_only: bool) -> Any:
+        if not isinstance(container, Mapping):
+            return container
+        cs = statuses.get(str(container.get("name", "")))
+        if cs is None or (sidecar_only and container.get("restartPolicy") != "Always"):
+            return container
+        res = _map(container.get("resources"), f"{at}.resources")
+        own = parse_resources(res.get("requests"), f"{at}.resources.requests")
+        for name, milli in parse_resources(res.get("limits"), f"{at}.resources.limits").items():
+            own.setdefault(name, milli)
+        seen = parse_resources(_map(cs.get("resources"), f"{at} status").get("requests"),
+                               f"{at} status resources.requests")
+        allocated = parse_resources(cs.get("allocatedResources"), f"{at} allocatedResources")
+        best: dict[str, int] = {} if infeasible else dict(own)
+        for source in (seen, allocated):
+            for name, milli in source.items():
+                best[name] = max(best.get(name, 0), milli)
+        quantities = {name: f"{milli}m" for name, milli in best.items()}
+        return {**container, "resources": {"requests": quantities}}
+
+    changed = dict(spec)
+    changed["containers"] = [resized(c, f"{where}.spec.containers[{i}]", False)
+                             for i, c in enumerate(_list(spec.get("containers"),
+                                                         f"{where}.spec.containers"))]
+    changed["initContainers"] = [resized(c, f"{where}.spec.initContainers[{i}]", True)
+                                 for i, c in enumerate(_list(spec.get("initContainers"),
+                                                             f"{where}.spec.initContainers"))]
+    return effective_requests(changed, f"{where}.spec")
+
+
+def _pod_level_supported(name: str) -> bool:
+    # component-helpers resource.IsSupportedPodLevelResource: cpu, memory and hugepages.
+    return name in ("cpu", "memory") or name.startswith("hugepages-")
+
+
+def _pod_level_requests(spec: Mapping[str, Any], where: str, containers: Mapping[str, int]
+                        ) -> dict[str, int]:
+    """What pod-level ``spec.resources`` sets, per resource, in place of the containers' sum.
+
+    upstream: component-helpers resource.PodRequests (Karpenter's utils/resources Ceiling,
+    v1.8-v1.14 alike) overwrites the aggregated container requests with the pod-level requests
+    of the supported resources. The API server has defaulted those requests first
+    (core/v1 defaults.go defaultPodRequests): a resource no container requests takes the
+    pod-level limit; one the containers request keeps their sum. Files are not defaulted, so
+    that is done here."""
+    resources = _map(spec.get("resources"), f"{where}.resources")
+    if not resources:
+        return {}
+    requests = parse_resources(resources.get("requests"), f"{where}.resources.requests")
+    limits = parse_resources(resources.get("limits"), f"{where}.resources.limits")
+    out = {k: v for k, v in requests.items() if _pod_level_supported(k)}
+    for name, milli in limits.items():
+        if _pod_level_supported(name) and name not in out and name not in containers:
+            out[name] = milli
+    return out
+
+
 def _host_ports(spec: Mapping[str, Any], where: str) -> tuple[HostPort, ...]:
+    """The host ports Karpenter books for the pod: those of spec.containers only, never of
+    init or sidecar (restartable init) containers (upstream: scheduling/hostportusage.go
+    GetHostPorts, the same v1.8-v1.14). With hostNetwork the API server defaults hostPort
+    to containerPort; files are not defaulted, so that is done here."""
     host_network = bool(spec.get("hostNetwork"))
     ports = []
     containers = list(_list(spec.get("containers"), f"{where}.containers"))
-    containers += [c for c in _list(spec.get("initContainers"), f"{where}.initContainers")
-                   if isinstance(c, Mapping) and c.get("restartPolicy") == "Always"]
     for i, raw in enumerate(containers):
         container = _map(raw, f"{where}.containers[{i}]")
         for j, raw_port in enumerate(_list(container.get("ports"), f"{where}.ports")):
@@ -463,10 +549,12 @@ def parse_pod_spec(meta: Mapping[str, Any], spec: Mapping[str, Any], where: str,
         tolerations=parse_tolerations(spec.get("tolerations"), f"{where}.spec.tolerations"),
         topology_spread=tuple(spreads),
         requests=effective_requests(spec, f"{where}.spec"),
+        status_requests=resized_requests(spec, status or {}, f"{where}"),
         host_ports=_host_ports(spec, f"{where}.spec"),
         pvc_names=tuple(pvc_names),
         ephemeral_volume_classes=tuple(ephemeral),
         conditions=parse_conditions(status.get("conditions"), f"{where}.status.conditions"),
+        start_time=parse_time(status.get("startTime"), f"{where}.status.startTime"),
     )
 
 
@@ -525,7 +613,7 @@ def parse_budgets(value: Any, where: str) -> tuple[Budget, ...]:
         budget = _map(item, at)
         nodes = _str(budget.get("nodes"), f"{at}.nodes", "10%") or "10%"
         body = nodes[:-1] if nodes.endswith("%") else nodes
-        if not body.isdigit() or (nodes.endswith("%") and int(body) > 100):
+        if not (body.isascii() and body.isdigit()) or (nodes.endswith("%") and int(body) > 100):
             raise InputError(f"nodes {nodes!r} must be a whole number or a percentage 0-100%",
                              where=f"{at}.nodes")
         reasons = tuple(_str(r, f"{at}.reasons") for r in _list(budget.get("reasons"),
@@ -598,6 +686,7 @@ def parse_node_pool(doc: Mapping[str, Any], where: str) -> NodePool:
         status_resources=parse_resources(status.get("resources"), f"{where}.status.resources"),
         conditions=parse_conditions(status.get("conditions"), f"{where}.status.conditions"),
         creation_timestamp=parse_time(meta.get("creationTimestamp"), where),
+        deletion_timestamp=parse_time(meta.get("deletionTimestamp"), where),
     )
     return _with_raw(pool, doc)
 
@@ -666,7 +755,7 @@ def _int_or_percent(value: Any, where: str) -> str | None:
         return None
     text = _str(value, where)
     body = text[:-1] if text.endswith("%") else text
-    if not body.isdigit():
+    if not (body.isascii() and body.isdigit()):
         raise InputError(f"{text!r} must be a whole number or a percentage", where=where)
     return text
 
@@ -687,7 +776,7 @@ def parse_pdb(doc: Mapping[str, Any], where: str) -> PodDisruptionBudget:
         desired_healthy=_int(status.get("desiredHealthy"), f"{where}.status"),
         expected_pods=_int(status.get("expectedPods"), f"{where}.status"),
         unhealthy_pod_eviction_policy=_str(spec.get("unhealthyPodEvictionPolicy"),
-                                           f"{where}.spec.unhealthyPodEvictionPolicy"),
+                                           f"{where}.spec.unhealthyPodEvictionPolicy") or None,
     )
     return _with_raw(pdb, doc)
 
