@@ -7,6 +7,8 @@ from fractions import Fraction
 
 from kubectl_karp.errors import InputError
 
+# time.Duration is an int64 of nanoseconds: about 292 years.
+MAX_SECONDS = (2**63 - 1) // 10**9
 _PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|μs|ms|s|m|h)")
 _UNIT_SECONDS = {"ns": Fraction(1, 10**9), "us": Fraction(1, 10**6), "µs": Fraction(1, 10**6),
                  "μs": Fraction(1, 10**6), "ms": Fraction(1, 1000), "s": Fraction(1),
@@ -20,7 +22,10 @@ def parse_duration(text: object, *, where: str | None = None, allow_never: bool 
     if isinstance(text, bool) or not isinstance(text, (str, int)):
         raise InputError(f"expected a duration such as 30s, 5m or 720h, got {text!r}",
                          where=where)
-    value = str(text).strip()
+    # Longer than any real duration (and Fraction() refuses numbers of > 4300 digits).
+    value = str(text).strip() if not isinstance(text, int) or abs(text) < 10**30 else "?" * 99
+    if len(value) > 64:
+        raise InputError(f"invalid duration {value[:20]!r}...: too long", where=where)
     if value == "Never":
         if allow_never:
             return None

@@ -28,7 +28,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kubectl_karp.core import releases
-from kubectl_karp.core.nodepools import template_requirements
+from kubectl_karp.core.nodepools import effective_limits, template_requirements
 from kubectl_karp.core.reasons import (
     HOST_PORT_CONFLICT,
     INSUFFICIENT_RESOURCE,
@@ -763,7 +763,7 @@ class Scheduler:
 
     def _build_limits(self) -> None:
         for tpl in self.templates:
-            limits = tpl.npc.node_pool.limits
+            limits = effective_limits(tpl.npc.node_pool, self.ctx.rules)
             if limits:
                 self.remaining[tpl.name] = dict(limits)
                 self.limit_usage[tpl.name] = {}
