@@ -25,7 +25,7 @@ from kubectl_karp.core.releases import (
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.objects import CAPACITY_ON_DEMAND, Node, NodeClass, NodePool
 from kubectl_karp.model.snapshot import ClusterSnapshot
-from kubectl_karp.providers.base import BaseProvider
+from kubectl_karp.providers.base import BaseProvider, ClusterFacts
 from kubectl_karp.providers.registry import (
     INFERRED_ORIGIN,
     cluster_max_pods,
@@ -51,6 +51,8 @@ class NodePoolContext:
     allow_undefined_labels: frozenset[str]
     # Zones the node class launches in (label values and human names); None = unrestricted.
     node_class_zones: frozenset[str] | None = None
+    # Where the node class's ephemeral storage comes from (TKE: which disk), for fixes.
+    ephemeral_storage_source: str = ""
 
     @property
     def name(self) -> str:
@@ -179,6 +181,7 @@ def _add_zones(types: Sequence[InstanceType], provider: BaseProvider,
         extra = tuple(Offering(zone=z, capacity_type=ct, price_per_hour=None,
                                zone_name=provider.zone_name(z) or "")
                       for z in ids for ct in ctypes if (z, ct) not in have)
+        extra = tuple(replace(o, labels=provider.offering_labels(o)) for o in extra)
         out.append(replace(it, offerings=it.offerings + extra))
     return tuple(out)
 
@@ -252,8 +255,13 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
     classes = _merge_classes(snapshot.node_classes, extra_node_classes)
     all_notes = list(notes)
     chosen = list(catalogs) or list(snapshot.catalogs)
-    completed = tuple(complete_catalog(c, max_pods=cluster_max_pods(snapshot.nodes, c.provider))
+    facts = cluster_facts(snapshot)
+    completed = tuple(complete_catalog(c, max_pods=cluster_max_pods(snapshot.nodes, c.provider),
+                                       cluster=facts)
                       for c in chosen)
+    # completed catalogue → the raw one, to redo it for each NodePool's node class
+    raw_of = {id(done): raw for raw, done in zip(chosen, completed, strict=True)}
+    per_class: dict[tuple[int, int], InstanceTypeCatalog] = {}
     # A NodePool of a cloud no catalogue covers still gets the types its nodes show.
     covered = {c.provider for c in completed}
     wanted = {p.name for p in (provider_for_ref(np.node_class_ref) for np in pools) if p}
@@ -294,9 +302,17 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
             all_notes.append(f"{node_class.kind} {node_class.name} has no status (not "
                              "reconciled by Karpenter yet?): assumed Ready, any zone")
         types: tuple[InstanceType, ...] = ()
+        storage_source = ""
         if provider is not None:
             own = [c for c in completed if c.provider == provider.name]
             own = own or [c for c in completed if c.provider == "generic"]
+            if node_class is not None:
+                # upstream: the provider lists instance types per node class (its disks).
+                storage_source = provider.configured(node_class, facts).ephemeral_storage_source()
+                own = [per_class.setdefault((id(c), id(node_class)), complete_catalog(
+                    raw_of[id(c)], max_pods=cluster_max_pods(snapshot.nodes, c.provider),
+                    node_class=node_class, cluster=facts)) if id(c) in raw_of else c
+                    for c in own]
             types = _merge_types(own)
             if inferred:
                 types = _add_zones(types, provider, zones)
@@ -308,7 +324,7 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
             node_pool=pool, node_class=node_class,
             provider=provider.name if provider else None, instance_types=types,
             problems=tuple(problems), allow_undefined_labels=well_known_labels(provider),
-            node_class_zones=zones))
+            node_class_zones=zones, ephemeral_storage_source=storage_source))
 
     illustrative = any(c.illustrative_prices for c in completed)
     prices_known = any(c.prices_known for c in completed)
@@ -328,6 +344,10 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
         catalog_source=catalog_source or _describe_catalogs(completed), prices_known=prices_known,
         illustrative_prices=illustrative, zone_names=zone_names, notes=tuple(all_notes),
         catalogs=completed, rules=rules)
+
+
+def cluster_facts(snapshot: ClusterSnapshot) -> ClusterFacts:
+    return ClusterFacts(kubernetes_version=snapshot.kubernetes_version)
 
 
 def snapshot_rules(snapshot: ClusterSnapshot) -> KarpenterRules:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from kubectl_karp.model.catalog import InstanceType
+from kubectl_karp.model.catalog import InstanceType, Offering
 from kubectl_karp.model.objects import (
     LABEL_ARCH,
     LABEL_CAPACITY_TYPE,
@@ -43,6 +43,13 @@ class Problem:
     message: str
     detail: str = ""
     fix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterFacts:
+    """What the cluster (not the catalogue) tells that changes how a provider lists types."""
+
+    kubernetes_version: str = ""  # the API server's gitVersion (v1.30.0-tke.5); "" unknown
 
 
 # Karpenter's core well-known labels, plus the hostname every new NodeClaim gets (a
@@ -98,6 +105,29 @@ class BaseProvider:
     # status list the class fills once its selector terms resolve (TKE/AWS: subnets); a
     # reconciled class with that list empty has nowhere to launch.
     resolved_status_key: str | None = None
+    # label domains the provider adds to Karpenter's restricted ones (its API group)
+    restricted_domains: frozenset[str] = frozenset()
+    # labels every type of this provider requires to be absent (upstream DoesNotExist)
+    absent_labels: frozenset[str] = frozenset()
+
+    # ------------------------------------------------------------------ per node class
+    def configured(self, node_class: NodeClass | None, cluster: ClusterFacts) -> BaseProvider:
+        """This provider as it lists instance types for one node class of one cluster (disks,
+        kubelet settings, server version); the default ignores both."""
+        return self
+
+    def launch_capacity(self, capacity: Resources, *, max_pods: int | None = None
+                        ) -> dict[str, int]:
+        """A node's capacity as the provider computes it from the catalogue's figures."""
+        return dict(capacity)
+
+    def offering_labels(self, offering: Offering) -> tuple[tuple[str, str], ...]:
+        """Labels the provider sets per offering beyond zone and capacity type."""
+        return ()
+
+    def ephemeral_storage_source(self) -> str:
+        """Where the configured node class's ephemeral storage comes from ("" unknown)."""
+        return ""
 
     # ------------------------------------------------------------------ labels
     def family_of(self, instance_type: str) -> str:

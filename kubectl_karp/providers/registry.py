@@ -15,14 +15,17 @@ from kubectl_karp.model.objects import (
     LABEL_REGION,
     LABEL_ZONE,
     Node,
+    NodeClass,
     ObjectRef,
 )
+from kubectl_karp.model.requirements import RESTRICTED_LABEL_DOMAINS
 from kubectl_karp.providers import alibaba, aws, generic, huawei, tke
-from kubectl_karp.providers.base import CORE_WELL_KNOWN_LABELS, BaseProvider
+from kubectl_karp.providers.base import CORE_WELL_KNOWN_LABELS, BaseProvider, ClusterFacts
 
 PROVIDERS: dict[str, BaseProvider] = {p.name: p for p in (
     tke.PROVIDER, aws.PROVIDER, alibaba.PROVIDER, huawei.PROVIDER, generic.PROVIDER)}
 INFERRED_ORIGIN = "inferred from nodes"
+NO_FACTS = ClusterFacts()
 
 # How to recognise a node's cloud when no NodePool says so: providerID scheme, label prefixes.
 _PROVIDER_ID_SCHEMES = {"qcloud": "tke", "aws": "aws", "alicloud": "alibaba",
@@ -58,11 +61,18 @@ def well_known_labels(provider: BaseProvider | None) -> frozenset[str]:
     return CORE_WELL_KNOWN_LABELS | (provider.labels if provider else frozenset())
 
 
+def restricted_label_domains(provider: BaseProvider | None) -> frozenset[str]:
+    return RESTRICTED_LABEL_DOMAINS | (provider.restricted_domains if provider else frozenset())
+
+
 def complete_instance_type(provider: BaseProvider, it: InstanceType,
                            *, max_pods: int | None = None) -> InstanceType:
-    """Labels derived, allocatable computed, zone IDs and names filled in both ways."""
-    capacity = dict(it.capacity)
-    # Pods: the catalogue's own figure, else the cluster's setting (max_pods), else the default.
+    """Labels derived, capacity and allocatable computed, zone IDs and names filled in both
+    ways, per-offering labels set. ``provider`` may be one ``configured`` for a node class."""
+    # Pods: the catalogue's own figure, else the provider's per-type rule, else the
+    # cluster's setting (max_pods), else the default.
+    capacity = provider.launch_capacity(
+        it.capacity, max_pods=None if "pods" in it.capacity else max_pods)
     allocatable = dict(it.allocatable) if it.allocatable else provider.allocatable(
         capacity, max_pods=None if "pods" in capacity else max_pods)
     if "pods" not in capacity and "pods" in allocatable:
@@ -74,14 +84,19 @@ def complete_instance_type(provider: BaseProvider, it: InstanceType,
             zone = provider.zone_id(name) or name
         if not name or name == zone:
             name = provider.zone_name(zone) or name
-        offerings.append(replace(off, zone=zone, zone_name="" if name == zone else name))
-    completed = replace(it, capacity=capacity, allocatable=allocatable, offerings=tuple(offerings))
+        off = replace(off, zone=zone, zone_name="" if name == zone else name)
+        offerings.append(replace(off, labels=off.labels or provider.offering_labels(off)))
+    completed = replace(it, capacity=capacity, allocatable=allocatable, offerings=tuple(offerings),
+                        absent_labels=it.absent_labels | provider.absent_labels)
     return replace(completed, labels=provider.derive_labels(completed))
 
 
-def complete_catalog(catalog: InstanceTypeCatalog, *, max_pods: int | None = None
-                     ) -> InstanceTypeCatalog:
-    provider = PROVIDERS.get(catalog.provider, generic.PROVIDER)
+def complete_catalog(catalog: InstanceTypeCatalog, *, max_pods: int | None = None,
+                     node_class: NodeClass | None = None,
+                     cluster: ClusterFacts = NO_FACTS) -> InstanceTypeCatalog:
+    """Every type completed by the catalogue's provider, configured for ``node_class`` (its
+    disks, kubelet settings…) and the cluster (its server version)."""
+    provider = PROVIDERS.get(catalog.provider, generic.PROVIDER).configured(node_class, cluster)
     return replace(catalog, instance_types=tuple(
         complete_instance_type(provider, it, max_pods=max_pods)
         for it in catalog.instance_types))
@@ -146,9 +161,13 @@ def infer_catalogs(nodes: Sequence[Node], *, extra_zones: Iterable[str] = ()
                 Offering(zone=z, capacity_type=ct, price_per_hour=None, available=True,
                          zone_name=provider.zone_name(z) or "")
                 for z in zones for ct in sorted(capacity_types))
+            offerings = tuple(replace(o, labels=provider.offering_labels(o)) for o in offerings)
+            # A per-offering label (TKE's CBS zone) is the sample node's zone, not the type's.
+            for key in {k for o in offerings for k, _ in o.labels}:
+                labels.pop(key, None)
             it = InstanceType(name=name, labels=labels, capacity=dict(sample.capacity),
                               allocatable=dict(sample.allocatable or sample.capacity),
-                              offerings=offerings)
+                              offerings=offerings, absent_labels=provider.absent_labels)
             instance_types.append(replace(it, labels=provider.derive_labels(it)))
         regions = {tke.normalize_region(n.labels[LABEL_REGION]) for n in nodes
                    if n.labels.get(LABEL_REGION)}

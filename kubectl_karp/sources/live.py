@@ -182,11 +182,13 @@ class LiveRead:
     notes: tuple[str, ...]
     karpenter_apis: tuple[str, ...]
     captured_at: datetime
+    server_version: str = ""  # the API server's gitVersion; "" when /version did not answer
 
 
 def read_documents(opts: ClusterOptions, *, require_karpenter: bool = True) -> LiveRead:
     """List everything kubectl-karp reads (see the module docstring); no modelling."""
     with connect(opts, pool_size=WORKERS) as conn, ThreadPoolExecutor(WORKERS) as pool:
+        version_future = pool.submit(_server_version, conn)
         discovery = discover(conn, pool)
         notes = list(discovery.notes)
         has_node_pools = any(spec.kind == "NodePool" for spec in discovery.lists)
@@ -204,6 +206,7 @@ def read_documents(opts: ClusterOptions, *, require_karpenter: bool = True) -> L
                 return err
 
         results = list(pool.map(fetch, specs))
+        server_version = version_future.result()
     documents: list[dict[str, Any]] = []
     for spec, result in zip(specs, results, strict=True):
         if isinstance(result, ClusterError):
@@ -214,7 +217,17 @@ def read_documents(opts: ClusterOptions, *, require_karpenter: bool = True) -> L
         documents.extend(clean_item(item, spec.api_version, spec.kind) for item in result)
     return LiveRead(conn.context, tuple(documents), tuple(notes),
                     tuple(sorted(spec.resource for spec in discovery.lists)),
-                    datetime.now(timezone.utc))
+                    datetime.now(timezone.utc), server_version)
+
+
+def _server_version(conn: Any) -> str:
+    """The gitVersion of /version; "" when it cannot be read (the nodes' kubelets stand in)."""
+    try:
+        version = conn.get_json("/version", resource="the server version")
+    except ClusterError:
+        return ""
+    git_version = version.get("gitVersion") if isinstance(version, Mapping) else None
+    return git_version if isinstance(git_version, str) else ""
 
 
 def read_cluster(opts: ClusterOptions, *, require_karpenter: bool = True) -> ClusterSnapshot:
@@ -223,7 +236,7 @@ def read_cluster(opts: ClusterOptions, *, require_karpenter: bool = True) -> Clu
     origin = f"context {read.context}"
     return build_snapshot(((doc, origin) for doc in read.documents), source=origin,
                           captured_at=read.captured_at, karpenter_apis=read.karpenter_apis,
-                          notes=read.notes)
+                          notes=read.notes, kubernetes_version=read.server_version)
 
 
 def server_info(opts: ClusterOptions) -> dict[str, Any]:

@@ -73,13 +73,13 @@ def pod_alternatives(pod: Pod) -> list[Requirements] | None:
 
 
 def type_requirements(it: InstanceType) -> Requirements:
-    return Requirements.from_labels({k: v for k, v in it.labels.items()
-                                     if k not in _OFFERING_KEYS})
+    """The type's own labels; the per-offering keys are judged offering by offering."""
+    keys = it.offering_keys()
+    return Requirements.from_labels({k: v for k, v in it.labels.items() if k not in keys})
 
 
 def offering_allowed(offering: Offering, reqs: Requirements) -> bool:
-    return reqs.get(LABEL_ZONE).has(offering.zone) and \
-        reqs.get(LABEL_CAPACITY_TYPE).has(offering.capacity_type)
+    return offering.allowed_by(reqs)
 
 
 def daemon_overhead(ctx: SchedulingContext, npc: NodePoolContext,

@@ -179,9 +179,7 @@ def type_entry(it: InstanceType) -> TypeEntry:
     # Catalogues rarely know the disk (it comes from the node class): an unknown
     # ephemeral-storage must not make every pod that requests some unschedulable.
     allocatable.setdefault("ephemeral-storage", _UNKNOWN_SIZE)
-    reqs = Requirements.from_labels(it.labels)
-    reqs = reqs.add(Requirement.of(LABEL_ZONE, IN, {o.zone for o in available}),
-                    Requirement.of(LABEL_CAPACITY_TYPE, IN, {o.capacity_type for o in available}))
+    reqs = it.requirements()
     return TypeEntry(it=it, requirements=reqs, allocatable=allocatable,
                      capacity=dict(it.capacity), offerings=available)
 

@@ -46,13 +46,7 @@ def _listing(values: Sequence[str]) -> str:
 
 def type_requirements(it: InstanceType) -> Requirements:
     """The type's labels as requirements, zone and capacity type from its offerings."""
-    labels = {k: v for k, v in it.labels.items() if k not in (LABEL_ZONE, LABEL_CAPACITY_TYPE)}
-    offerings = it.available_offerings()
-    reqs = [Requirement(k, False, frozenset((v,))) for k, v in labels.items()]
-    reqs.append(Requirement(LABEL_ZONE, False, frozenset(o.zone for o in offerings)))
-    reqs.append(Requirement(LABEL_CAPACITY_TYPE, False,
-                            frozenset(o.capacity_type for o in offerings)))
-    return Requirements(reqs)
+    return it.requirements()
 
 
 def _describe(index: int, pool: NodePool) -> str:
