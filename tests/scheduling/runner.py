@@ -3,7 +3,9 @@
 Scenario keys (all optional except ``expect``):
   catalog: {sizes: [[cpu, memGiB], ...], families: {S5: amd64}, zones: [...], spot: bool,
             soldOut: [[type, zone, capacityType]], reserved: [[type, zone, price]]}
-  nodeClass: {zones: [...], ready: bool}
+            providerFormula: true — leave allocatable and pods to the TKE provider's formula,
+            extraCapacity: {resource: amount} on every type (e.g. tke.cloud.tencent.com/eni-ip)
+  nodeClass: {zones: [...], ready: bool, spec: {...} merged into the TKEMachineNodeClass spec}
   nodePools: compact NodePools {name, weight, requirements, taints, startupTaints, labels,
              limits}
   pods: compact pending pods {name, count, cpu, memory, labels, namespace, spec (merged
@@ -31,6 +33,7 @@ from kubectl_karp.core.releases import SOURCE_FLAG, resolve_rules
 from kubectl_karp.core.scheduling import SimulationResult, simulate
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.parse import build_snapshot
+from kubectl_karp.model.quantity import parse_milli
 
 GI = 2**30 * 1000
 MI = 2**20 * 1000
@@ -73,6 +76,12 @@ def make_catalog(spec: dict[str, Any]) -> InstanceTypeCatalog:
             capacity = {"cpu": cpu * 1000, "memory": mem * GI, "pods": 110_000}
             allocatable = {"cpu": cpu * 1000 - 100, "memory": mem * GI - 10 * MI,
                            "pods": 110_000}
+            extra = {k: parse_milli(str(v)) for k, v in spec.get("extraCapacity", {}).items()}
+            capacity.update(extra)
+            allocatable.update(extra)
+            if spec.get("providerFormula"):
+                del capacity["pods"]
+                allocatable = {}
             types.append(InstanceType(
                 name=name, labels={"karpenter.k8s.tke/instance-family": family,
                                    "kubernetes.io/arch": arch},
@@ -88,7 +97,7 @@ def node_class(spec: dict[str, Any]) -> dict[str, Any]:
         "apiVersion": "karpenter.k8s.tke/v1beta1", "kind": "TKEMachineNodeClass",
         "metadata": {"name": spec.get("name", "default")},
         "spec": {"subnetSelectorTerms": [{"tags": {"k": "v"}}],
-                 "securityGroupSelectorTerms": [{"tags": {"k": "v"}}]},
+                 "securityGroupSelectorTerms": [{"tags": {"k": "v"}}], **spec.get("spec", {})},
         "status": {"subnets": [{"id": f"subnet-{z}", "zone": ZONE_NAMES.get(z, z), "zoneID": z}
                                for z in zones],
                    "conditions": [{"type": "Ready", "status": "True" if ready else "False",
@@ -212,6 +221,9 @@ def check(result: SimulationResult, expect: dict[str, Any]) -> None:
             if "message" in want:
                 assert any(want["message"] in r.message for r in failed[pod].reasons), \
                     [r.message for r in failed[pod].reasons]
+            if "fix" in want:
+                assert any(want["fix"] in r.fix for r in failed[pod].reasons), \
+                    [r.fix for r in failed[pod].reasons]
     if "cost" in expect:
         assert result.new_cost_per_hour is not None, where
         assert abs(result.new_cost_per_hour - expect["cost"]) < 1e-6, \

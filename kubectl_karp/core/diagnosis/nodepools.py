@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from kubectl_karp.core import reasons as rc
 from kubectl_karp.core.context import NodePoolContext, SchedulingContext
-from kubectl_karp.core.diagnosis.fixes import with_fix
+from kubectl_karp.core.diagnosis.fixes import disk_fix, with_fix
 from kubectl_karp.core.diagnosis.matching import untolerated
 from kubectl_karp.core.diagnosis.text import (
     amount,
@@ -401,6 +401,11 @@ class _Diagnosis:
                       and type_requirements(it).intersects(pod_only.without(*_OFFERING_KEYS))
                       is None), key=_size_key)
         spec = pod_field(self.pod, "containers")
+        node_class = self.npc.node_class
+        if main == "ephemeral-storage" and self.npc.ephemeral_storage_source and node_class:
+            return disk_fix(node_class.kind, node_class.name, self.npc.ephemeral_storage_source,
+                            f"lower the ephemeral-storage requests in {spec} to at most "
+                            f"{amount(main, max(free, 0))}")
         if not big:
             largest = max(self.npc.instance_types, key=lambda it: it.allocatable.get(main, 0))
             if largest.allocatable.get(main, 0) <= 0:
