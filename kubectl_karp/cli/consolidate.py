@@ -10,7 +10,7 @@ import click
 from kubectl_karp.cli.common import node_pool_warnings
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import InputError, UsageError
-from kubectl_karp.model.prices import money
+from kubectl_karp.model.prices import money, money_month
 
 if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.core.disruption.plan import ConsolidationPlan, NodeReport
@@ -44,9 +44,10 @@ def _actions(plan: ConsolidationPlan, style: Style, wide: bool) -> list[str]:
     rows = []
     for i, a in enumerate(plan.actions, 1):
         rep = ", ".join(f"{r.instance_type} {r.capacity_type} {r.zone_name or r.zone} "
-                        f"{money(r.price_per_hour)}" for r in a.replacements) or "-"
+                        f"{money(r.price_per_hour, currency=plan.currency)}"
+                        for r in a.replacements) or "-"
         rows.append([str(i), style.bold(a.type), a.method, ",".join(a.nodes), rep,
-                     str(len(a.moves)), money(a.savings_per_hour)])
+                     str(len(a.moves)), money(a.savings_per_hour, currency=plan.currency)])
     lines = [style.bold(f"Actions ({len(plan.actions)})")]
     if not rows:
         return [*lines, "  none: Karpenter would not disrupt any node now", ""]
@@ -104,7 +105,6 @@ def _budgets(plan: ConsolidationPlan, style: Style) -> list[str]:
 
 
 def render_plan(plan: ConsolidationPlan, style: Style, wide: bool) -> str:
-    from kubectl_karp.model.prices import HOURS_PER_MONTH
 
     lines = [style.dim(f"Dry run at {_when(plan.now)} — nothing is changed in the cluster."),
              ""]
@@ -112,8 +112,8 @@ def render_plan(plan: ConsolidationPlan, style: Style, wide: bool) -> str:
     lines += _blocked(plan, style, wide)
     lines += _budgets(plan, style)
     per_hour = plan.savings_per_hour
-    lines.append(style.bold("Savings: ") + f"{money(per_hour)}/hour, "
-                 f"${per_hour * HOURS_PER_MONTH:,.2f}/month"
+    lines.append(style.bold("Savings: ") + f"{money(per_hour, currency=plan.currency)}/hour, "
+                 f"{money_month(per_hour, plan.currency)}/month"
                  + ("" if plan.prices_known else " (prices unknown)"))
     return "\n".join(lines) + "\n"
 
@@ -121,14 +121,15 @@ def render_plan(plan: ConsolidationPlan, style: Style, wide: bool) -> str:
 def render_node(plan: ConsolidationPlan, report: NodeReport, style: Style) -> str:
     lines = [style.bold(f"Node {report.node}") + f"  NodePool {report.node_pool or '-'}, "
              f"{report.instance_type or '?'} {report.capacity_type or '?'} "
-             f"{report.zone or '?'}, {money(report.price_per_hour)}/h"]
+             f"{report.zone or '?'}, {money(report.price_per_hour, currency=plan.currency)}/h"]
     if report.action is not None:
         a = plan.actions[report.action]
         lines.append("Decision: " + style.ok(f"{a.type} by {a.method}")
                      + f" (action #{report.action + 1}, with {', '.join(a.nodes)})")
         for r in a.replacements:
             lines.append(f"  replacement {r.name}: {r.instance_type} {r.capacity_type} "
-                         f"{r.zone_name or r.zone} {money(r.price_per_hour)}/h")
+                         f"{r.zone_name or r.zone} "
+                         f"{money(r.price_per_hour, currency=plan.currency)}/h")
     else:
         lines.append("Decision: " + style.bad("left alone"))
         for reason in report.blocks:

@@ -133,5 +133,6 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
     if output in ("json", "yaml"):
         emit_document(document(result, ctx), output)
     else:
-        click.echo(render_text(result, Style(use_color()), wide=output == "wide"), nl=False)
+        click.echo(render_text(result, Style(use_color()), wide=output == "wide",
+                               currency=ctx.currency), nl=False)
     return 0 if result.all_schedulable else EXIT_PENDING

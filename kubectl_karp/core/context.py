@@ -76,6 +76,13 @@ class SchedulingContext:
     # The Karpenter release whose rules the preview follows (core.releases).
     rules: KarpenterRules = DEFAULT_RULES
 
+    @cached_property
+    def currency(self) -> str:
+        """The ISO code the catalogues' prices are in ("" when none names one or they differ:
+        prices in two currencies are not compared here anyway)."""
+        named = {c.currency for c in self.catalogs if c.prices_known and c.currency}
+        return next(iter(named)) if len(named) == 1 else ""
+
     def node_pool(self, name: str) -> NodePoolContext | None:
         return next((npc for npc in self.node_pools if npc.node_pool.name == name), None)
 

@@ -668,9 +668,14 @@ def restricted_label_problem(key: str, well_known: frozenset[str] = WELL_KNOWN_L
         return None
     domain = label_domain(key)
     what = f"domain {domain!r}" if domain else "label"
-    return (f"label {key!r} is restricted: its {what} is reserved for Kubernetes/Karpenter "
-            f"or the cloud provider; use a well-known label ({', '.join(sorted(well_known))}) "
-            f"or a custom label outside {', '.join(sorted(domains))}")
+    # A key in a restricted domain is most often a typo of one of its well-known labels.
+    close = difflib.get_close_matches(key, sorted(k for k in well_known
+                                                  if label_domain(k) == domain), n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return (f"label {key!r} is restricted{hint}: its {what} is reserved for Kubernetes/"
+            f"Karpenter or the cloud provider; use a well-known label "
+            f"({', '.join(sorted(well_known))}) or a custom label outside "
+            f"{', '.join(sorted(domains))}")
 
 
 # --------------------------------------------------------------------------- pods

@@ -103,6 +103,7 @@ def document(explanation: Explanation, ctx: SchedulingContext | None = None
     provenance: dict[str, Any] = {} if ctx is None else {
         "catalog": ctx.catalog_source,
         "illustrativePrices": ctx.illustrative_prices,
+        **({"currency": ctx.currency} if ctx.currency else {}),
         "pricesKnown": ctx.prices_known,
     }
     return {
@@ -121,8 +122,9 @@ def document(explanation: Explanation, ctx: SchedulingContext | None = None
 # --------------------------------------------------------------------------- text
 
 class _Writer:
-    def __init__(self, style: Style, width: int, wide: bool) -> None:
+    def __init__(self, style: Style, width: int, wide: bool, currency: str = "") -> None:
         self.style = style
+        self.currency = currency
         self.width = width
         self.wide = wide
         self.lines: list[str] = []
@@ -149,7 +151,7 @@ class _Writer:
             self.para(text, indent, styler=self.style.dim)
 
 
-def _headline(p: PodExplanation, style: Style) -> str:
+def _headline(p: PodExplanation, style: Style, currency: str = "") -> str:
     who = p.pod if p.count == 1 else f"{p.owner or p.pod} ({p.count} pods, e.g. {p.pod})"
     if p.owner and p.count == 1:
         who += f" ({p.owner})"
@@ -168,7 +170,8 @@ def _headline(p: PodExplanation, style: Style) -> str:
             return f"{style.bold(who)}: {style.ok('fits')} existing {what}s {shown}"
         return f"{style.bold(who)}: {style.ok('fits')} existing {what} {v.existing_node}"
     zone = v.zone_name or v.zone or ""
-    price = f", {money(v.price_per_hour)}/h" if v.price_per_hour is not None else ""
+    price = f", {money(v.price_per_hour, currency=currency)}/h" \
+        if v.price_per_hour is not None else ""
     return (f"{style.bold(who)}: {style.ok('new NodeClaim')} from NodePool {v.node_pool}: "
             f"{v.instance_type} in {zone} ({v.capacity_type}{price})")
 
@@ -198,7 +201,7 @@ def _render_pool(w: _Writer, p: NodePoolVerdict, schedulable: bool) -> None:
 
 def _render_pod(w: _Writer, p: PodExplanation) -> None:
     style = w.style
-    w.para(_headline(p, style), 0, hang=2)
+    w.para(_headline(p, style, w.currency), 0, hang=2)
     if p.verdict.already_bound:
         return
     if p.not_considered:
@@ -225,8 +228,8 @@ def _render_pod(w: _Writer, p: PodExplanation) -> None:
 
 
 def render_text(explanation: Explanation, style: Style, *, wide: bool = False,
-                width: int = WIDTH) -> str:
-    w = _Writer(style, width, wide)
+                width: int = WIDTH, currency: str = "") -> str:
+    w = _Writer(style, width, wide, currency)
     if explanation.blockers:
         w.line(style.bold("Karpenter-side problems:"))
         for reason in explanation.blockers:

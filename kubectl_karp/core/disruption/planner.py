@@ -441,7 +441,8 @@ class _Planner:
                                                              for a in self.actions),
                                  nodes=reports, budgets=budgets,
                                  prices_known=self.ctx.prices_known, notes=tuple(notes),
-                                 options={"spotToSpot": self.spot_to_spot})
+                                 options={"spotToSpot": self.spot_to_spot},
+                                 currency=self.ctx.currency)
 
     def _bare(self, key: str) -> bool:
         return key in self.bare
