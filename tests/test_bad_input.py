@@ -16,7 +16,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -379,10 +378,8 @@ LIVE_FAILURES: dict[str, Callable[[KubeEmulator], tuple[str, ...]]] = {
 def test_live_cluster_failure(command: str, scenario: str, k8s: KubeEmulator,
                               capsys: pytest.CaptureFixture[str]) -> None:
     _live(k8s, scenario)
-    started = time.monotonic()
     status, out, err = invoke(capsys, [command, *k8s.cli_args, "--request-timeout", "1s",
                                        *SNAPSHOT_READERS[command]])
-    elapsed = time.monotonic() - started
     if command == "snapshot" and scenario == "malformed-nodepool":
         # Written as read, so the object the model rejects reaches the bug report.
         assert status == 0 and "Traceback" not in err
@@ -394,7 +391,7 @@ def test_live_cluster_failure(command: str, scenario: str, k8s: KubeEmulator,
         assert_noted(status, out, err, *LIVE_FAILURES[scenario](k8s))
     else:
         assert_one_error(status, out, err, *LIVE_FAILURES[scenario](k8s))
-    assert elapsed < 10  # within --request-timeout (1s) per request, not a retry storm
+    # How long failing takes is measured in benchmarks/failure_latency.py, not asserted here.
     if scenario != "unreachable":
         assert k8s.requests, "the emulator was never asked"
         assert k8s.writes() == []

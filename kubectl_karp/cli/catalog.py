@@ -11,10 +11,10 @@ import click
 from kubectl_karp.cli.common import node_pool_warnings
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.core.context import NodePoolContext, SchedulingContext, build_context
+from kubectl_karp.core.nodepools import template_requirements
 from kubectl_karp.errors import InputError, UsageError
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.objects import (
-    CAPACITY_ON_DEMAND,
     LABEL_ARCH,
     LABEL_CAPACITY_TYPE,
     LABEL_ZONE,
@@ -22,7 +22,7 @@ from kubectl_karp.model.objects import (
 from kubectl_karp.model.parse import catalog_to_document
 from kubectl_karp.model.prices import money
 from kubectl_karp.model.quantity import format_cpu
-from kubectl_karp.model.requirements import Requirement, Requirements
+from kubectl_karp.model.requirements import Requirements
 from kubectl_karp.model.snapshot import ClusterSnapshot
 from kubectl_karp.providers import PROVIDERS
 from kubectl_karp.providers.tke import normalize_region
@@ -50,14 +50,8 @@ def _zone_matches(offering: Offering, zone: str | None) -> bool:
 
 
 def _pool_requirements(npc: NodePoolContext) -> Requirements:
-    pool = npc.node_pool
-    reqs = Requirements.from_node_selector_requirements(
-        pool.requirements, where=f"NodePool {pool.name} spec.template.spec.requirements")
-    reqs = reqs.intersect(Requirements.from_labels(pool.template_labels))
-    if reqs.defined(LABEL_CAPACITY_TYPE) is None:
-        # Karpenter launches on-demand unless the NodePool asks for something else.
-        reqs = reqs.add(Requirement.of(LABEL_CAPACITY_TYPE, "In", [CAPACITY_ON_DEMAND]))
-    return reqs
+    # The scheduler's own template, so catalog --nodepool lists what simulate may launch.
+    return template_requirements(npc.node_pool)
 
 
 def _exclusion(it: InstanceType, offerings: Sequence[Offering], reqs: Requirements,

@@ -360,12 +360,27 @@ class Incompatibility:
 
     ``ours`` is the requirement of the side ``compatible``/``intersects`` was called on
     (``None`` when that side does not define the key); ``theirs`` is the argument's.
+    The words (``message``) are built only when read: the scheduler meets thousands of
+    incompatibilities per run and reports few of them.
     """
 
     key: str
-    message: str
     ours: Requirement | None
     theirs: Requirement | None
+    # For an undefined key: the keys that side does define and the labels it may leave
+    # undefined, to suggest a typo when the message is read.
+    known_keys: tuple[str, ...] = ()
+    allow_undefined: frozenset[str] = frozenset()
+
+    @property
+    def message(self) -> str:
+        key, ours, theirs = self.key, self.ours, self.theirs
+        if ours is None:
+            wanted = theirs.describe() if theirs is not None else "any value"
+            hint = _label_hint(key, self.known_keys, self.allow_undefined)
+            return f"{key}: needs {wanted} but the label has no known values here{hint}"
+        other = theirs.describe() if theirs is not None else "any value"
+        return f"{key}: {ours.describe()} does not intersect {other}"
 
     def describe(self, ours: str, theirs: str) -> str:
         """The message with the two sides named, e.g. ``describe("the NodePool", "the pod")``
@@ -378,15 +393,12 @@ class Incompatibility:
 
 def _undefined(key: str, theirs: Requirement, ours: Requirements,
                allow_undefined: frozenset[str]) -> Incompatibility:
-    hint = _label_hint(key, ours, allow_undefined)
-    return Incompatibility(
-        key, f"{key}: needs {theirs.describe()} but the label has no known values here{hint}",
-        None, theirs)
+    return Incompatibility(key, None, theirs, tuple(ours.keys()), allow_undefined)
 
 
-def _label_hint(key: str, ours: Requirements, allow_undefined: frozenset[str]) -> str:
+def _label_hint(key: str, known_keys: tuple[str, ...], allow_undefined: frozenset[str]) -> str:
     suffix = key.partition("/")[2] or key
-    candidates = [*sorted(allow_undefined), *ours.keys()]
+    candidates = [*sorted(allow_undefined), *known_keys]
     for known in candidates:
         if key in known or known.endswith(suffix):
             return f" (typo of {known!r}?)"
@@ -395,8 +407,7 @@ def _label_hint(key: str, ours: Requirements, allow_undefined: frozenset[str]) -
 
 
 def _disjoint(key: str, ours: Requirement, theirs: Requirement) -> Incompatibility:
-    return Incompatibility(
-        key, f"{key}: {ours.describe()} does not intersect {theirs.describe()}", ours, theirs)
+    return Incompatibility(key, ours, theirs)
 
 
 _ABSENT_OK = (NOT_IN, DOES_NOT_EXIST)

@@ -541,8 +541,8 @@ def test_document_follows_the_contract() -> None:
     assert {"type", "method", "nodes", "replacement", "savingsPerHour", "moves"} <= set(action)
     assert action["replacement"] is None
     assert doc["blocked"] == [{"node": "n2", "nodePool": "default", "reasons": [
-        {"code": "DoNotDisrupt", "message": doc["blocked"][0]["reasons"][0]["message"],
-         "fix": doc["blocked"][0]["reasons"][0]["fix"]}]}]
+        {"code": "DoNotDisrupt", "message": 'node n2 has karpenter.sh/do-not-disrupt: "true"',
+         "fix": "kubectl annotate node n2 karpenter.sh/do-not-disrupt-"}]}]
     assert doc["budgets"][0]["nodePool"] == "default"
     assert doc["budgets"][0]["allowed"] == 1 and doc["budgets"][0]["disrupting"] == 0
     per_hour = fake_price(4, 8)

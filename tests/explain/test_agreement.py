@@ -1,7 +1,12 @@
 """explain and simulate never disagree: same verdict for every pod of every simulate scenario
 (tests/scheduling/scenarios) and of the demo cluster, the same (NodePool, reason code) pairs
 and fixes for every pod left pending (one classifier, one vocabulary); and no NodePool is
-shown as accepting a pod that stays pending."""
+shown as accepting a pod that stays pending.
+
+This is a wiring test: explain takes its verdicts from the same scheduling run as simulate, so
+agreement here proves the two commands are connected to one computation, not that the
+computation is right. The independent expectations live in the scenario files themselves
+(tests/scheduling/scenarios/*.yaml ``expect``), which this module does not read."""
 
 from __future__ import annotations
 

@@ -28,6 +28,7 @@ from kubectl_karp.core.diagnosis.text import (
 )
 from kubectl_karp.core.diagnosis.verdicts import ClosestType, NodePoolVerdict
 from kubectl_karp.core.diagnosis.volumes import VolumePin
+from kubectl_karp.core.nodepools import template_requirements
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.scheduling.daemonsets import overhead
 from kubectl_karp.core.scheduling.launch import min_values_shortfall
@@ -55,14 +56,6 @@ _CLOSEST = 3
 
 
 # --------------------------------------------------------------------------- building blocks
-
-def template_requirements(pool: NodePool) -> Requirements:
-    """What a NodeClaim from ``pool`` promises: its requirements, template labels, its name."""
-    reqs = Requirements.from_node_selector_requirements(
-        pool.requirements, where=f"NodePool {pool.name} spec.template.spec.requirements")
-    return reqs.intersect(Requirements.from_labels(pool.template_labels)).add(
-        Requirement.of(LABEL_NODEPOOL, "In", (pool.name,)))
-
 
 def pod_alternatives(pod: Pod) -> list[Requirements] | None:
     """The pod's required-affinity alternatives; None when they cannot even be read."""

@@ -26,6 +26,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from kubectl_karp.core.nodepools import template_requirements
 from kubectl_karp.core.reasons import (
     HOST_PORT_CONFLICT,
     INSUFFICIENT_RESOURCE,
@@ -355,10 +356,7 @@ class Scheduler:
 
     def _template(self, index: int, npc: NodePoolContext) -> Template:
         pool = npc.node_pool
-        reqs = Requirements.from_node_selector_requirements(
-            pool.requirements, where=f"NodePool {pool.name} spec.template.spec.requirements")
-        reqs = reqs.intersect(Requirements.from_labels(
-            {**pool.template_labels, LABEL_NODEPOOL: pool.name}))
+        reqs = template_requirements(pool)
         entries = [type_entry(it) for it in npc.instance_types]
         types = [t for t in entries
                  if t.requirements.intersects(reqs) is None and t.has_offering(reqs)]
