@@ -315,7 +315,12 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
             own = own or [c for c in completed if c.provider == "generic"]
             if node_class is not None:
                 # upstream: the provider lists instance types per node class (its disks).
-                storage_source = provider.configured(node_class, facts).ephemeral_storage_source()
+                configured = provider.configured(node_class, facts)
+                storage_source = configured.ephemeral_storage_source()
+                for c in own:
+                    if id(c) in raw_of:
+                        all_notes.extend(n for n in configured.catalogue_notes(raw_of[id(c)])
+                                         if n not in all_notes)
                 own = [per_class.setdefault((id(c), id(node_class)), complete_catalog(
                     raw_of[id(c)], max_pods=cluster_max_pods(snapshot.nodes, c.provider),
                     node_class=node_class, cluster=facts)) if id(c) in raw_of else c
@@ -353,8 +358,29 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
         catalogs=completed, rules=rules)
 
 
+_STANDARD_RESOURCES = frozenset({"cpu", "memory", "pods", "ephemeral-storage", "storage"})
+
+
+def _extended(name: str) -> bool:
+    return name not in _STANDARD_RESOURCES and not name.startswith("hugepages-")
+
+
 def cluster_facts(snapshot: ClusterSnapshot) -> ClusterFacts:
-    return ClusterFacts(kubernetes_version=snapshot.kubernetes_version)
+    """What the snapshot tells providers: the server version, the extended resources its
+    nodes expose per instance type (largest seen) and those its pods request."""
+    seen: dict[str, dict[str, int]] = {}
+    for node in snapshot.nodes:
+        if not node.instance_type:
+            continue
+        mine = seen.setdefault(node.instance_type, {})
+        for name, value in node.capacity.items():
+            if _extended(name) and value > mine.get(name, -1):
+                mine[name] = value
+    requested = frozenset(name for pod in snapshot.pods for name, value in pod.requests.items()
+                          if value > 0 and _extended(name))
+    return ClusterFacts(kubernetes_version=snapshot.kubernetes_version,
+                        node_extended={k: v for k, v in seen.items() if v},
+                        requested=requested)
 
 
 def snapshot_rules(snapshot: ClusterSnapshot) -> KarpenterRules:

@@ -72,9 +72,13 @@ def complete_instance_type(provider: BaseProvider, it: InstanceType,
     # Pods: the catalogue's own figure, else the provider's per-type rule, else the
     # cluster's setting (max_pods), else the default.
     capacity = provider.launch_capacity(
-        it.capacity, max_pods=None if "pods" in it.capacity else max_pods)
-    allocatable = dict(it.allocatable) if it.allocatable else provider.allocatable(
-        capacity, max_pods=None if "pods" in capacity else max_pods)
+        it, max_pods=None if "pods" in it.capacity else max_pods)
+    computed = provider.allocatable(capacity, max_pods=None if "pods" in capacity else max_pods)
+    allocatable = dict(it.allocatable) if it.allocatable else computed
+    # A catalogue's own allocatable usually lists cpu/memory/pods: what the provider adds to
+    # capacity (the node class's disk, VPC-CNI resources) is allocatable as it computes it.
+    for name, value in computed.items():
+        allocatable.setdefault(name, value)
     if "pods" not in capacity and "pods" in allocatable:
         capacity["pods"] = allocatable["pods"]
     offerings = []

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from kubectl_karp.model.catalog import Offering
+from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.objects import Node, NodeClass
 from kubectl_karp.model.requirements import LABEL_WINDOWS_BUILD
 from kubectl_karp.model.resources import Resources
@@ -381,11 +381,15 @@ def legacy_kube_reserved_for(kubernetes_version: str) -> bool | None:
     return (int(match.group(1)), int(match.group(2))) < (1, 29)
 
 
+NO_FACTS = ClusterFacts()
+
+
 @dataclass(frozen=True)
 class TKEProvider(BaseProvider):
     legacy_kube_reserved: bool = False
     # Set by ``configured`` from the NodePool's TKEMachineNodeClass; None: no node class known.
     storage: NodeStorage | None = None
+    cluster: ClusterFacts = NO_FACTS
 
     def memory_label_value(self, memory_milli: int) -> str:
         return str(memory_milli // GI)
@@ -395,20 +399,27 @@ class TKEProvider(BaseProvider):
         storage = node_storage(node_class) if node_class is not None and (
             node_class.group, node_class.kind) == (GROUP, KIND) else None
         return replace(self, legacy_kube_reserved=self.legacy_kube_reserved if legacy is None
-                       else legacy, storage=storage)
+                       else legacy, storage=storage, cluster=cluster)
 
     def offering_labels(self, offering: Offering) -> tuple[tuple[str, str], ...]:
         # upstream: instancetype.go createOfferings — the CBS CSI zone (by name) per offering.
         name = offering.zone_name or zone_name_from_id(offering.zone) or ""
         return ((LABEL_CBS_ZONE, name),) if name else ()
 
-    def launch_capacity(self, capacity: Resources, *, max_pods: int | None = None
+    def launch_capacity(self, it: InstanceType, *, max_pods: int | None = None
                         ) -> dict[str, int]:
         """upstream: types.go computeCapacity — the disk from the node class, and pods from the
-        type's ENI-IP limit (at least 61) when the catalogue gives no pods figure."""
-        out = dict(capacity)
+        type's ENI-IP limit (at least 61) when the catalogue gives no pods figure.
+
+        A catalogue without VPC-CNI figures (the bundled one, a file) takes those the cluster's
+        nodes of the type expose; failing that, when the cluster's pods request them (it runs
+        VPC-CNI), eni-ip is estimated as the type's pods figure (upstream's pods are
+        max(eni-ip, 61), so never below the real limit's share of pods) and eip from the vCPU
+        count as upstream computes it. ``vpc_cni_estimate_note`` says so."""
+        out = dict(it.capacity)
         if self.storage is not None:
             out["ephemeral-storage"] = self.storage.gigabytes * DECIMAL_G * 1000
+        out.update(self._network_from_nodes(it))
         if "pods" not in out:
             # upstream: types.go pods. A catalogue with ENI limits comes from a cluster whose
             # network mode uses them; the cluster's own figure (max_pods, read off its nodes)
@@ -418,7 +429,34 @@ class TKEProvider(BaseProvider):
                 out["pods"] = max(eni_ip, MIN_ENI_MAX_PODS) * CORE
             elif max_pods:
                 out["pods"] = max_pods * CORE
+        if self.needs_vpc_cni_estimate(out):
+            out[RESOURCE_ENI_IP] = out.get("pods", DEFAULT_MAX_PODS * CORE)
+            out[RESOURCE_EIP] = eip_capacity(out.get("cpu", 0) // CORE) * CORE
         return out
+
+    def _network_from_nodes(self, it: InstanceType) -> dict[str, int]:
+        """The VPC-CNI figures the cluster's nodes of this type expose, when the catalogue
+        gives none."""
+        if any(name in it.capacity for name in NETWORK_RESOURCES):
+            return {}
+        seen = self.cluster.node_extended.get(it.name, {})
+        return {k: v for k, v in seen.items() if k in NETWORK_RESOURCES}
+
+    def needs_vpc_cni_estimate(self, capacity: Resources) -> bool:
+        return bool(self.cluster.requested & {RESOURCE_ENI_IP, RESOURCE_EIP}) and not any(
+            n in capacity for n in NETWORK_RESOURCES)
+
+    def catalogue_notes(self, catalog: InstanceTypeCatalog) -> tuple[str, ...]:
+        estimated = [it.name for it in catalog.instance_types if self.needs_vpc_cni_estimate(
+            {**it.capacity, **self._network_from_nodes(it)})]
+        if not estimated:
+            return ()
+        where = catalog.source or "the catalogue"
+        return (f"pods request {RESOURCE_ENI_IP} (VPC-CNI) but {where} has no VPC-CNI limits "
+                f"for {len(estimated)} type(s): their "
+                f"{RESOURCE_ENI_IP} is estimated as their pods figure and {RESOURCE_EIP} from "
+                "the vCPU count; the live catalogue (credentials and the cluster ID) has the "
+                "real limits",)
 
     def ephemeral_storage_source(self) -> str:
         if self.storage is None:
