@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, cast
 
@@ -12,10 +13,13 @@ from pytest_httpserver import HTTPServer
 from kubectl_karp.cli.app import run
 from kubectl_karp.cli.options import ClusterOptions
 from kubectl_karp.cloud import tencent
+from kubectl_karp.core import views
 from kubectl_karp.sources.catalogs import load_context
 from kubectl_karp.sources.demo import demo_documents, load_demo
 from tests.cloud.conftest import SECRET_KEY, FakeCloud, error
 from tests.emulator import KubeEmulator
+
+NOW = datetime(2026, 1, 12, 10, 0, tzinfo=timezone.utc)
 
 
 def test_live_cluster_with_tke_nodepools_uses_the_api(cloud: FakeCloud) -> None:
@@ -34,6 +38,14 @@ def test_live_cluster_with_tke_nodepools_uses_the_api(cloud: FakeCloud) -> None:
     assert not any("max pods" in note for note in ctx.notes)
     assert {o.zone for o in medium.offerings} == {"100003", "100004"}
     assert ctx.price_of("S5.MEDIUM4", "100003", "spot") == 0.05
+    # the TUI's rows and totals carry the catalogue's currency: yuan, never a dollar sign
+    rows = views.node_rows(ctx)
+    priced = [r for r in rows if r.price is not None]
+    assert priced and all(r.currency == "CNY" for r in priced)
+    column = next(c for c in views.NODE_COLUMNS if c.key == "price")
+    assert column.text(priced[0], NOW).startswith("¥")
+    assert "¥" in views.totals_line(views.totals(rows)) and "$" not in views.totals_line(
+        views.totals(rows))
     load_context(ClusterOptions(), load_demo())
     assert len(cloud.calls) == 5  # second command served from the disk cache
     load_context(ClusterOptions(refresh=True), load_demo())
