@@ -93,7 +93,7 @@ BUILTIN_RESOURCES = (
     ("v1", "PersistentVolume"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "Event"),
     ("apps/v1", "DaemonSet"), ("apps/v1", "Deployment"), ("apps/v1", "ReplicaSet"),
     ("apps/v1", "StatefulSet"), ("batch/v1", "Job"), ("policy/v1", "PodDisruptionBudget"),
-    ("storage.k8s.io/v1", "StorageClass"),
+    ("storage.k8s.io/v1", "StorageClass"), ("events.k8s.io/v1", "Event"),
 )
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CONTEXT = "emulator"

@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                 "Explain why pods are Pending, per NodePool and instance type, with fixes."),
     "consolidate": ("kubectl_karp.cli.consolidate", "consolidate",
                     "Dry-run consolidation: what Karpenter would delete or replace (read-only)."),
+    "verify": ("kubectl_karp.cli.verify", "verify",
+               "Compare Karpenter's own events with these previews; flag disagreements."),
     "apply": ("kubectl_karp.cli.apply", "apply",
               "Validate, diff and safely apply NodePools and node classes."),
     "catalog": ("kubectl_karp.cli.catalog", "catalog",

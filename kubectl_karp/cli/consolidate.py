@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,9 @@ from kubectl_karp.errors import InputError, UsageError
 from kubectl_karp.model.prices import money, money_month
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kubectl_karp.core.context import SchedulingContext
     from kubectl_karp.core.disruption.plan import ConsolidationPlan, NodeReport
+    from kubectl_karp.core.verify import Comparison
     from kubectl_karp.render.output import Style
 
 _MOVES_SHOWN = 5
@@ -104,12 +107,26 @@ def _budgets(plan: ConsolidationPlan, style: Style) -> list[str]:
     return [*lines, *table(headers, rows).rstrip("\n").split("\n"), ""]
 
 
-def render_plan(plan: ConsolidationPlan, style: Style, wide: bool) -> str:
+def _reported(reported: Mapping[str, Comparison], style: Style) -> list[str]:
+    from kubectl_karp.core.verify import DISAGREE
+    from kubectl_karp.render.verify import age_text, said_text
 
+    lines = []
+    for name, row in sorted(reported.items()):
+        text = said_text(row)
+        if text:
+            styler = style.bad if row.verdict == DISAGREE else style.dim
+            lines.append(f"  {name} ({age_text(row.age_seconds)}): " + styler(text))
+    return [style.bold("What Karpenter itself reported"), *lines, ""] if lines else []
+
+
+def render_plan(plan: ConsolidationPlan, style: Style, wide: bool,
+                reported: Mapping[str, Comparison] | None = None) -> str:
     lines = [style.dim(f"Dry run at {_when(plan.now)} — nothing is changed in the cluster."),
              ""]
     lines += _actions(plan, style, wide)
     lines += _blocked(plan, style, wide)
+    lines += _reported(reported or {}, style)
     lines += _budgets(plan, style)
     per_hour = plan.savings_per_hour
     lines.append(style.bold("Savings: ") + f"{money(per_hour, currency=plan.currency)}/hour, "
@@ -118,10 +135,16 @@ def render_plan(plan: ConsolidationPlan, style: Style, wide: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_node(plan: ConsolidationPlan, report: NodeReport, style: Style) -> str:
+def render_node(plan: ConsolidationPlan, report: NodeReport, style: Style,
+                reported: Comparison | None = None) -> str:
+    from kubectl_karp.render.verify import reported_line
+
     lines = [style.bold(f"Node {report.node}") + f"  NodePool {report.node_pool or '-'}, "
              f"{report.instance_type or '?'} {report.capacity_type or '?'} "
              f"{report.zone or '?'}, {money(report.price_per_hour, currency=plan.currency)}/h"]
+    said = reported_line(reported) if reported is not None else None
+    if said:
+        lines.append(said)
     if report.action is not None:
         a = plan.actions[report.action]
         lines.append("Decision: " + style.ok(f"{a.type} by {a.method}")
@@ -189,6 +212,7 @@ def consolidate(node_name: str | None, now_text: str | None, spot_to_spot: bool,
     from kubectl_karp.core.disruption import plan_consolidation
     from kubectl_karp.core.disruption.plan import node_document, plan_document
     from kubectl_karp.render.output import Style, emit_document, use_color
+    from kubectl_karp.render.verify import reported_document
     from kubectl_karp.sources.catalogs import load_context
 
     now = parse_now(now_text)
@@ -201,17 +225,35 @@ def consolidate(node_name: str | None, now_text: str | None, spot_to_spot: bool,
     for note in dict.fromkeys((*ctx.notes, *plan.notes)):
         click.echo(f"note: {note}", err=True)
     warnings = node_pool_warnings(ctx.node_pools)
+    reported = _karpenter_said(ctx, plan, now)
+    said = {name: reported_document(row) for name, row in reported.items()}
     if node_name is not None:
         report = plan.node(node_name)
         assert report is not None
         if output in ("json", "yaml"):
+            extra = {"karpenter": said[node_name]} if node_name in said else {}
             emit_document({"kind": "ConsolidationNodeReport", **node_document(report),
-                           "warnings": warnings}, output)
+                           **extra, "warnings": warnings}, output)
         else:
-            click.echo(render_node(plan, report, Style(use_color())), nl=False)
+            click.echo(render_node(plan, report, Style(use_color()), reported.get(node_name)),
+                       nl=False)
         return 0
     if output in ("json", "yaml"):
-        emit_document({**plan_document(plan), "warnings": warnings}, output)
+        emit_document({**plan_document(plan), "karpenter": said, "warnings": warnings},
+                      output)
     else:
-        click.echo(render_plan(plan, Style(use_color()), output == "wide"), nl=False)
+        click.echo(render_plan(plan, Style(use_color()), output == "wide", reported),
+                   nl=False)
     return 0
+
+
+def _karpenter_said(ctx: SchedulingContext, plan: ConsolidationPlan, now: datetime
+                    ) -> dict[str, Comparison]:
+    """Node name → Karpenter's newest word on it beside our plan (empty without events)."""
+    if not ctx.snapshot.events:
+        return {}
+    from kubectl_karp.core.verify import compare_nodes
+    from kubectl_karp.render.verify import said_text
+
+    rows = compare_nodes(ctx.snapshot, plan, ctx.rules, now)
+    return {row.name: row for row in rows if said_text(row) is not None}

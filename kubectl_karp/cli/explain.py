@@ -130,9 +130,24 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
         click.echo(f"note: {note}", err=True)
     # Also when no pod listed here ran into it (the human output's blockers need a pod).
     node_pool_warnings(ctx.node_pools)
+    reported = _karpenter_said(ctx, result)
     if output in ("json", "yaml"):
-        emit_document(document(result, ctx), output)
+        emit_document(document(result, ctx, reported), output)
     else:
         click.echo(render_text(result, Style(use_color()), wide=output == "wide",
-                               currency=ctx.currency), nl=False)
+                               currency=ctx.currency, reported=reported), nl=False)
     return 0 if result.all_schedulable else EXIT_PENDING
+
+
+def _karpenter_said(ctx: Any, result: Any) -> dict[str, Any]:
+    """Pod key → Karpenter's newest word on it beside ours (empty without events)."""
+    if not ctx.snapshot.events:
+        return {}
+    from datetime import datetime, timezone
+
+    from kubectl_karp.core.verify import answers_from_explanation, compare_pods
+    from kubectl_karp.render.verify import said_text
+
+    rows = compare_pods(ctx.snapshot, answers_from_explanation(result), ctx.rules,
+                        datetime.now(timezone.utc))
+    return {row.name: row for row in rows if said_text(row) is not None}

@@ -92,6 +92,9 @@ HOSTPORTS_PER_NODECLAIM = "hostports-per-nodeclaim"
 CONSOLIDATE_AFTER_DESTINATIONS = "consolidate-after-on-destinations"
 DAEMONSET_PER_INSTANCE_TYPE = "daemonset-per-instance-type"
 BALANCED_POLICY = "balanced-consolidation-policy"
+CONSOLIDATION_CANDIDATE_EVENTS = "consolidation-candidate-events"
+WHEN_EMPTY_EVENT_WORDING = "when-empty-not-empty-event-wording"
+CAPACITY_BUFFER_EVENTS = "capacity-buffer-events"
 
 RULES: tuple[Rule, ...] = (
     Rule(STATIC_NODEPOOLS, Release(1, 8), "#2521", "scheduling",
@@ -119,6 +122,16 @@ RULES: tuple[Rule, ...] = (
     Rule(BALANCED_POLICY, Release(1, 14), "#2962", "disruption",
          "consolidationPolicy Balanced: a move is taken only when its savings outweigh the "
          "disruption it causes"),
+    # Event wording (what `verify` and the "Karpenter reported" lines read).
+    Rule(CONSOLIDATION_CANDIDATE_EVENTS, Release(1, 9), "#2786", "events",
+         "nodes get ConsolidationCandidate / ConsolidationRejected events (\"Consolidation "
+         "candidate: …\")"),
+    Rule(WHEN_EMPTY_EVENT_WORDING, Release(1, 14), "#2962", "events",
+         "a WhenEmpty NodePool's busy node is reported as \"has consolidation policy "
+         "WhenEmpty, but node is not empty\" (before: \"has non-empty consolidation "
+         "disabled\")"),
+    Rule(CAPACITY_BUFFER_EVENTS, Release(1, 14), "#3028", "events",
+         "nodes holding CapacityBuffer pods are reported as \"has buffer pods\""),
 )
 
 _BY_NAME = {r.name: r for r in RULES}

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.durations import parse_duration
+from kubectl_karp.model.events import parse_event
 from kubectl_karp.model.objects import (
     Budget,
     Condition,
@@ -908,7 +909,7 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
     """
     buckets: dict[str, list[Any]] = {k: [] for k in (
         "nodes", "pods", "node_pools", "node_claims", "node_classes", "daemon_sets", "pdbs",
-        "pvcs", "pvs", "storage_classes", "catalogs")}
+        "pvcs", "pvs", "storage_classes", "catalogs", "events")}
     kept: list[Mapping[str, Any]] = []
     namespaces: dict[str, dict[str, str]] = {}
     ignored: dict[str, int] = {}
@@ -950,6 +951,12 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
                 namespaces[_str(meta.get("name"), where)] = _labels(meta.get("labels"), where)
                 kept.append(doc)
                 continue
+            if kind == "Event" and group in ("", "events.k8s.io"):
+                event = parse_event(doc, what)
+                if event is not None:  # another controller's events are not Karpenter's word
+                    buckets["events"].append(event)
+                    kept.append(doc)
+                continue
             entry = parsers.get((group, kind))
             if entry is None:
                 ignored[kind] = ignored.get(kind, 0) + 1
@@ -975,6 +982,7 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
         node_classes=tuple(buckets["node_classes"]), daemon_sets=tuple(buckets["daemon_sets"]),
         pdbs=tuple(buckets["pdbs"]), pvcs=tuple(buckets["pvcs"]), pvs=tuple(buckets["pvs"]),
         storage_classes=tuple(buckets["storage_classes"]), catalogs=tuple(buckets["catalogs"]),
+        events=tuple(buckets["events"]),
         namespaces=namespaces, notes=tuple(all_notes), karpenter_apis=apis,
         documents=tuple(kept),
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any
 
 from kubectl_karp.model.catalog import InstanceTypeCatalog
+from kubectl_karp.model.events import KarpenterEvent
 from kubectl_karp.model.objects import (
     DaemonSet,
     Node,
@@ -47,6 +48,9 @@ class ClusterSnapshot:
     pvs: tuple[PersistentVolume, ...] = ()
     storage_classes: tuple[StorageClass, ...] = ()
     catalogs: tuple[InstanceTypeCatalog, ...] = ()
+    # What Karpenter itself reported lately (events it recorded), for `verify` and the
+    # "Karpenter reported" lines of explain and consolidate.
+    events: tuple[KarpenterEvent, ...] = ()
     namespaces: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # name -> labels
     notes: tuple[str, ...] = ()
     # Which Karpenter APIs the source found (live: discovered CRDs; files: kinds present).
@@ -117,6 +121,17 @@ class ClusterSnapshot:
     @cached_property
     def storage_class_by_name(self) -> dict[str, StorageClass]:
         return {sc.name: sc for sc in self.storage_classes}
+
+    @cached_property
+    def events_by_object(self) -> dict[tuple[str, str], list[KarpenterEvent]]:
+        """(kind, ns/name or name) → that object's Karpenter events, newest first."""
+        index: dict[tuple[str, str], list[KarpenterEvent]] = defaultdict(list)
+        for event in self.events:
+            index[(event.kind, event.key)].append(event)
+        oldest = datetime.min.replace(tzinfo=timezone.utc)
+        for events in index.values():
+            events.sort(key=lambda e: e.time or oldest, reverse=True)
+        return dict(index)
 
     def node_claim_for(self, node: Node) -> NodeClaim | None:
         """The NodeClaim that launched ``node`` (by providerID, else by status.nodeName)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from typing import Any
 
 from kubectl_karp.core.context import SchedulingContext
@@ -16,9 +17,11 @@ from kubectl_karp.core.explain.result import (
     Verdict,
 )
 from kubectl_karp.core.reasons import Reason
+from kubectl_karp.core.verify import DISAGREE, Comparison
 from kubectl_karp.model.prices import money
 from kubectl_karp.model.resources import render as render_resources
 from kubectl_karp.render.output import Style
+from kubectl_karp.render.verify import reported_document, reported_line
 
 WIDTH = 100
 API_VERSION = "karp.kubectl.io/v1alpha1"  # same as simulate's document
@@ -96,10 +99,11 @@ def pod_document(p: PodExplanation) -> dict[str, Any]:
     return doc
 
 
-def document(explanation: Explanation, ctx: SchedulingContext | None = None
-             ) -> dict[str, Any]:
+def document(explanation: Explanation, ctx: SchedulingContext | None = None,
+             reported: Mapping[str, Comparison] | None = None) -> dict[str, Any]:
     """The stable machine-readable form (documented in README); with ``ctx``, where the
-    prices come from, under simulate's field names."""
+    prices come from, under simulate's field names; with ``reported`` (pod key →
+    comparison), what Karpenter last said about each pod (``karpenter``)."""
     provenance: dict[str, Any] = {} if ctx is None else {
         "catalog": ctx.catalog_source,
         "illustrativePrices": ctx.illustrative_prices,
@@ -110,13 +114,21 @@ def document(explanation: Explanation, ctx: SchedulingContext | None = None
         "apiVersion": API_VERSION,
         "kind": "Explanation",
         **provenance,
-        "pods": [pod_document(p) for p in explanation.pods],
+        "pods": [_with_reported(pod_document(p), p, reported) for p in explanation.pods],
         "blockers": [_reason_doc(r) for r in explanation.blockers],
         "notes": list(explanation.notes),
         "summary": {"entries": len(explanation.pods),
                     "pods": sum(p.count for p in explanation.pods),
                     "pending": explanation.pending_count},
     }
+
+
+def _with_reported(doc: dict[str, Any], p: PodExplanation,
+                   reported: Mapping[str, Comparison] | None) -> dict[str, Any]:
+    row = reported.get(p.pod) if reported else None
+    if row is not None and row.theirs is not None:
+        doc["karpenter"] = reported_document(row)
+    return doc
 
 
 # --------------------------------------------------------------------------- text
@@ -199,9 +211,15 @@ def _render_pool(w: _Writer, p: NodePoolVerdict, schedulable: bool) -> None:
         w.fix(reason.fix, 8)
 
 
-def _render_pod(w: _Writer, p: PodExplanation) -> None:
+def _render_pod(w: _Writer, p: PodExplanation,
+                reported: Mapping[str, Comparison] | None = None) -> None:
     style = w.style
     w.para(_headline(p, style, w.currency), 0, hang=2)
+    row = reported.get(p.pod) if reported else None
+    line = reported_line(row) if row is not None else None
+    if line:
+        styler = style.bad if row is not None and row.verdict == DISAGREE else style.dim
+        w.para(line, 2, styler=styler, hang=2)
     if p.verdict.already_bound:
         return
     if p.not_considered:
@@ -228,7 +246,8 @@ def _render_pod(w: _Writer, p: PodExplanation) -> None:
 
 
 def render_text(explanation: Explanation, style: Style, *, wide: bool = False,
-                width: int = WIDTH, currency: str = "") -> str:
+                width: int = WIDTH, reported: Mapping[str, Comparison] | None = None,
+                currency: str = "") -> str:
     w = _Writer(style, width, wide, currency)
     if explanation.blockers:
         w.line(style.bold("Karpenter-side problems:"))
@@ -242,7 +261,7 @@ def render_text(explanation: Explanation, style: Style, *, wide: bool = False,
     for index, pod in enumerate(explanation.pods):
         if index:
             w.line()
-        _render_pod(w, pod)
+        _render_pod(w, pod, reported)
     if explanation.pods:
         total = sum(p.count for p in explanation.pods)
         pending = explanation.pending_count

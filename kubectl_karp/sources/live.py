@@ -1,10 +1,10 @@
 """Cluster state from a live API server, read once into a ClusterSnapshot.
 
 Reads only what the tools need: nodes, non-terminal pods (Succeeded/Failed are filtered by
-the server), DaemonSets, PDBs, PVCs, PVs, StorageClasses, namespace labels and the
-Karpenter objects whose CRDs discovery finds. Secrets and ConfigMaps are never read.
-Lists are paginated and run concurrently; bodies are decoded with ``json.loads`` rather
-than the client's (slow) model classes.
+the server), DaemonSets, PDBs, PVCs, PVs, StorageClasses, namespace labels, the events
+Karpenter recorded and the Karpenter objects whose CRDs discovery finds. Secrets and
+ConfigMaps are never read. Lists are paginated and run concurrently; bodies are decoded with
+``json.loads`` rather than the client's (slow) model classes.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from kubectl_karp.errors import ClusterError
+from kubectl_karp.model.events import is_karpenter_event
 from kubectl_karp.model.parse import build_snapshot
 from kubectl_karp.model.snapshot import ClusterSnapshot
 from kubectl_karp.sources.kubeclient import Connection, connect
@@ -52,6 +53,8 @@ class ListSpec:
     resource: str  # for messages: "pods", "nodepools.karpenter.sh"
     required: bool
     query: Mapping[str, str] | None = None
+    # A server too old to serve it (404) is read as "none": only for what is a bonus.
+    may_be_absent: bool = False
 
 
 CORE_LISTS = (
@@ -67,6 +70,9 @@ CORE_LISTS = (
     ListSpec("/apis/storage.k8s.io/v1/storageclasses", "storage.k8s.io/v1", "StorageClass",
              "storageclasses.storage.k8s.io", False),
     ListSpec("/api/v1/namespaces", "v1", "Namespace", "namespaces", False),
+    # What Karpenter said lately (kept: only its own events, see model.events).
+    ListSpec("/apis/events.k8s.io/v1/events", "events.k8s.io/v1", "Event",
+             "events.events.k8s.io", False, may_be_absent=True),
 )
 
 
@@ -210,10 +216,17 @@ def read_documents(opts: ClusterOptions, *, require_karpenter: bool = True) -> L
     documents: list[dict[str, Any]] = []
     for spec, result in zip(specs, results, strict=True):
         if isinstance(result, ClusterError):
-            if spec.required or not str(result).startswith("forbidden:"):
+            text = str(result)
+            if spec.may_be_absent and text.startswith("not found:"):
+                notes.append(f"the API server serves no {spec.resource}; continuing without")
+                continue
+            if spec.required or not text.startswith("forbidden:"):
                 raise result
             notes.append(f"{result}; continuing without {spec.resource}")
             continue
+        if spec.kind == "Event":
+            # A busy cluster holds many events; only Karpenter's are read and written.
+            result = [item for item in result if is_karpenter_event(item)]
         documents.extend(clean_item(item, spec.api_version, spec.kind) for item in result)
     return LiveRead(conn.context, tuple(documents), tuple(notes),
                     tuple(sorted(spec.resource for spec in discovery.lists)),

@@ -25,6 +25,14 @@ from textual.widgets import ContentSwitcher, DataTable, Input, Static
 from kubectl_karp.core import views
 from kubectl_karp.core.context import SchedulingContext
 from kubectl_karp.core.reasons import Reason
+from kubectl_karp.core.verify import (
+    DISAGREE,
+    OURS_ONLY,
+    Comparison,
+    answers_from_explanation,
+    compare_nodes,
+    compare_pods,
+)
 from kubectl_karp.tui import panels
 from kubectl_karp.tui.sources import DataSource, DataUpdate
 from kubectl_karp.tui.table import KeyedTable
@@ -190,6 +198,9 @@ class KarpApp(App[int]):
         self.planned_ctx: SchedulingContext | None = None
         self.explain_error = ""
         self.plan: Any | None = None  # core.disruption.ConsolidationPlan for self.ctx
+        # What Karpenter's own events say beside our answers (core.verify), by pod / node.
+        self.reported_pods: dict[str, Comparison] = {}
+        self.reported_nodes: dict[str, Comparison] = {}
         self.plan_error = ""
         self.updates = 0
         self._prompt_mode = ""
@@ -337,6 +348,7 @@ class KarpApp(App[int]):
         # cluster every run would otherwise be stale by the time it finishes.
         self.plan, self.plan_error = plan, error
         self.planned_ctx = ctx
+        self.reported_nodes = karpenter_said_nodes(ctx, plan, self.clock())
         self.rows["consolidation"] = views.consolidation_rows(plan) if plan else ()
         if self.current == "consolidation":
             self._render_view("consolidation")
@@ -349,6 +361,7 @@ class KarpApp(App[int]):
         self.explanation = result
         self.explained_ctx = ctx
         self.explain_error = error
+        self.reported_pods = karpenter_said_pods(ctx, result, self.clock())
         if result is not None:
             pods_by_key = {p.key: p for p in ctx.snapshot.pods}
             rows = []
@@ -357,8 +370,11 @@ class KarpApp(App[int]):
                     continue
                 group = [pods_by_key[k] for k in entry.pods if k in pods_by_key]
                 if group:
-                    rows.append(views.pending_row(group, panels.verdict_text(entry),
-                                                  panels.first_code(entry)))
+                    verdict = panels.verdict_text(entry)
+                    said = self.reported_pods.get(entry.pod)
+                    if said is not None and said.verdict == DISAGREE:
+                        verdict += " ≠ Karpenter"  # the panel shows what Karpenter said
+                    rows.append(views.pending_row(group, verdict, panels.first_code(entry)))
             self.rows["pending"] = tuple(rows)
         if self.current == "pending":
             self._render_view("pending")
@@ -407,12 +423,15 @@ class KarpApp(App[int]):
         entry = self.entry_for(row) if row is not None else None
         blockers: Sequence[Reason] = self.explanation.blockers if self.explanation else ()
         unavailable = self.explain_error
+        said = self.reported_pods.get(entry.pod) if entry is not None else None
         self.query_one("#explanation", Static).update(
-            panels.explanation_text(row, entry, blockers, unavailable))
+            panels.explanation_text(row, entry, blockers, unavailable, said))
 
     def _render_plan(self) -> None:
+        node = self.table("consolidation").selected_key()
         self.query_one("#plan", Static).update(panels.consolidation_text(
-            self.plan, self.table("consolidation").selected_key(), self.plan_error))
+            self.plan, node, self.plan_error,
+            self.reported_nodes.get(node) if node else None))
 
     def selected_row(self, view: str | None = None) -> Any | None:
         view = view or self.current
@@ -633,3 +652,21 @@ def create_app(source: DataSource, *, clock: Clock | None = None,
     """The one factory the CLI and the tests use."""
     app = KarpApp(source, clock=clock, age_refresh=age_refresh)
     return app
+
+
+def karpenter_said_pods(ctx: SchedulingContext, explanation: Any | None, now: datetime
+                        ) -> dict[str, Comparison]:
+    """Pod key → Karpenter's newest word on it beside the explanation (without events: none)."""
+    if explanation is None or not ctx.snapshot.events:
+        return {}
+    rows = compare_pods(ctx.snapshot, answers_from_explanation(explanation), ctx.rules, now)
+    return {r.name: r for r in rows if r.theirs is not None and r.verdict != OURS_ONLY}
+
+
+def karpenter_said_nodes(ctx: SchedulingContext, plan: Any | None, now: datetime
+                         ) -> dict[str, Comparison]:
+    """Node name → Karpenter's newest word on it beside the dry-run plan."""
+    if plan is None or not ctx.snapshot.events:
+        return {}
+    rows = compare_nodes(ctx.snapshot, plan, ctx.rules, now)
+    return {r.name: r for r in rows if r.theirs is not None and r.verdict != OURS_ONLY}

@@ -48,8 +48,20 @@ def first_code(entry: Any) -> str:
     return ""
 
 
+def _reported(text: Text, said: Any | None) -> None:
+    """Karpenter's own word (core.verify.Comparison) on the selected pod or node."""
+    from kubectl_karp.render.verify import reported_line
+
+    if said is None:
+        return
+    line = reported_line(said)
+    if line:
+        text.append(line + "\n", style="red" if said.verdict == "disagree" else "dim")
+
+
 def explanation_text(row: PendingGroupRow | None, entry: Any | None,
-                     blockers: Sequence[Reason], unavailable: str = "") -> Text:
+                     blockers: Sequence[Reason], unavailable: str = "",
+                     said: Any | None = None) -> Text:
     text = Text()
     if row is None:
         text.append("No pending pods.", style="dim")
@@ -63,6 +75,7 @@ def explanation_text(row: PendingGroupRow | None, entry: Any | None,
     text.append("verdict: ", style="bold")
     text.append(verdict_text(entry) + "\n",
                 style="green" if entry.verdict.schedulable else "red")
+    _reported(text, said)
     if blockers:
         text.append("\nblocking every pod:\n", style="bold")
         for reason in blockers:
@@ -156,7 +169,8 @@ def raw_object(ctx: SchedulingContext, view: str, key: str) -> Any | None:
     return None
 
 
-def consolidation_text(plan: Any | None, node: str | None, unavailable: str = "") -> Text:
+def consolidation_text(plan: Any | None, node: str | None, unavailable: str = "",
+                       said: Any | None = None) -> Text:
     """The dry-run plan's summary and, for the selected node, each check in order."""
     text = Text()
     if plan is None:
@@ -169,6 +183,7 @@ def consolidation_text(plan: Any | None, node: str | None, unavailable: str = ""
         return text
     text.append(f"\n{report.node}", style="bold")
     text.append(f"  {report.node_pool or '-'} {report.instance_type or '-'}\n")
+    _reported(text, said)
     if report.action is not None:
         act = plan.actions[report.action]
         text.append(f"action #{report.action + 1}: {act.type} ({act.method}, {act.reason})\n",

@@ -29,7 +29,8 @@ BACKOFF_START = 0.5
 BACKOFF_MAX = 30.0
 WATCH_TIMEOUT_SECONDS = 300  # the server ends each watch after this; we resume from its RV
 SNAPSHOT_FIELDS = ("nodes", "pods", "node_pools", "node_claims", "node_classes",
-                   "daemon_sets", "pdbs", "pvcs", "pvs", "storage_classes", "catalogs")
+                   "daemon_sets", "pdbs", "pvcs", "pvs", "storage_classes", "catalogs",
+                   "events")
 
 
 def _key(doc: Mapping[str, Any]) -> str:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kubectl_karp.model.objects import Condition
+import pytest
+
+from kubectl_karp.core.disruption.pdbs import computed_disruptions_allowed
+from kubectl_karp.model.objects import Condition, LabelSelector, Pod, PodDisruptionBudget
 from tests.disruption.builders import Cluster, codes
 
 
@@ -51,3 +54,45 @@ def test_unready_pods_are_not_healthy() -> None:
     c.pdb("web", {"app": "web"}, max_unavailable="1")
     plan = c.plan()
     assert codes(plan, "n1") == ["PodDisruptionBudget"]
+
+
+# ------------------------------------------------ computed_disruptions_allowed, by the numbers
+
+def _pods(ready: int, unready: int = 0, *, no_condition_running: int = 0,
+          no_condition_pending: int = 0) -> list[Pod]:
+    def pod(i: int, conditions: tuple[Condition, ...], phase: str = "Running") -> Pod:
+        return Pod(namespace="default", name=f"web-{i}", labels={"app": "web"},
+                   node_name="n1", phase=phase, conditions=conditions)
+
+    out = [pod(i, (Condition("Ready", "True"),)) for i in range(ready)]
+    out += [pod(100 + i, (Condition("Ready", "False"),)) for i in range(unready)]
+    # Without a Ready condition a Running pod counts as healthy, a Pending one does not.
+    out += [pod(200 + i, ()) for i in range(no_condition_running)]
+    out += [pod(300 + i, (), "Pending") for i in range(no_condition_pending)]
+    return out
+
+
+def _pdb(**rule: str) -> PodDisruptionBudget:
+    return PodDisruptionBudget(namespace="default", name="web",
+                               selector=LabelSelector(match_labels=(("app", "web"),)),
+                               min_available=rule.get("min_available"),
+                               max_unavailable=rule.get("max_unavailable"))
+
+
+@pytest.mark.parametrize(("rule", "pods", "allowed"), [
+    ({"min_available": "50%"}, _pods(10), 5),          # ceil(5.0) = 5 must stay
+    ({"min_available": "55%"}, _pods(10), 4),          # ceil(5.5) = 6 must stay
+    ({"min_available": "3"}, _pods(10), 7),
+    ({"max_unavailable": "25%"}, _pods(10), 3),        # ceil(2.5) = 3 may go
+    ({"max_unavailable": "1"}, _pods(10), 1),
+    ({"max_unavailable": "1"}, _pods(9, 1), 0),        # the unready pod uses the budget up
+    ({"min_available": "8"}, _pods(8, 2), 0),
+    ({"min_available": "8"}, _pods(9, no_condition_running=1), 2),
+    ({"min_available": "8"}, _pods(9, no_condition_pending=1), 1),
+    ({}, _pods(4), 0),                                 # no rule: nothing may go
+])
+def test_disruptions_allowed_computed_from_the_spec(rule: dict[str, str], pods: list[Pod],
+                                                    allowed: int) -> None:
+    # upstream: Kubernetes pkg/controller/disruption getExpectedScale / countHealthyPods,
+    # with GetScaledValueFromIntOrPercent(roundUp=true) for both fields.
+    assert computed_disruptions_allowed(_pdb(**rule), pods) == allowed
