@@ -251,6 +251,12 @@ def cluster_hints(nodes: Sequence[Node], node_classes: Sequence[NodeClass]) -> C
                 str(subnet.get("zoneID") or "")) or ""
             if zone:
                 zones.add(zone)
+    # upstream: getInstanceTypes also asks for the CBS zones of the class's existing
+    # NodeClaims (a subnet since removed still has nodes to price); their nodes carry both.
+    classes = {nc.name for nc in mine}
+    zones.update(node.labels[LABEL_CBS_ZONE] for node in nodes
+                 if node.labels.get(LABEL_NODE_CLASS) in classes
+                 and node.labels.get(LABEL_CBS_ZONE))
     return ClusterHints(tuple(dict.fromkeys(ids)), tuple(sorted(zones)))
 
 

@@ -225,3 +225,18 @@ def test_eni_ip_figures_of_the_clusters_nodes_are_used() -> None:
     for name in node_types & set(types):
         assert types[name].capacity[ENI_IP] == 2_000
     assert not any("estimated" in note for note in ctx.notes)  # no pod asks for it
+
+
+def test_live_catalogue_zones_include_the_classes_existing_node_zones() -> None:
+    # upstream: instancetype.go getInstanceTypes — the zone filter is the class's subnet zones
+    # plus the CBS zones of its existing NodeClaims.
+    docs = [copy.deepcopy(d) for d, _ in demo_documents()]
+    for doc in docs:
+        if isinstance(doc, dict) and doc.get("kind") == "Node" and doc["metadata"]["labels"].get(
+                "karpenter.k8s.tke/tkemachinenodeclass") == "default":
+            doc["metadata"]["labels"][tke.LABEL_CBS_ZONE] = "ap-guangzhou-7"
+            break
+    snap = build_snapshot([(d, "demo") for d in docs], source="t")
+    hints = tke.cluster_hints(snap.nodes, snap.node_classes)
+    assert "ap-guangzhou-7" in hints.zones
+    assert {"ap-guangzhou-3", "ap-guangzhou-4"} <= set(hints.zones)
