@@ -418,10 +418,10 @@ class TKEProvider(BaseProvider):
         type's ENI-IP limit (at least 61) when the catalogue gives no pods figure.
 
         A catalogue without VPC-CNI figures (the bundled one, a file) takes those the cluster's
-        nodes of the type expose; failing that, when the cluster's pods request them (it runs
-        VPC-CNI), eni-ip is estimated as the type's pods figure (upstream's pods are
-        max(eni-ip, 61), so never below the real limit's share of pods) and eip from the vCPU
-        count as upstream computes it. ``vpc_cni_estimate_note`` says so."""
+        nodes of the type expose; failing that, on a VPC-CNI cluster (its pods request them or
+        its nodes expose them), eni-ip is estimated as the type's pods figure (upstream's pods
+        are max(eni-ip, 61): an upper bound of the real limit) and eip from the vCPU count as
+        upstream computes it. ``catalogue_notes`` says so."""
         out = dict(it.capacity)
         if self.storage is not None:
             out["ephemeral-storage"] = self.storage.gigabytes * DECIMAL_G * 1000
@@ -449,8 +449,11 @@ class TKEProvider(BaseProvider):
         return {k: v for k, v in seen.items() if k in NETWORK_RESOURCES}
 
     def needs_vpc_cni_estimate(self, capacity: Resources) -> bool:
-        return bool(self.cluster.requested & {RESOURCE_ENI_IP, RESOURCE_EIP}) and not any(
-            n in capacity for n in NETWORK_RESOURCES)
+        """A type without VPC-CNI figures in a cluster that runs VPC-CNI: its pods request
+        them, or its nodes expose them."""
+        vpc_cni = bool(self.cluster.requested & {RESOURCE_ENI_IP, RESOURCE_EIP}) or any(
+            RESOURCE_ENI_IP in seen for seen in self.cluster.node_extended.values())
+        return vpc_cni and not any(n in capacity for n in NETWORK_RESOURCES)
 
     def catalogue_notes(self, catalog: InstanceTypeCatalog) -> tuple[str, ...]:
         estimated = [it.name for it in catalog.instance_types if self.needs_vpc_cni_estimate(

@@ -215,7 +215,7 @@ def test_seed_workload_with_eni_ip_schedules_on_the_bundled_catalogue() -> None:
 
 
 def test_eni_ip_figures_of_the_clusters_nodes_are_used() -> None:
-    # The demo nodes (S5.LARGE8 / S5.2XLARGE16) expose eni-ip 2: two such pods per new node.
+    # The demo nodes expose eni-ip 2: their types get that figure.
     snap = demo_with(node_eni=2)
     ctx = build_context(snap, bundled_catalogs("tke", "ap-guangzhou"))
     npc = ctx.node_pool("test")
@@ -224,7 +224,20 @@ def test_eni_ip_figures_of_the_clusters_nodes_are_used() -> None:
     node_types = {n.instance_type for n in snap.nodes}
     for name in node_types & set(types):
         assert types[name].capacity[ENI_IP] == 2_000
-    assert not any("estimated" in note for note in ctx.notes)  # no pod asks for it
+    # nodes exposing eni-ip make it a VPC-CNI cluster: the other types get the estimate
+    assert "S5.LARGE16" not in node_types
+    other = types["S5.LARGE16"]
+    assert other.capacity[ENI_IP] == other.capacity["pods"] == 61_000
+    assert any("estimated" in note for note in ctx.notes)
+
+
+def test_no_vpc_cni_no_eni_ip_on_the_bundled_types() -> None:
+    # the demo cluster's nodes expose no eni-ip and no pod asks for it: nothing is invented
+    ctx = build_context(load_demo(), bundled_catalogs("tke", "ap-guangzhou"))
+    npc = ctx.node_pool("test")
+    assert npc is not None
+    assert not any(k.startswith("tke.cloud.tencent.com/") for it in npc.instance_types
+                   for k in it.capacity)
 
 
 def test_live_catalogue_zones_include_the_classes_existing_node_zones() -> None:
