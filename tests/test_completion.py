@@ -259,3 +259,10 @@ def test_completion_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Register-ArgumentCompleter" in capsys.readouterr().out
     assert run(["completion", "tcsh"]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_karpenter_versions_are_completed() -> None:
+    values, _ = answer("simulate", "--karpenter-version", "")
+    assert values == ["1.8", "1.9", "1.10", "1.11", "1.12", "1.13", "1.14"]
+    assert answer("consolidate", "--karpenter-version", "1.1")[0] == [
+        "1.10", "1.11", "1.12", "1.13", "1.14"]

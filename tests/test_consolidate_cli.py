@@ -184,3 +184,44 @@ def test_broken_node_class_is_reported(variant: str, expected: str, tmp_path: Pa
 def test_healthy_cluster_has_no_warnings(capsys: pytest.CaptureFixture[str]) -> None:
     code, doc, err = _json(capsys, "--demo", "--now", NOW, "-o", "json")
     assert code == 0 and doc["warnings"] == [] and "warning:" not in err
+
+
+def _scenario_snapshot(tmp_path: Path, name: str) -> str:
+    spec = yaml.safe_load((Path(__file__).parent / "disruption" / "scenarios" / name)
+                          .read_text(encoding="utf-8"))
+    path = tmp_path / "snapshot.yaml"
+    path.write_text(yaml.safe_dump_all(spec["cluster"]), encoding="utf-8")
+    return str(path)
+
+
+def test_node_shows_the_balanced_score_check_by_check(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # issue 16 item 13: the score that approved the move, in --node text and -o json
+    snap = _scenario_snapshot(tmp_path, "balanced-oversized-node.yaml")
+    assert run(["consolidate", "--snapshot", snap, "--now", NOW, "--node", "ip-old"]) == 0
+    out = capsys.readouterr().out
+    assert "✓ Balanced: score 1.17 ≥ threshold 0.5, approved" in out
+    code, report, _ = _json(capsys, "--snapshot", snap, "--now", NOW, "--node", "ip-old",
+                            "-o", "json")
+    assert code == 0 and report["balanced"][0]["score"] == pytest.approx(7 / 6, abs=1e-6)
+
+
+def test_balanced_under_an_older_release_is_one_error_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the NodePool API of v1.13 has no Balanced: the API server would refuse the NodePool
+    snap = _scenario_snapshot(tmp_path, "balanced-oversized-node.yaml")
+    assert run(["consolidate", "--snapshot", snap, "--now", NOW,
+                "--karpenter-version", "1.13"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: NodePool balanced: spec.disruption.consolidationPolicy: "
+                          "unsupported value 'Balanced'")
+    assert err.count("\n") == 1
+
+
+def test_static_nodepool_is_marked_in_the_budget_table(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    snap = _scenario_snapshot(tmp_path, "static-nodepool-drift.yaml")
+    assert run(["consolidate", "--snapshot", snap, "--now", NOW]) == 0
+    out = capsys.readouterr().out
+    assert "fixed (static, 2 replicas)" in out and "-/1/-" in out
+    assert "static-drift" in out

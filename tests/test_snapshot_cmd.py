@@ -21,7 +21,7 @@ from kubectl_karp.sources.files import read_documents
 from kubectl_karp.sources.listfile import read_list, write_list
 from kubectl_karp.sources.live import read_cluster
 from tests.emulator import KubeEmulator
-from tests.live.cluster_data import node, pod, small_cluster
+from tests.live.cluster_data import NO_VERSION_NOTE, node, pod, small_cluster
 
 
 def _model(snap: Any) -> tuple[Any, ...]:
@@ -58,7 +58,7 @@ def test_live_snapshot_is_one_list_of_what_was_read(
     assert run(["snapshot", "-o", fmt, *k8s.cli_args]) == 0
     captured = capsys.readouterr()
     # The catalogue the commands would use (here the bundled fallback) follows the objects.
-    assert captured.err == NO_CREDENTIALS
+    assert captured.err == f"note: {NO_VERSION_NOTE}\n" + NO_CREDENTIALS
     doc = json.loads(captured.out) if fmt == "json" else yaml.safe_load(captured.out)
     assert doc["apiVersion"] == "v1" and doc["kind"] == "List"
     *objects, catalog = doc["items"]
@@ -150,7 +150,7 @@ def test_no_catalog_leaves_it_out(k8s: KubeEmulator, capsys: pytest.CaptureFixtu
     k8s.add_all(small_cluster())
     assert run(["snapshot", "--no-catalog", "-o", "json", *k8s.cli_args]) == 0
     captured = capsys.readouterr()
-    assert captured.err == ""
+    assert captured.err == f"note: {NO_VERSION_NOTE}\n"
     assert "InstanceTypeCatalog" not in {i["kind"] for i in json.loads(captured.out)["items"]}
 
 

@@ -25,7 +25,7 @@ from kubectl_karp.core.validation.diff import is_unchanged, unified
 from kubectl_karp.core.validation.placeholders import parse_set_values
 from kubectl_karp.core.validation.rules import node_class_ref
 from kubectl_karp.core.validation.schemas import BY_API
-from kubectl_karp.errors import ClusterError, InputError, UsageError
+from kubectl_karp.errors import ClusterError, InputError, KarpError, UsageError
 from kubectl_karp.model.catalog import InstanceTypeCatalog
 from kubectl_karp.model.objects import NodeClass
 from kubectl_karp.render.output import Style, emit_document, use_color
@@ -42,6 +42,7 @@ class Outcome:
     report: ValidationReport | None = None
     objects: list[dict[str, Any]] = field(default_factory=list)
     applied: bool = False
+    drift: list[dict[str, Any]] | None = None  # with --diff: the NodeClaims the change drifts
 
     def add(self, m: Manifest, action: str, diff: str = "", detail: str = "") -> None:
         entry: dict[str, Any] = {"object": m.ident, "file": m.file, "document": m.index,
@@ -61,6 +62,7 @@ class Outcome:
             "findings": [f.as_dict() for f in report.findings] if report else [],
             "notes": list(report.notes) if report else [],
             "objects": self.objects,
+            **({"drift": self.drift} if self.drift is not None else {}),
         }
 
 
@@ -226,6 +228,9 @@ def _run(manifests: Sequence[Manifest], cluster: ClusterOptions, outcome: Outcom
              "nothing was applied")
         return 1
     ordered = _ordered(manifests)
+    drift_text = _report_drift(manifests, cluster, outcome) if show_diff else ""
+    if drift_text and not machine and client is None:
+        click.echo(drift_text)
     if client is None:
         for m in ordered:
             outcome.add(m, "valid")
@@ -233,11 +238,38 @@ def _run(manifests: Sequence[Manifest], cluster: ClusterOptions, outcome: Outcom
              "nothing was applied")
         return 0
     return _apply(client, ordered, outcome, show_diff=show_diff, yes=yes, force=force,
-                  wait_seconds=wait_seconds, machine=machine)
+                  wait_seconds=wait_seconds, machine=machine, drift_text=drift_text)
+
+
+def _report_drift(manifests: Sequence[Manifest], cluster: ClusterOptions, outcome: Outcome
+                  ) -> str:
+    """With --diff: which existing NodeClaims the change would drift, and why (read-only);
+    the text to show, empty when it drifts none."""
+    from kubectl_karp.core.context import build_context
+    from kubectl_karp.core.disruption.drift_change import change_findings
+    from kubectl_karp.model.parse import build_snapshot
+    from kubectl_karp.render.rollout import drift_document, drift_lines
+    from kubectl_karp.sources import load_snapshot
+
+    try:
+        snapshot = load_snapshot(cluster)
+        changes = build_snapshot([(m.doc, f"{m.file} document {m.index}") for m in manifests],
+                                 source="-f")
+    except KarpError as err:
+        _err(f"note: cannot tell which NodeClaims the change drifts: {err}")
+        return ""
+    ctx = build_context(snapshot, extra_node_pools=changes.node_pools,
+                        extra_node_classes=changes.node_classes)
+    findings = change_findings(snapshot, ctx)
+    outcome.drift = [drift_document(f) for f in findings]
+    if not findings:
+        return ""
+    return "\n".join(drift_lines(findings, Style(use_color(sys.stdout)))).rstrip("\n")
 
 
 def _apply(client: Any, manifests: Sequence[Manifest], outcome: Outcome, *, show_diff: bool,
-           yes: bool, force: bool, wait_seconds: float | None, machine: bool) -> int:
+           yes: bool, force: bool, wait_seconds: float | None, machine: bool,
+           drift_text: str = "") -> int:
     from kubectl_karp.sources.apply import ConflictError
 
     style = Style(use_color(sys.stdout) and not machine)
@@ -250,6 +282,8 @@ def _apply(client: Any, manifests: Sequence[Manifest], outcome: Outcome, *, show
         for m in manifests:
             if diffs[m.ident]:
                 _show_diff(diffs[m.ident], style, sys.stdout)
+        if drift_text:
+            click.echo(drift_text)
     if interactive:
         if machine or not (sys.stdin is not None and sys.stdin.isatty()
                            and sys.stdout.isatty()):

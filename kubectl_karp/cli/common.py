@@ -9,6 +9,7 @@ import click
 
 if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.core.context import NodePoolContext
+    from kubectl_karp.core.releases import KarpenterRules
 
 
 def node_pool_warnings(node_pools: Iterable[NodePoolContext]) -> list[str]:
@@ -26,3 +27,9 @@ def node_pool_warnings(node_pools: Iterable[NodePoolContext]) -> list[str]:
     for message in messages:
         click.echo(f"warning: {message}", err=True)
     return messages
+
+
+def rules_warning(rules: KarpenterRules) -> None:
+    """One ``warning:`` line when the cluster's release is outside the supported range."""
+    if rules.warning:
+        click.echo(f"warning: {rules.warning}", err=True)

@@ -85,6 +85,12 @@ def _dynamic(ctx: click.Context, param: click.Parameter, incomplete: str
     opts = set(getattr(param, "opts", ()))
     if "--context" in opts:
         return _items(_contexts(ctx), incomplete, "context")
+    if "--karpenter-version" in opts:
+        from kubectl_karp.core.releases import SUPPORTED
+
+        versions = [f"{r.major}.{r.minor}" for r in SUPPORTED]
+        return [CompletionItem(v, help="Karpenter release") for v in versions
+                if v.startswith(incomplete.lstrip("v"))]
     kind: str
     prefix = ""
     if "--nodepool" in opts:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kubectl_karp.cli.common import node_pool_warnings
+from kubectl_karp.cli.common import node_pool_warnings, rules_warning
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import InputError, UsageError
 from kubectl_karp.model.prices import money, money_month
@@ -92,10 +92,14 @@ def _budgets(plan: ConsolidationPlan, style: Style) -> list[str]:
     rows = []
     for b in plan.budgets:
         by = dict(b.allowed_by_reason)
-        allowed = "/".join(str(by[r]) if by[r] < 2**31 - 1 else "∞"
+        replicas = plan.static_pools.get(b.node_pool)
+        # A static NodePool is never emptied or consolidated: only its Drifted budget counts.
+        allowed = "/".join("-" if replicas is not None and r != "Drifted"
+                           else str(by[r]) if by[r] < 2**31 - 1 else "∞"
                            for r in ("Empty", "Drifted", "Underutilized"))
         state = style.ok("open") if b.allowed_min > 0 else style.bad("closed")
-        rows.append([b.node_pool, str(b.nodes), str(b.disrupting), str(plan.planned(b.node_pool)),
+        name = b.node_pool if replicas is None else f"{b.node_pool} (static, {replicas} replicas)"
+        rows.append([name, str(b.nodes), str(b.disrupting), str(plan.planned(b.node_pool)),
                      allowed, state,
                      _when(b.next_open) if b.allowed_min == 0 else "-"])
     lines = [style.bold("Disruption budgets")]
@@ -121,9 +125,10 @@ def _reported(reported: Mapping[str, Comparison], style: Style) -> list[str]:
 
 
 def render_plan(plan: ConsolidationPlan, style: Style, wide: bool,
-                reported: Mapping[str, Comparison] | None = None) -> str:
+                reported: Mapping[str, Comparison] | None = None, header: str = "") -> str:
+    """``header``: which Karpenter release's rules were followed, under the first line."""
     lines = [style.dim(f"Dry run at {_when(plan.now)} — nothing is changed in the cluster."),
-             ""]
+             *([style.dim(header)] if header else []), ""]
     lines += _actions(plan, style, wide)
     lines += _blocked(plan, style, wide)
     lines += _reported(reported or {}, style)
@@ -136,12 +141,13 @@ def render_plan(plan: ConsolidationPlan, style: Style, wide: bool,
 
 
 def render_node(plan: ConsolidationPlan, report: NodeReport, style: Style,
-                reported: Comparison | None = None) -> str:
+                reported: Comparison | None = None, header: str = "") -> str:
     from kubectl_karp.render.verify import reported_line
 
     lines = [style.bold(f"Node {report.node}") + f"  NodePool {report.node_pool or '-'}, "
              f"{report.instance_type or '?'} {report.capacity_type or '?'} "
-             f"{report.zone or '?'}, {money(report.price_per_hour, currency=plan.currency)}/h"]
+             f"{report.zone or '?'}, {money(report.price_per_hour, currency=plan.currency)}/h",
+             *([style.dim(header)] if header else [])]
     said = reported_line(reported) if reported is not None else None
     if said:
         lines.append(said)
@@ -191,10 +197,20 @@ def render_node(plan: ConsolidationPlan, report: NodeReport, style: Style,
 @click.option("--spot-to-spot", is_flag=True,
               help="Assume Karpenter's SpotToSpotConsolidation feature gate is on (off by "
                    "default upstream).")
+@click.option("--what-if", "what_if", multiple=True, metavar="PATH",
+              help="NodePools / node classes that replace same-named ones: shows which "
+                   "NodeClaims the change drifts and plans with them drifted (repeatable).")
+@click.option("--rounds", type=click.IntRange(min=1), metavar="N",
+              help="Preview N rounds of disruption on the clock (a rollout), not one.")
+@click.option("--until-steady", is_flag=True,
+              help="Preview rounds until nothing more would happen (within 14 days).")
+@click.option("--launch-time", "launch_time", default="5m", show_default=True, metavar="DUR",
+              help="Assumed time from launching a replacement to it being Ready (rollouts).")
 @cluster_options(selector=False, catalog=True)
 @output_option()
 def consolidate(node_name: str | None, now_text: str | None, spot_to_spot: bool,
-                output: str, cluster: ClusterOptions) -> int:
+                what_if: tuple[str, ...], rounds: int | None, until_steady: bool,
+                launch_time: str, output: str, cluster: ClusterOptions) -> int:
     """Dry-run Karpenter's disruption: which nodes it would delete or replace now, and why
     it leaves the others alone.
 
@@ -211,11 +227,19 @@ def consolidate(node_name: str | None, now_text: str | None, spot_to_spot: bool,
     """
     from kubectl_karp.core.disruption import plan_consolidation
     from kubectl_karp.core.disruption.plan import node_document, plan_document
-    from kubectl_karp.render.output import Style, emit_document, use_color
+    from kubectl_karp.render.output import Style, emit_document, rules_fields, use_color
     from kubectl_karp.render.verify import reported_document
     from kubectl_karp.sources.catalogs import load_context
 
     now = parse_now(now_text)
+    if rounds is not None and until_steady:
+        raise UsageError("--rounds and --until-steady cannot be used together")
+    if node_name is not None and (rounds is not None or until_steady):
+        raise UsageError("--node explains one reconcile; it cannot be used with --rounds or "
+                         "--until-steady")
+    if rounds is not None or until_steady or what_if:
+        return _rollout(cluster, now, what_if, rounds, until_steady, launch_time, spot_to_spot,
+                        output, node_name)
     ctx = load_context(cluster)
     if node_name is not None and node_name not in ctx.snapshot.node_by_name:
         where = ctx.snapshot.source or "the cluster"
@@ -224,7 +248,9 @@ def consolidate(node_name: str | None, now_text: str | None, spot_to_spot: bool,
                               explain=frozenset([node_name] if node_name else []))
     for note in dict.fromkeys((*ctx.notes, *plan.notes)):
         click.echo(f"note: {note}", err=True)
+    rules_warning(ctx.rules)
     warnings = node_pool_warnings(ctx.node_pools)
+    header = ctx.rules.header
     reported = _karpenter_said(ctx, plan, now)
     said = {name: reported_document(row) for name, row in reported.items()}
     if node_name is not None:
@@ -232,18 +258,95 @@ def consolidate(node_name: str | None, now_text: str | None, spot_to_spot: bool,
         assert report is not None
         if output in ("json", "yaml"):
             extra = {"karpenter": said[node_name]} if node_name in said else {}
-            emit_document({"kind": "ConsolidationNodeReport", **node_document(report),
-                           **extra, "warnings": warnings}, output)
+            emit_document({"kind": "ConsolidationNodeReport", **rules_fields(ctx.rules),
+                           **node_document(report), **extra, "warnings": warnings}, output)
         else:
-            click.echo(render_node(plan, report, Style(use_color()), reported.get(node_name)),
-                       nl=False)
+            click.echo(render_node(plan, report, Style(use_color()), reported.get(node_name),
+                                   header), nl=False)
         return 0
     if output in ("json", "yaml"):
-        emit_document({**plan_document(plan), "karpenter": said, "warnings": warnings},
-                      output)
+        emit_document({**plan_document(plan), **rules_fields(ctx.rules), "karpenter": said,
+                       "warnings": warnings}, output)
     else:
-        click.echo(render_plan(plan, Style(use_color()), output == "wide", reported),
+        click.echo(render_plan(plan, Style(use_color()), output == "wide", reported, header),
                    nl=False)
+    return 0
+
+
+def _rollout(cluster: ClusterOptions, now: datetime, what_if: tuple[str, ...],
+             rounds: int | None, until_steady: bool, launch_time: str, spot_to_spot: bool,
+             output: str, node_name: str | None) -> int:
+    """--what-if (drift from a change) and --rounds/--until-steady (a rollout preview)."""
+    from dataclasses import replace
+
+    from kubectl_karp.core.disruption import plan_consolidation
+    from kubectl_karp.core.disruption.drift_change import (
+        change_findings,
+        changed_snapshot,
+        node_class_drift_note,
+    )
+    from kubectl_karp.core.disruption.plan import node_document, plan_document
+    from kubectl_karp.core.disruption.rollout import mark_drifted, rollout
+    from kubectl_karp.model.durations import parse_duration
+    from kubectl_karp.render.output import Style, emit_document, use_color
+    from kubectl_karp.render.rollout import document, drift_document, drift_lines, render_text
+    from kubectl_karp.sources import load_snapshot
+    from kubectl_karp.sources.catalogs import load_context
+
+    try:
+        launch = parse_duration(launch_time, allow_never=False) or 0
+    except InputError as err:
+        raise UsageError(f"--launch-time: {err}") from None
+    before = load_snapshot(cluster)
+    ctx = load_context(cluster, before, what_if=what_if)
+    findings = change_findings(before, ctx) if what_if else []
+    changed = changed_snapshot(before, ctx) if what_if else before
+    ctx = replace(ctx, snapshot=changed)
+    if node_name is not None and node_name not in changed.node_by_name:
+        raise InputError(f"node {node_name!r} not found in {changed.source or 'the cluster'}")
+    notes = list(ctx.notes)
+    old_classes = {(c.group, c.kind, c.name): c.spec for c in before.node_classes}
+    changed_class_providers = {npc.provider for npc in ctx.node_pools
+                               if npc.provider and npc.node_class is not None
+                               and old_classes.get((npc.node_class.group, npc.node_class.kind,
+                                                    npc.node_class.name), npc.node_class.spec)
+                               != npc.node_class.spec}
+    for provider in sorted(changed_class_providers):
+        note = node_class_drift_note(provider)
+        if note:
+            notes.append(note)
+    for note in dict.fromkeys(notes):
+        click.echo(f"note: {note}", err=True)
+    style = Style(use_color())
+    if rounds is None and not until_steady:
+        drifted = replace(ctx, snapshot=mark_drifted(changed, findings, now))
+        plan = plan_consolidation(drifted, now, spot_to_spot=spot_to_spot,
+                                  explain=frozenset([node_name] if node_name else []))
+        if node_name is not None:
+            report = plan.node(node_name)
+            assert report is not None
+            if output in ("json", "yaml"):
+                emit_document({"kind": "ConsolidationNodeReport", **node_document(report),
+                               "drift": [drift_document(f) for f in findings
+                                         if f.node == node_name]}, output)
+            else:
+                click.echo("\n".join(drift_lines([f for f in findings if f.node == node_name],
+                                                  style))
+                           + render_node(plan, report, style), nl=False)
+            return 0
+        if output in ("json", "yaml"):
+            emit_document({**plan_document(plan),
+                           "drift": [drift_document(f) for f in findings]}, output)
+        else:
+            click.echo("\n".join(drift_lines(findings, style)) + "\n"
+                       + render_plan(plan, style, output == "wide"), nl=False)
+        return 0
+    result = rollout(ctx, now, drift=findings, max_rounds=rounds, launch_seconds=launch,
+                     spot_to_spot=spot_to_spot)
+    if output in ("json", "yaml"):
+        emit_document(document(result), output)
+    else:
+        click.echo(render_text(result, style), nl=False)
     return 0
 
 

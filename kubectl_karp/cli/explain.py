@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from kubectl_karp.cli.common import node_pool_warnings
+from kubectl_karp.cli.common import node_pool_warnings, rules_warning
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import InputError, UsageError
 
@@ -128,6 +128,7 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
                          hypothetical=frozenset(p.key for p in hypothetical))
     for note in (*ctx.notes, *result.notes):
         click.echo(f"note: {note}", err=True)
+    rules_warning(ctx.rules)
     # Also when no pod listed here ran into it (the human output's blockers need a pod).
     node_pool_warnings(ctx.node_pools)
     reported = _karpenter_said(ctx, result)
@@ -135,7 +136,8 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
         emit_document(document(result, ctx, reported), output)
     else:
         click.echo(render_text(result, Style(use_color()), wide=output == "wide",
-                               currency=ctx.currency, reported=reported), nl=False)
+                               currency=ctx.currency, reported=reported,
+                               header=ctx.rules.header), nl=False)
     return 0 if result.all_schedulable else EXIT_PENDING
 
 

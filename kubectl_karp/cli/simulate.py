@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from kubectl_karp.cli.common import node_pool_warnings
+from kubectl_karp.cli.common import node_pool_warnings, rules_warning
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import UsageError
 
@@ -38,11 +38,13 @@ def document(result: Any, ctx: Any) -> dict[str, Any]:
     """The documented ``-o json|yaml`` contract (README: "simulate output")."""
     from kubectl_karp.model.prices import HOURS_PER_MONTH
     from kubectl_karp.model.resources import render
+    from kubectl_karp.render.output import rules_fields
 
     per_hour = result.new_cost_per_hour
     return {
         "apiVersion": "karp.kubectl.io/v1alpha1",
         "kind": "Simulation",
+        **rules_fields(ctx.rules),
         "catalog": ctx.catalog_source,
         "illustrativePrices": ctx.illustrative_prices,
         **({"currency": ctx.currency} if ctx.currency else {}),
@@ -72,7 +74,7 @@ def render_table(result: Any, ctx: Any, wide: bool) -> str:
     from kubectl_karp.render.output import Style, table, use_color
 
     style = Style(use_color())
-    out: list[str] = []
+    out: list[str] = [style.dim(ctx.rules.header)]
     if result.node_claims:
         out.append(style.bold(f"New NodeClaims ({len(result.node_claims)})"))
         sign = currency_sign(ctx.currency).strip()
@@ -182,6 +184,7 @@ def simulate(filenames: tuple[str, ...], replicas: tuple[str, ...], what_if: tup
     notes += batch_notes + list(result.notes)
     for note in dict.fromkeys(notes):
         click.echo(f"note: {note}", err=True)
+    rules_warning(ctx.rules)
     # A NodePool that cannot provision is worth saying even when no pod needed it this time.
     node_pool_warnings(npc for npc in ctx.node_pools
                        if not nodepools or npc.name in nodepools)

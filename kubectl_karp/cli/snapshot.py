@@ -28,8 +28,24 @@ def _catalog_documents(cluster: ClusterOptions, snap: ClusterSnapshot
     return [catalog_to_document(c) for c in choice.catalogs], choice.notes
 
 
+def _version_document(cluster: ClusterOptions, found: tuple[str, str, str] | None
+                      ) -> list[dict[str, Any]]:
+    """The ``kind: KarpenterVersion`` document recording the release this run found (or the
+    one --karpenter-version names), so the file is previewed with the same rules offline.
+    None when nothing was found: reading the file then assumes the default again."""
+    from kubectl_karp.core.releases import SOURCE_FLAG
+    from kubectl_karp.model.parse_release import version_document
+
+    if cluster.karpenter_version:
+        return [version_document(cluster.karpenter_version, SOURCE_FLAG,
+                                 f"Karpenter {cluster.karpenter_version}, given with "
+                                 "--karpenter-version when the snapshot was taken")]
+    return [version_document(*found)] if found else []
+
+
 def _live(cluster: ClusterOptions, with_catalog: bool
           ) -> tuple[list[str], list[Mapping[str, Any]]]:
+    from kubectl_karp.core.releases import SOURCE_DETECTED
     from kubectl_karp.model.parse import build_snapshot
     from kubectl_karp.sources.live import read_documents
 
@@ -37,7 +53,11 @@ def _live(cluster: ClusterOptions, with_catalog: bool
     # bug report. A cluster without Karpenter is worth a snapshot too: note it only.
     read = read_documents(cluster, require_karpenter=False)
     notes: list[str] = list(read.notes)
-    documents: list[Mapping[str, Any]] = list(read.documents)
+    found = read.version
+    detected = (found.version, found.source, found.reason) if (
+        found is not None and found.source == SOURCE_DETECTED) else None
+    documents: list[Mapping[str, Any]] = [*_version_document(cluster, detected),
+                                          *read.documents]
     if with_catalog:
         origin = f"context {read.context}"
         try:
@@ -60,12 +80,15 @@ def snapshot(cluster: ClusterOptions, output: str, no_catalog: bool) -> int:
 
     The result can be attached to a bug report or used offline with --snapshot FILE by
     every other command. Secrets and ConfigMaps are never read; managedFields and
-    last-applied-configuration annotations are left out. The cluster objects are written
-    exactly as read; after them comes the instance-type catalogue the other commands would
-    use for this cluster (kind: InstanceTypeCatalog: the bundled one for --demo, the Tencent
-    Cloud API's for a live TKE cluster, or the bundled fallback without credentials), so
-    prices and instance types are the same offline. None is added when instance types are
-    inferred from the nodes, or with --no-catalog.
+    last-applied-configuration annotations are left out. First comes a kind:
+    KarpenterVersion document naming the Karpenter release detected (from the controller
+    image, else the NodePool CRD; or --karpenter-version), so the other commands follow the
+    same release's rules offline; then the cluster objects, exactly as read; last the
+    instance-type catalogue the other commands would use for this cluster (kind:
+    InstanceTypeCatalog: the bundled one for --demo, the Tencent Cloud API's for a live TKE
+    cluster, or the bundled fallback without credentials), so prices and instance types are
+    the same offline. No catalogue is added when instance types are inferred from the nodes,
+    or with --no-catalog; no version when none was detected.
 
     \b
     Examples:
@@ -74,8 +97,13 @@ def snapshot(cluster: ClusterOptions, output: str, no_catalog: bool) -> int:
       kubectl karp simulate --snapshot cluster.yaml
     """
     if cluster.offline:
+        from kubectl_karp.model.parse_release import VERSION_KIND
+
         snap = load_snapshot(cluster)
         notes, documents = list(snap.notes), list(snap.documents)
+        if cluster.karpenter_version:  # the flag replaces what the file recorded
+            documents = [*_version_document(cluster, None),
+                         *(d for d in documents if d.get("kind") != VERSION_KIND)]
         if not no_catalog:
             extra, more = _catalog_documents(cluster, snap)
             documents += extra

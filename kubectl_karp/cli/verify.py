@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from kubectl_karp.cli.common import rules_warning
 from kubectl_karp.cli.consolidate import parse_now
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 
@@ -50,6 +51,7 @@ def verify(now_text: str | None, output: str, cluster: ClusterOptions) -> int:
     report = compare(snapshot, result, plan, ctx.rules, now)
     for note in dict.fromkeys((*ctx.notes, *batch_notes, *report.notes)):
         click.echo(f"note: {note}", err=True)
+    rules_warning(ctx.rules)
     if output in ("json", "yaml"):
         emit_document(document(report), output)
     else:

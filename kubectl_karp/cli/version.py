@@ -17,7 +17,8 @@ from kubectl_karp.errors import KarpError
 @output_option(("table", "json", "yaml"), default="table")
 def version(client: bool, cluster: ClusterOptions, output: str) -> int:
     """Show the plugin and Python versions and, when a cluster is reachable, the server
-    version and the Karpenter CRDs it serves.
+    version, the Karpenter CRDs it serves and the Karpenter release it runs (whose rules
+    the other commands follow; with --snapshot/--demo, the release the file tells).
 
     Like kubectl, the client part is printed even when the server cannot be reached; the
     exit status is then 1.
@@ -38,6 +39,16 @@ def version(client: bool, cluster: ClusterOptions, output: str) -> int:
             info.update(server_info(cluster))
         except KarpError as err:
             server_error = err
+    elif not client:
+        # --snapshot/--demo: the release whose rules the other commands would follow.
+        from kubectl_karp.render.output import rules_fields
+        from kubectl_karp.sources import load_snapshot
+        from kubectl_karp.sources.catalogs import options_rules
+
+        rules = options_rules(cluster, load_snapshot(cluster))
+        info.update(rules_fields(rules))
+        if rules.warning:
+            info["versionWarning"] = rules.warning
     if output in ("json", "yaml"):
         from kubectl_karp.render.output import emit_document
 
@@ -59,6 +70,14 @@ def version(client: bool, cluster: ClusterOptions, output: str) -> int:
                 click.echo("Karpenter CRDs: none found")
             if info.get("karpenterNote"):
                 click.echo(f"note: {info['karpenterNote']}", err=True)
+        if info.get("karpenterVersion"):
+            click.echo(f"Karpenter Version: {info['karpenterVersion']} "
+                       f"({info['versionReason']})")
+    notes = info.get("versionNotes")
+    for note in notes if isinstance(notes, list) else ():
+        click.echo(f"note: {note}", err=True)
+    if info.get("versionWarning"):
+        click.echo(f"warning: {info['versionWarning']}", err=True)
     if server_error is not None:
         raise server_error
     return 0

@@ -12,10 +12,11 @@ version string and where it came from to ``resolve_rules``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from kubectl_karp.errors import InputError
+from kubectl_karp.model.parse_release import release_from_image as detect_from_image
+from kubectl_karp.model.parse_release import version_numbers
 
 
 @dataclass(frozen=True, order=True)
@@ -43,26 +44,18 @@ SOURCE_FLAG = "flag"
 SOURCE_DEFAULT = "default"
 SOURCES = (SOURCE_DETECTED, SOURCE_SNAPSHOT, SOURCE_FLAG, SOURCE_DEFAULT)
 
-# "v1.9.0", "1.9", "1.9.0-rc.1", "v1.12.1@sha256:…", "1.9.0-tke.3".
-_VERSION = re.compile(r"^v?(\d{1,4})\.(\d{1,4})(?:\.(\d{1,6}))?(?:[-+][0-9A-Za-z.\-+]*)?$")
-
 
 def parse_release(text: str) -> Release | None:
-    """The release a version string names, or None when it names none."""
-    match = _VERSION.match(text.strip())
-    if match is None:
-        return None
-    major, minor, patch = match.groups()
-    return Release(int(major), int(minor), int(patch or 0))
+    """The release a version string names ("v1.9.0", "1.9", "1.9.0-tke.3"), or None."""
+    numbers = version_numbers(text)
+    return None if numbers is None else Release(*numbers)
 
 
 def release_from_image(image: str) -> Release | None:
-    """The release in a controller image reference (registry path, tag, optional digest)."""
-    ref = image.split("@", 1)[0]
-    last = ref.rsplit("/", 1)[-1]
-    if ":" not in last:
-        return None
-    return parse_release(last.rsplit(":", 1)[1])
+    """The core release a controller image runs: its tag, or for a provider's image the core
+    release that provider version builds on (model.parse_release.PROVIDER_IMAGES)."""
+    found = detect_from_image(image).version
+    return parse_release(found) if found else None
 
 
 @dataclass(frozen=True)
@@ -72,8 +65,9 @@ class Rule:
     name: str
     since: Release
     pr: str  # kubernetes-sigs/karpenter pull request(s), e.g. "#2521"
-    summary: str  # one line: what the rule changes
+    # The rows give the area before the summary: keep these two in that order.
     area: str  # scheduling | disruption | api
+    summary: str  # one line: what the rule changes
     until: Release | None = None  # first release without it (a revert)
 
     def active_in(self, release: Release) -> bool:

@@ -297,6 +297,8 @@ class NodePool:
     consolidation_policy: str = "WhenEmptyOrUnderutilized"
     consolidate_after_seconds: int | None = 0  # None = Never
     budgets: tuple[Budget, ...] = (Budget(),)
+    # spec.replicas: a static NodePool keeps this many nodes (None: dynamic)
+    replicas: int | None = None
     limits: Resources = field(default_factory=dict)
     status_resources: Resources = field(default_factory=dict)
     conditions: tuple[Condition, ...] = ()
@@ -305,6 +307,11 @@ class NodePool:
 
     def condition(self, type_: str) -> Condition | None:
         return next((c for c in self.conditions if c.type == type_), None)
+
+    @property
+    def is_static(self) -> bool:
+        """upstream: disruption/types.go OwnedByStaticNodePool (spec.replicas set)."""
+        return self.replicas is not None
 
 
 @dataclass(frozen=True, slots=True)

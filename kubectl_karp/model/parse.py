@@ -43,6 +43,15 @@ from kubectl_karp.model.objects import (
     TopologySpreadConstraint,
     WeightedPodAffinityTerm,
 )
+from kubectl_karp.model.parse_release import (
+    VERSION_KIND,
+    Detection,
+    controller_image,
+    is_nodepool_crd,
+    parse_version_document,
+    release_from_deployments,
+    release_from_nodepool_crd,
+)
 from kubectl_karp.model.quantity import parse_nonnegative_milli
 from kubectl_karp.model.snapshot import ClusterSnapshot
 
@@ -550,10 +559,15 @@ def parse_node_pool(doc: Mapping[str, Any], where: str) -> NodePool:
                   "WhenEmptyOrUnderutilized") or "WhenEmptyOrUnderutilized"
     if policy == "WhenUnderutilized":  # v1beta1 spelling
         policy = "WhenEmptyOrUnderutilized"
-    if policy not in ("WhenEmpty", "WhenEmptyOrUnderutilized"):
+    # Balanced is only in the enum from Karpenter v1.14; the release is not known here, so
+    # the dry run refuses it under older rules (core/disruption/planner.py).
+    if policy not in ("WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced"):
         raise InputError(f"unknown consolidationPolicy {policy!r} (allowed: WhenEmpty, "
-                         "WhenEmptyOrUnderutilized)",
+                         "WhenEmptyOrUnderutilized, Balanced)",
                          where=f"{where}.spec.disruption.consolidationPolicy")
+    replicas = _int(spec.get("replicas"), f"{where}.spec.replicas")
+    if replicas is not None and replicas < 0:
+        raise InputError("replicas must not be negative", where=f"{where}.spec.replicas")
     after = disruption.get("consolidateAfter")
     weight = _int(spec.get("weight"), f"{where}.spec.weight", 0) or 0
     expire = tspec.get("expireAfter", disruption.get("expireAfter", "720h"))
@@ -580,6 +594,7 @@ def parse_node_pool(doc: Mapping[str, Any], where: str) -> NodePool:
         consolidate_after_seconds=parse_duration(
             after, where=f"{where}.spec.disruption.consolidateAfter") if after is not None else 0,
         budgets=parse_budgets(disruption.get("budgets"), f"{where}.spec.disruption.budgets"),
+        replicas=replicas,
         limits=parse_resources(spec.get("limits"), f"{where}.spec.limits"),
         status_resources=parse_resources(status.get("resources"), f"{where}.status.resources"),
         conditions=parse_conditions(status.get("conditions"), f"{where}.status.conditions"),
@@ -927,6 +942,12 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
     }
     for group_kind in NODE_CLASS_KINDS:
         parsers[group_kind] = ("node_classes", parse_node_class)
+    # The Karpenter release the file tells (model.parse_release): our own document, else a
+    # controller Deployment or its pods (any `kubectl karp snapshot` has those), else the
+    # NodePool CRD.
+    recorded: list[Detection] = []
+    controllers: list[Mapping[str, Any]] = []
+    crds: list[Mapping[str, Any]] = []
     for document, origin in documents:
         for doc, where in flatten(document, origin):
             kind = doc.get("kind")
@@ -935,6 +956,16 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
                 raise InputError("document has no kind", where=where)
             if kind == "InstanceTypeCatalog":
                 buckets["catalogs"].append(parse_catalog(doc, where))
+                kept.append(doc)
+                continue
+            if kind == VERSION_KIND:
+                recorded.append(parse_version_document(doc, where))
+                kept.append(doc)
+                continue
+            if kind == "Pod" and controller_image(doc) is not None:
+                controllers.append(doc)  # and read as a pod below, like any other
+            elif controller_image(doc) is not None or is_nodepool_crd(doc):
+                (crds if is_nodepool_crd(doc) else controllers).append(doc)
                 kept.append(doc)
                 continue
             if not isinstance(api_version, str) or not api_version:
@@ -974,6 +1005,7 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
     apis = tuple(karpenter_apis) or tuple(sorted(
         {"nodepools.karpenter.sh" for _ in buckets["node_pools"][:1]}
         | {"nodeclaims.karpenter.sh" for _ in buckets["node_claims"][:1]}))
+    version, reason = _recorded_release(recorded, controllers, crds, all_notes)
     return ClusterSnapshot(
         kubernetes_version=kubernetes_version or newest_kubelet(buckets["nodes"]),
         source=source, captured_at=captured_at,
@@ -984,8 +1016,32 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
         storage_classes=tuple(buckets["storage_classes"]), catalogs=tuple(buckets["catalogs"]),
         events=tuple(buckets["events"]),
         namespaces=namespaces, notes=tuple(all_notes), karpenter_apis=apis,
-        documents=tuple(kept),
+        karpenter_version=version, karpenter_version_source="snapshot" if version else "",
+        karpenter_version_reason=reason, documents=tuple(kept),
     )
+
+
+def _recorded_release(recorded: Sequence[Detection], controllers: Sequence[Mapping[str, Any]],
+                      crds: Sequence[Mapping[str, Any]], notes: list[str]) -> tuple[str, str]:
+    """(version, reason) the saved documents tell, best evidence first; ("", "") if none."""
+    if recorded:
+        others = sorted({d.version for d in recorded[1:]} - {recorded[0].version})
+        if others:
+            notes.append(f"the snapshot records several Karpenter versions; the first, "
+                         f"{recorded[0].version}, is followed (also: {', '.join(others)})")
+        return recorded[0].version, recorded[0].reason
+    if controllers:
+        detection, _ = release_from_deployments(controllers)
+        if detection.version:
+            return detection.version, f"{detection.reason}, in the snapshot"
+        notes.append(f"{detection.problem}; the Karpenter version is taken from the NodePool "
+                     "CRD" + (" in the snapshot" if crds else ", which the snapshot lacks"))
+    for crd in crds[:1]:
+        detection = release_from_nodepool_crd(crd, "NodePool CRD in the snapshot")
+        if detection.version:
+            return detection.version, detection.reason
+        notes.append(detection.problem)
+    return "", ""
 
 
 # --------------------------------------------------------------------------- workloads → pods

@@ -20,7 +20,7 @@ from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.verify import DISAGREE, Comparison
 from kubectl_karp.model.prices import money
 from kubectl_karp.model.resources import render as render_resources
-from kubectl_karp.render.output import Style
+from kubectl_karp.render.output import Style, rules_fields
 from kubectl_karp.render.verify import reported_document, reported_line
 
 WIDTH = 100
@@ -105,6 +105,7 @@ def document(explanation: Explanation, ctx: SchedulingContext | None = None,
     prices come from, under simulate's field names; with ``reported`` (pod key →
     comparison), what Karpenter last said about each pod (``karpenter``)."""
     provenance: dict[str, Any] = {} if ctx is None else {
+        **rules_fields(ctx.rules),
         "catalog": ctx.catalog_source,
         "illustrativePrices": ctx.illustrative_prices,
         **({"currency": ctx.currency} if ctx.currency else {}),
@@ -247,8 +248,12 @@ def _render_pod(w: _Writer, p: PodExplanation,
 
 def render_text(explanation: Explanation, style: Style, *, wide: bool = False,
                 width: int = WIDTH, reported: Mapping[str, Comparison] | None = None,
-                currency: str = "") -> str:
+                header: str = "", currency: str = "") -> str:
+    """``header``: the first line, e.g. which Karpenter release's rules were followed."""
     w = _Writer(style, width, wide, currency)
+    if header:
+        w.para(header, 0, styler=style.dim, hang=2)
+        w.line()
     if explanation.blockers:
         w.line(style.bold("Karpenter-side problems:"))
         for reason in explanation.blockers:

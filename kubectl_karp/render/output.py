@@ -10,10 +10,13 @@ import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import yaml
 from tabulate import tabulate
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kubectl_karp.core.releases import KarpenterRules
 
 
 class _Dumper(yaml.SafeDumper):
@@ -44,6 +47,14 @@ def emit_document(data: Any, fmt: str, stream: IO[str] | None = None) -> None:
     """Write ``data`` as JSON or YAML to stdout."""
     out = stream or sys.stdout
     out.write(to_json(data) if fmt == "json" else to_yaml(data))
+
+
+def rules_fields(rules: KarpenterRules) -> dict[str, str]:
+    """The fields every -o json|yaml document carries about the Karpenter release followed
+    (README: "Which Karpenter release"): ``karpenterVersion`` "v1.9", ``versionSource``
+    detected|snapshot|flag|default, ``versionReason`` in words."""
+    return {"karpenterVersion": rules.release.short, "versionSource": rules.source,
+            "versionReason": rules.reason}
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from kubectl_karp.core.verify import AGREE, DISAGREE, OURS_ONLY, Comparison, VerifyReport
 from kubectl_karp.core.verify.messages import Statement
-from kubectl_karp.render.output import Style, table
+from kubectl_karp.render.output import Style, rules_fields, table
 
 API_VERSION = "karp.kubectl.io/v1alpha1"
 
@@ -82,8 +82,7 @@ def document(report: VerifyReport) -> dict[str, Any]:
     return {
         "apiVersion": API_VERSION, "kind": "VerifyReport",
         "now": report.now.isoformat(),
-        "karpenterVersion": report.rules.release.short,
-        "versionSource": report.rules.source,
+        **rules_fields(report.rules),
         "eventsRead": report.events_read,
         "agreement": [{"code": code, "agree": a, "disagree": d, "unknown": u}
                       for code, a, d, u in report.table()],

@@ -2,9 +2,11 @@
 
 Reads only what the tools need: nodes, non-terminal pods (Succeeded/Failed are filtered by
 the server), DaemonSets, PDBs, PVCs, PVs, StorageClasses, namespace labels, the events
-Karpenter recorded and the Karpenter objects whose CRDs discovery finds. Secrets and
-ConfigMaps are never read. Lists are paginated and run concurrently; bodies are decoded with
-``json.loads`` rather than the client's (slow) model classes.
+Karpenter recorded, the Karpenter objects whose CRDs discovery finds, and which Karpenter
+release runs (the controller Deployment's image, else the NodePool CRD;
+``detect_version``). Secrets and ConfigMaps are never read. Lists are paginated and run
+concurrently; bodies are decoded with ``json.loads`` rather than the client's (slow) model
+classes.
 """
 
 from __future__ import annotations
@@ -15,9 +17,22 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from kubectl_karp.core.releases import (
+    NEWEST,
+    SOURCE_DEFAULT,
+    SOURCE_DETECTED,
+    SOURCE_FLAG,
+    resolve_rules,
+)
 from kubectl_karp.errors import ClusterError
 from kubectl_karp.model.events import is_karpenter_event
 from kubectl_karp.model.parse import build_snapshot
+from kubectl_karp.model.parse_release import (
+    CONTROLLER_SELECTOR,
+    Detection,
+    release_from_deployments,
+    release_from_nodepool_crd,
+)
 from kubectl_karp.model.snapshot import ClusterSnapshot
 from kubectl_karp.sources.kubeclient import Connection, connect
 
@@ -57,9 +72,10 @@ class ListSpec:
     may_be_absent: bool = False
 
 
+PODS = ListSpec("/api/v1/pods", "v1", "Pod", "pods", True, {"fieldSelector": TERMINAL_PODS})
 CORE_LISTS = (
     ListSpec("/api/v1/nodes", "v1", "Node", "nodes", True),
-    ListSpec("/api/v1/pods", "v1", "Pod", "pods", True, {"fieldSelector": TERMINAL_PODS}),
+    PODS,
     ListSpec("/apis/apps/v1/daemonsets", "apps/v1", "DaemonSet", "daemonsets.apps", False),
     ListSpec("/apis/policy/v1/poddisruptionbudgets", "policy/v1", "PodDisruptionBudget",
              "poddisruptionbudgets.policy", False),
@@ -179,6 +195,118 @@ def not_installed_message(context: str, discovery: Discovery) -> str:
     return f"Karpenter is not installed in context {context}: no karpenter.sh NodePool CRD"
 
 
+# --------------------------------------------------------------------------- Karpenter release
+
+DEPLOYMENTS_PATH = "/apis/apps/v1/deployments"
+# Where the charts install the controller (the TKE chart's Role is in kube-system): read when
+# no Deployment carries the usual labels (a nameOverride, an add-on with labels of its own).
+CONTROLLER_NAMESPACES = ("kube-system", "karpenter")
+NODEPOOL_CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/nodepools.karpenter.sh"
+
+
+@dataclass(frozen=True)
+class VersionFinding:
+    """The Karpenter release a live cluster runs, how that was found, and what went wrong."""
+
+    version: str
+    source: str  # SOURCE_DETECTED, or SOURCE_DEFAULT when nothing told
+    reason: str
+    notes: tuple[str, ...] = ()
+
+
+def _unreachable(message: str) -> bool:
+    # No answer at all (refused, timed out): asking again would only add --request-timeout.
+    return message.startswith("cannot reach")
+
+
+PodSupplier = Callable[[], list[dict[str, Any]]]
+
+
+def _controller_pods(conn: Connection) -> list[dict[str, Any]]:
+    try:
+        pods = conn.list_all("/api/v1/pods", resource="pods",
+                             query={"labelSelector": CONTROLLER_SELECTOR})
+    except ClusterError:
+        return []
+    return [clean_item(p, "v1", "Pod") for p in pods]
+
+
+def _controller(conn: Connection, pods: PodSupplier) -> tuple[Detection, str, str]:
+    """From the controller Deployment (or its pods): the detection, why the Deployment
+    lookup failed, and a note when the pods had to tell instead."""
+    failure = ""
+    try:
+        docs = conn.list_all(DEPLOYMENTS_PATH, resource="deployments.apps",
+                             query={"labelSelector": CONTROLLER_SELECTOR})
+    except ClusterError as err:
+        docs, failure = [], str(err)
+        if _unreachable(failure):
+            return Detection(), failure, ""
+    detection, found = release_from_deployments(
+        clean_item(d, "apps/v1", "Deployment") for d in docs)
+    if found:
+        return detection, "", ""
+    for namespace in CONTROLLER_NAMESPACES:
+        try:
+            docs = conn.list_all(f"/apis/apps/v1/namespaces/{namespace}/deployments",
+                                 resource="deployments.apps", scope=f"in namespace {namespace}")
+        except ClusterError:
+            continue  # the cluster-wide failure, if any, is the one worth saying
+        detection, found = release_from_deployments(
+            clean_item(d, "apps/v1", "Deployment") for d in docs)
+        if found:
+            return detection, "", ""
+    # Listing Deployments may be forbidden (pods never are: every command reads them), or the
+    # Deployment be elsewhere; its pods carry the same labels and image. Saved snapshots are
+    # read the same way (model.parse.build_snapshot), so live and offline agree.
+    detection, _ = release_from_deployments(pods())
+    if detection.version:
+        return detection, "", (f"{failure}; the Karpenter version is taken from the "
+                               "controller's pods" if failure else "")
+    return Detection(), failure, ""
+
+
+def detect_version(conn: Connection, pods: PodSupplier | None = None) -> VersionFinding:
+    """The controller's image tag, else the NodePool CRD's features, else the newest release.
+
+    Read-only and never fatal: a failed or forbidden lookup is said in a note and the next
+    source is asked. Deployments are read for their image only and are never kept.
+    ``pods``: the cluster's pods when they are read anyway (else the controller's are listed).
+    """
+    detection, failure, note = _controller(conn, pods or (lambda: _controller_pods(conn)))
+    if detection.version:
+        return VersionFinding(detection.version, SOURCE_DETECTED, detection.reason,
+                              (note,) if note else ())
+    news = failure or detection.problem
+    why = news or "no Karpenter controller Deployment was found"
+    if _unreachable(failure):
+        return _default(why, "the NodePool CRD was not asked for")
+    try:
+        crd = conn.get_json(NODEPOOL_CRD_PATH, allow=(404,), resource=(
+            "customresourcedefinitions.apiextensions.k8s.io nodepools.karpenter.sh"))
+        crd_why = "" if isinstance(crd, Mapping) else "the NodePool CRD object was not found"
+    except ClusterError as err:
+        crd, crd_why = None, str(err)
+    if isinstance(crd, Mapping):
+        from_crd = release_from_nodepool_crd(crd)
+        if from_crd.version:
+            # Say why the image did not decide when that is news (forbidden, a tag we cannot
+            # map); a cluster simply without the Deployment needs no note.
+            notes = (f"{news}; the Karpenter version is taken from the NodePool CRD",
+                     ) if news else ()
+            return VersionFinding(from_crd.version, SOURCE_DETECTED, from_crd.reason, notes)
+        crd_why = from_crd.problem
+    return _default(why, crd_why)
+
+
+def _default(why: str, crd_why: str) -> VersionFinding:
+    newest = NEWEST.short
+    note = (f"Karpenter version not detected ({why}; {crd_why}): following the rules of the "
+            f"newest supported release, {newest} (choose another with --karpenter-version)")
+    return VersionFinding(newest, SOURCE_DEFAULT, f"not detected: {why}; {crd_why}; the newest "
+                          "supported release is assumed", (note,))
+
+
 @dataclass(frozen=True)
 class LiveRead:
     """The raw, cleaned documents one read of the cluster returned, before modelling."""
@@ -188,6 +316,9 @@ class LiveRead:
     notes: tuple[str, ...]
     karpenter_apis: tuple[str, ...]
     captured_at: datetime
+    # What detect_version found; None when it did not run (--karpenter-version given, or
+    # Karpenter not installed).
+    version: VersionFinding | None = None
     server_version: str = ""  # the API server's gitVersion; "" when /version did not answer
 
 
@@ -211,8 +342,21 @@ def read_documents(opts: ClusterOptions, *, require_karpenter: bool = True) -> L
             except ClusterError as err:
                 return err
 
-        results = list(pool.map(fetch, specs))
+        futures = [pool.submit(fetch, spec) for spec in specs]
+
+        def read_pods() -> list[dict[str, Any]]:
+            # The pods this read lists anyway; detection waits for them only when the
+            # Deployment did not tell.
+            result = futures[specs.index(PODS)].result()
+            return [] if isinstance(result, ClusterError) else [
+                clean_item(item, "v1", "Pod") for item in result]
+
+        # The flag overrides detection, so then nothing is asked.
+        detecting = (pool.submit(detect_version, conn, read_pods)
+                     if has_node_pools and not opts.karpenter_version else None)
+        results = [future.result() for future in futures]
         server_version = version_future.result()
+        version = detecting.result() if detecting is not None else None
     documents: list[dict[str, Any]] = []
     for spec, result in zip(specs, results, strict=True):
         if isinstance(result, ClusterError):
@@ -228,9 +372,11 @@ def read_documents(opts: ClusterOptions, *, require_karpenter: bool = True) -> L
             # A busy cluster holds many events; only Karpenter's are read and written.
             result = [item for item in result if is_karpenter_event(item)]
         documents.extend(clean_item(item, spec.api_version, spec.kind) for item in result)
+    if version is not None:
+        notes.extend(version.notes)
     return LiveRead(conn.context, tuple(documents), tuple(notes),
                     tuple(sorted(spec.resource for spec in discovery.lists)),
-                    datetime.now(timezone.utc), server_version)
+                    datetime.now(timezone.utc), version, server_version)
 
 
 def _server_version(conn: Any) -> str:
@@ -247,9 +393,14 @@ def read_cluster(opts: ClusterOptions, *, require_karpenter: bool = True) -> Clu
     """Read the cluster the options point at into a snapshot."""
     read = read_documents(opts, require_karpenter=require_karpenter)
     origin = f"context {read.context}"
-    return build_snapshot(((doc, origin) for doc in read.documents), source=origin,
-                          captured_at=read.captured_at, karpenter_apis=read.karpenter_apis,
-                          notes=read.notes, kubernetes_version=read.server_version)
+    snapshot = build_snapshot(((doc, origin) for doc in read.documents), source=origin,
+                              captured_at=read.captured_at, karpenter_apis=read.karpenter_apis,
+                              notes=read.notes, kubernetes_version=read.server_version)
+    if read.version is None:
+        return snapshot
+    return snapshot.with_changes(karpenter_version=read.version.version,
+                                 karpenter_version_source=read.version.source,
+                                 karpenter_version_reason=read.version.reason)
 
 
 def server_info(opts: ClusterOptions) -> dict[str, Any]:
@@ -258,6 +409,8 @@ def server_info(opts: ClusterOptions) -> dict[str, Any]:
         version_future = pool.submit(conn.get_json, "/version",
                                      resource="the server version")
         discovery = discover(conn, pool)
+        finding = (detect_version(conn) if discovery.karpenter_version is not None
+                   and not opts.karpenter_version else None)
         version = version_future.result()
     git_version = version.get("gitVersion") if isinstance(version, Mapping) else None
     info: dict[str, Any] = {
@@ -269,4 +422,13 @@ def server_info(opts: ClusterOptions) -> dict[str, Any]:
     }
     if discovery.karpenter_version is None:
         info["karpenterNote"] = not_installed_message(conn.context, discovery)
+    else:
+        rules = (resolve_rules(finding.version, finding.source, finding.reason)
+                 if finding is not None else resolve_rules(opts.karpenter_version, SOURCE_FLAG))
+        info.update(karpenterVersion=rules.release.short, versionSource=rules.source,
+                    versionReason=rules.reason)
+        if finding is not None and finding.notes:
+            info["versionNotes"] = list(finding.notes)
+        if rules.warning:
+            info["versionWarning"] = rules.warning
     return info

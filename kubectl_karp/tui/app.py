@@ -65,6 +65,9 @@ VIEWS: tuple[ViewSpec, ...] = (
              ("consolidation", "consolidate", "co")),
 )
 SIDE_PANELS = {"pending": "explanation", "consolidation": "plan"}
+# The consolidation panel's rollout timeline: how big a cluster, how many rounds at most.
+TIMELINE_MAX_NODES = 200
+TIMELINE_MAX_ROUNDS = 12
 VIEW_BY_ID = {v.id: v for v in VIEWS}
 
 HELP = """\
@@ -200,6 +203,9 @@ class KarpApp(App[int]):
         self.plan: Any | None = None  # core.disruption.ConsolidationPlan for self.ctx
         # What Karpenter's own events say beside our answers (core.verify), by pod / node.
         self.reported_pods: dict[str, Comparison] = {}
+        # The rollout of the current plan to steady state (core.disruption.rollout), for the
+        # consolidation panel; computed for clusters small enough to do it in seconds.
+        self.timeline: Any | None = None
         self.reported_nodes: dict[str, Comparison] = {}
         self.plan_error = ""
         self.updates = 0
@@ -340,6 +346,23 @@ class KarpApp(App[int]):
         except Exception as err:
             plan, error = None, f"could not plan: {type(err).__name__}: {err}"
         self.call_from_thread(self._planned, ctx, plan, error)
+        timeline: Any = None
+        managed = sum(1 for n in ctx.snapshot.nodes if n.node_pool)
+        if plan is not None and plan.actions and managed <= TIMELINE_MAX_NODES:
+            from kubectl_karp.core.disruption.rollout import rollout
+
+            try:
+                timeline = rollout(ctx, self.clock(), max_rounds=TIMELINE_MAX_ROUNDS)
+            except Exception:  # the timeline is a bonus: never take the screen down
+                timeline = None
+        self.call_from_thread(self._rolled, ctx, timeline)
+
+    def _rolled(self, ctx: SchedulingContext, timeline: Any | None) -> None:
+        if self._late():
+            return
+        self.timeline = timeline
+        if self.current == "consolidation":
+            self._render_plan()
 
     def _planned(self, ctx: SchedulingContext, plan: Any | None, error: str) -> None:
         if self._late():
@@ -431,7 +454,7 @@ class KarpApp(App[int]):
         node = self.table("consolidation").selected_key()
         self.query_one("#plan", Static).update(panels.consolidation_text(
             self.plan, node, self.plan_error,
-            self.reported_nodes.get(node) if node else None))
+            self.reported_nodes.get(node) if node else None, self.timeline))
 
     def selected_row(self, view: str | None = None) -> Any | None:
         view = view or self.current

@@ -169,8 +169,31 @@ def raw_object(ctx: SchedulingContext, view: str, key: str) -> Any | None:
     return None
 
 
+def _timeline(text: Text, timeline: Any | None) -> None:
+    """The rollout of the plan to steady state (core.disruption.rollout.RolloutPlan)."""
+    if timeline is None:
+        return
+    from kubectl_karp.model.prices import money
+
+    text.append(f"\nrollout to steady state ({timeline.rounds} rounds):\n", style="bold")
+    for step in timeline.steps[:8]:
+        when = step.time.strftime("%H:%M")
+        if step.kind == "disrupt":
+            nodes = ", ".join(n for a in step.actions for n in a.nodes)
+            text.append(f"  {step.round:>2} {when} {len(step.actions)} action(s): {nodes}\n")
+        else:
+            text.append(f"     {when} {step.note}\n", style="dim")
+    if len(timeline.steps) > 8:
+        text.append(f"  … {len(timeline.steps) - 8} more (kubectl karp consolidate "
+                    "--until-steady)\n", style="dim")
+    state = "steady" if timeline.steady else "after the shown rounds"
+    text.append(f"  {state}: {timeline.final_nodes} node(s), {money(timeline.final_cost)}/h\n")
+    for risk in timeline.risks[:3]:
+        text.append(f"  risk {risk.code}: {risk.message}\n", style="yellow")
+
+
 def consolidation_text(plan: Any | None, node: str | None, unavailable: str = "",
-                       said: Any | None = None) -> Text:
+                       said: Any | None = None, timeline: Any | None = None) -> Text:
     """The dry-run plan's summary and, for the selected node, each check in order."""
     text = Text()
     if plan is None:
@@ -180,6 +203,7 @@ def consolidation_text(plan: Any | None, node: str | None, unavailable: str = ""
                 "(dry run: nothing is changed)\n", style="bold")
     report = plan.node(node) if node else None
     if report is None:
+        _timeline(text, timeline)
         return text
     text.append(f"\n{report.node}", style="bold")
     text.append(f"  {report.node_pool or '-'} {report.instance_type or '-'}\n")
@@ -203,4 +227,5 @@ def consolidation_text(plan: Any | None, node: str | None, unavailable: str = ""
         text.append("\npods would move:\n", style="bold")
         for move in report.simulation[:12]:
             text.append(f"  {move.pod} → {move.to}\n")
+    _timeline(text, timeline)
     return text

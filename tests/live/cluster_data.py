@@ -5,6 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 ZONES = ("ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6")
+# What a live read notes when the emulated cluster has neither a Karpenter controller
+# Deployment nor a NodePool CRD object to tell its release (small_cluster() has neither).
+NO_VERSION_NOTE = ("Karpenter version not detected (no Karpenter controller Deployment was "
+                   "found; the NodePool CRD object was not found): following the rules of the "
+                   "newest supported release, v1.14 (choose another with --karpenter-version)")
 CREATED = "2026-01-10T08:00:00Z"
 
 

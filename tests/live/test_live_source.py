@@ -7,7 +7,14 @@ import pytest
 from kubectl_karp.errors import ClusterError
 from kubectl_karp.sources.live import read_cluster, server_info
 from tests.emulator import KubeEmulator
-from tests.live.cluster_data import big_cluster, node, node_pool, pod, small_cluster
+from tests.live.cluster_data import (
+    NO_VERSION_NOTE,
+    big_cluster,
+    node,
+    node_pool,
+    pod,
+    small_cluster,
+)
 
 
 def test_reads_a_small_tke_cluster(k8s: KubeEmulator) -> None:
@@ -24,7 +31,7 @@ def test_reads_a_small_tke_cluster(k8s: KubeEmulator) -> None:
     assert snap.karpenter_apis == ("nodeclaims.karpenter.sh", "nodepools.karpenter.sh",
                                    "tkemachinenodeclasses.karpenter.k8s.tke")
     assert snap.namespaces == {"default": {"kubernetes.io/metadata.name": "default"}}
-    assert snap.notes == ()
+    assert snap.notes == (NO_VERSION_NOTE,)
 
 
 def test_documents_are_cleaned_and_typed(k8s: KubeEmulator) -> None:
@@ -126,7 +133,7 @@ def test_forbidden_optional_resource_degrades_to_a_note(k8s: KubeEmulator) -> No
     assert snap.pdbs == ()
     assert snap.notes == ("forbidden: cannot list poddisruptionbudgets.policy at the cluster "
                           "scope as user system:serviceaccount:default:reader; continuing "
-                          "without poddisruptionbudgets.policy",)
+                          "without poddisruptionbudgets.policy", NO_VERSION_NOTE)
 
 
 def test_server_error_on_a_later_page_is_reported(k8s: KubeEmulator) -> None:
@@ -156,7 +163,12 @@ def test_server_info(k8s: KubeEmulator) -> None:
         "context": "emulator", "server": k8s.url, "serverVersion": "v1.32.2-tke.5",
         "karpenterCRDs": {"nodeclaims.karpenter.sh": ["v1"],
                           "nodepools.karpenter.sh": ["v1"],
-                          "tkemachinenodeclasses.karpenter.k8s.tke": ["v1beta1"]}}
+                          "tkemachinenodeclasses.karpenter.k8s.tke": ["v1beta1"]},
+        "karpenterVersion": "v1.14", "versionSource": "default",
+        "versionReason": "not detected: no Karpenter controller Deployment was found; the "
+                         "NodePool CRD object was not found; the newest supported release is "
+                         "assumed",
+        "versionNotes": [NO_VERSION_NOTE]}
     assert k8s.writes() == []
 
 
@@ -168,7 +180,7 @@ def test_v1beta1_karpenter_is_read_with_a_note(k8s: KubeEmulator) -> None:
     assert [p.name for p in snap.node_pools] == ["default"]
     assert snap.notes == ("Karpenter in context emulator serves karpenter.sh/v1beta1 only (a "
                           "pre-v1 release); NodePools are read as v1beta1, but kubectl-karp "
-                          "models Karpenter v1 and results may differ",)
+                          "models Karpenter v1 and results may differ", NO_VERSION_NOTE)
     assert k8s.lists("/apis/karpenter.sh/v1beta1/nodepools")
 
 

@@ -45,3 +45,13 @@ def lifetime_remaining(pool: NodePool, claim: NodeClaim | None, now: datetime) -
 def disruption_cost(pods: Iterable[Pod], pool: NodePool, claim: NodeClaim | None,
                     now: datetime) -> float:
     return rescheduling_cost(pods) * lifetime_remaining(pool, claim, now)
+
+
+# upstream: disruption/types.go PerNodeBaseDisruptionCost — draining a node at all costs 1.
+PER_NODE_BASE_DISRUPTION_COST = 1.0
+
+
+def reschedule_disruption_cost(pods: Iterable[Pod]) -> float:
+    """upstream computeRescheduleDisruptionCost: 1 plus the positive eviction costs of the
+    pods that would move (Balanced scoring weighs moves by it)."""
+    return PER_NODE_BASE_DISRUPTION_COST + sum(max(0.0, eviction_cost(p)) for p in pods)

@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from kubectl_karp.core.disruption.balanced import Score
 from kubectl_karp.core.disruption.budgets import PoolBudget
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.model.prices import HOURS_PER_MONTH
 
 METHOD_EMPTINESS = "emptiness"
 METHOD_DRIFT = "drift"
+METHOD_STATIC_DRIFT = "static-drift"
 METHOD_MULTI = "multi-node-consolidation"
 METHOD_SINGLE = "single-node-consolidation"
 
@@ -49,6 +51,7 @@ class Action:
     price_per_hour: float | None  # of the removed nodes together (None: some price unknown)
     savings_per_hour: float | None
     warnings: tuple[str, ...] = ()
+    scores: tuple[Score, ...] = ()  # Balanced NodePools: the score that approved the move
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,7 @@ class NodeReport:
     blocks: tuple[Reason, ...]  # empty when the node is in an action
     simulation: tuple[Move, ...] = ()  # where its pods would go in the last attempt
     unplaceable: tuple[tuple[str, tuple[Reason, ...]], ...] = ()  # pod, why
+    scores: tuple[Score, ...] = ()  # Balanced: the scores of the move that decided
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ class ConsolidationPlan:
     prices_known: bool
     notes: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
+    static_pools: Mapping[str, int] = field(default_factory=dict)  # static NodePool: replicas
     currency: str = ""  # ISO code of the prices ("" unnamed)
 
     @property
@@ -144,11 +149,16 @@ def action_document(action: Action) -> dict[str, Any]:
         "moves": [{"pod": m.pod, "to": m.to, "toReplacement": m.to_replacement}
                   for m in action.moves],
         "warnings": list(action.warnings),
+        "balanced": [s.document() for s in action.scores],
     }
 
 
-def budget_document(budget: PoolBudget, planned: int = 0) -> dict[str, Any]:
-    return {"nodePool": budget.node_pool, "allowed": budget.allowed_min,
+def budget_document(budget: PoolBudget, planned: int = 0,
+                    replicas: int | None = None) -> dict[str, Any]:
+    return {"nodePool": budget.node_pool,
+            # a static NodePool: only (Static)Drift uses its budget
+            "static": None if replicas is None else {"replicas": replicas},
+            "allowed": budget.allowed_min,
             "disrupting": budget.disrupting, "nodes": budget.nodes, "planned": planned,
             "allowedByReason": dict(budget.allowed_by_reason),
             "nextOpen": _time(budget.next_open),
@@ -175,6 +185,7 @@ def node_document(report: NodeReport) -> dict[str, Any]:
                        for m in report.simulation],
         "unplaceable": [{"pod": pod, "reasons": [_reason(r) for r in why]}
                         for pod, why in report.unplaceable],
+        "balanced": [s.document() for s in report.scores],
     }
 
 
@@ -189,7 +200,9 @@ def plan_document(plan: ConsolidationPlan) -> dict[str, Any]:
         "actions": [action_document(a) for a in plan.actions],
         "blocked": [{"node": n.node, "nodePool": n.node_pool,
                      "reasons": [_reason(r) for r in n.blocks]} for n in plan.blocked],
-        "budgets": [budget_document(b, plan.planned(b.node_pool)) for b in plan.budgets],
+        "budgets": [budget_document(b, plan.planned(b.node_pool),
+                                    plan.static_pools.get(b.node_pool))
+                    for b in plan.budgets],
         "savings": {"perHour": round(per_hour, 6),
                     "perMonth": round(per_hour * HOURS_PER_MONTH, 2)},
         "notes": list(plan.notes),

@@ -10,13 +10,15 @@ consolidateAfter clock — and the next round starts. Nothing is ever sent to a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 
 from kubectl_karp.core import reasons as R
+from kubectl_karp.core import releases
 from kubectl_karp.core.context import SchedulingContext
+from kubectl_karp.core.disruption.balanced import BALANCED, PoolTotals
 from kubectl_karp.core.disruption.budgets import (
     REASON_DRIFTED,
     REASON_EMPTY,
@@ -30,10 +32,12 @@ from kubectl_karp.core.disruption.candidates import (
     Candidate,
     NodeStatus,
     assess_nodes,
+    consolidate_after_reference,
     is_reschedulable,
     node_disrupting,
     node_initialized,
 )
+from kubectl_karp.core.disruption.costs import reschedule_disruption_cost
 from kubectl_karp.core.disruption.methods.consolidation import (
     Attempt,
     compute_consolidation,
@@ -42,6 +46,7 @@ from kubectl_karp.core.disruption.methods.consolidation import (
 )
 from kubectl_karp.core.disruption.methods.drift import drift
 from kubectl_karp.core.disruption.methods.emptiness import emptiness
+from kubectl_karp.core.disruption.methods.staticdrift import PoolCount, static_drift
 from kubectl_karp.core.disruption.pdbs import PdbIndex
 from kubectl_karp.core.disruption.plan import (
     METHOD_SINGLE,
@@ -52,9 +57,11 @@ from kubectl_karp.core.disruption.plan import (
     NodeReport,
     Replacement,
 )
-from kubectl_karp.core.disruption.room import RoomIndex
+from kubectl_karp.core.disruption.room import RoomIndex, room_pools
 from kubectl_karp.core.disruption.simulation import Env
 from kubectl_karp.core.reasons import Reason
+from kubectl_karp.core.scheduling import nodepool_templates, pending_batch
+from kubectl_karp.errors import InputError
 from kubectl_karp.model.catalog import InstanceType
 from kubectl_karp.model.durations import format_duration
 from kubectl_karp.model.objects import (
@@ -64,6 +71,7 @@ from kubectl_karp.model.objects import (
     LABEL_ZONE,
     Node,
     NodeClaim,
+    NodePool,
 )
 from kubectl_karp.model.resources import add, subtract
 from kubectl_karp.model.snapshot import ClusterSnapshot
@@ -77,10 +85,27 @@ class _Round:
     budget: dict[str, dict[str, int]] = field(default_factory=dict)  # reason -> pool -> n
     failures: dict[str, Attempt] = field(default_factory=dict)
     drift_failures: dict[str, Attempt] = field(default_factory=dict)
+    static_failures: dict[str, Attempt] = field(default_factory=dict)
 
     @cached_property
     def by_name(self) -> dict[str, NodeStatus]:
         return {s.node.name: s for s in self.statuses}
+
+
+def _check_policies(rules: releases.KarpenterRules, pools: Iterable[NodePool]) -> None:
+    """Before v1.14 the NodePool API's consolidationPolicy enum has no Balanced: the API
+    server would have refused such a NodePool, so a snapshot holding one is not a cluster of
+    that release."""
+    if rules.has(releases.BALANCED_POLICY):
+        return
+    for pool in pools:
+        if pool.consolidation_policy == BALANCED:
+            since = releases.rule(releases.BALANCED_POLICY).since.short
+            raise InputError(
+                f"NodePool {pool.name}: spec.disruption.consolidationPolicy: unsupported value "
+                f"'Balanced' (allowed: WhenEmpty, WhenEmptyOrUnderutilized) — the NodePool API "
+                f"of {rules.label} has no Balanced policy (added in {since}); pass "
+                f"--karpenter-version {since.lstrip('v')} if the cluster runs it")
 
 
 def _consolidation_ready(c: Candidate) -> str | None:
@@ -110,6 +135,14 @@ class _Planner:
         self.pools = {p.node_pool.name: p.node_pool for p in ctx.node_pools}
         for np in snap.node_pools:
             self.pools.setdefault(np.name, np)
+        _check_policies(ctx.rules, self.pools.values())
+        self.static_rule = ctx.rules.has(releases.STATIC_NODEPOOLS)
+        self.balanced_rule = ctx.rules.has(releases.BALANCED_POLICY)
+        self.destinations_rule = ctx.rules.has(releases.CONSOLIDATE_AFTER_DESTINATIONS)
+        # SimulateScheduling schedules the cluster's pending pods along with the candidates'.
+        self.pending = tuple(p for p in pending_batch(snap)[0] if not p.node_name)
+        self.room_pools = room_pools(nodepool_templates(ctx))
+        self.claim_prices: dict[str, float | None] = {}
         self.instance_types: dict[str, dict[str, InstanceType]] = {
             p.node_pool.name: {it.name: it for it in p.instance_types} for p in ctx.node_pools}
         self.prices = {n.name: ctx.node_price(n) for n in snap.nodes}
@@ -164,13 +197,62 @@ class _Planner:
                               if is_reschedulable(p))
         room = RoomIndex.build(
             (n for n in self.current.nodes if n.name not in self.deleting),
-            self.current.pods_by_node,
-            [(npc.node_pool.requirements, npc.instance_types) for npc in self.ctx.node_pools
-             if npc.can_provision],
-            self.inflight_room.items())
+            self.current.pods_by_node, self.room_pools, self.inflight_room.items())
         return Env(ctx=self._ctx(), deleting=frozenset(self.deleting),
                    deleting_pods=deleting_pods, uninitialized=frozenset(self.uninitialized),
-                   room=room)
+                   room=room, pending=self.pending, closed=self._closed(),
+                   balanced=self._balanced_totals())
+
+    def _closed(self) -> frozenset[str]:
+        """Nodes still inside their NodePool's consolidateAfter (upstream
+        utils/disruption IsUnderConsolidateAfter): from v1.14 a consolidation simulation moves
+        no candidate pod onto them."""
+        if not self.destinations_rule:
+            return frozenset()
+        out: set[str] = set()
+        snap = self.current
+        for node in snap.nodes:
+            if node.name in self.deleting:
+                continue
+            claim = snap.node_claim_for(node)
+            pool = self.pools.get(node.node_pool or (claim.node_pool if claim else "") or "")
+            after = pool.consolidate_after_seconds if pool else None
+            if claim is None or not after or not claim.has_condition("Initialized"):
+                continue
+            if node.name in self.fresh:
+                out.add(node.name)  # it received pods earlier in this plan
+                continue
+            since, _ = consolidate_after_reference(
+                node, claim, snap.pods_by_node.get(node.name, ()))
+            if since is not None and (self.now - since).total_seconds() < after:
+                out.add(node.name)
+        return frozenset(out)
+
+    def _balanced_totals(self) -> dict[str, PoolTotals]:
+        """upstream computeNodePoolTotals, per Balanced NodePool: the cost of all its
+        NodeClaims and the disruption cost of all its nodes, candidates or not."""
+        if not self.balanced_rule:
+            return {}
+        wanted = {name for name, p in self.pools.items() if p.consolidation_policy == BALANCED}
+        if not wanted:
+            return {}
+        cost: dict[str, float] = {}
+        disruption: dict[str, float] = {}
+        snap = self.current
+        for node in snap.nodes:
+            pool = node.node_pool or ""
+            if pool not in wanted:
+                continue
+            cost[pool] = cost.get(pool, 0.0) + (self.prices.get(node.name) or 0.0)
+            disruption[pool] = disruption.get(pool, 0.0) + reschedule_disruption_cost(
+                p for p in snap.pods_by_node.get(node.name, ()) if is_reschedulable(p))
+        for claim in snap.node_claims:  # in-flight replacements of this plan
+            pool = claim.node_pool or ""
+            if claim.name in self.claim_prices and pool in wanted:
+                cost[pool] = cost.get(pool, 0.0) + (self.claim_prices[claim.name] or 0.0)
+                disruption[pool] = disruption.get(pool, 0.0) + reschedule_disruption_cost(())
+        return {name: PoolTotals(cost.get(name, 0.0), disruption.get(name, 0.0))
+                for name in wanted}
 
     def _replacement_name(self) -> str:
         return f"replacement-{sum(len(a.replacements) for a in self.actions) + 1}"
@@ -191,6 +273,7 @@ class _Planner:
             self.uninitialized.update(rep.name for rep in action.replacements)
             requests = {p.key: p.requests for p in self.current.pods}
             for rep in action.replacements:
+                self.claim_prices[rep.name] = rep.price_per_hour
                 it = self.ctx.instance_type(rep.instance_type)
                 moved = [requests[m.pod] for m in action.moves
                          if m.to == rep.name and m.pod in requests]
@@ -230,6 +313,9 @@ class _Planner:
         self.round = rnd
         cands = _order([s.candidate for s in rnd.statuses
                         if s.candidate is not None and s.node.name not in self.action_of])
+        # Static NodePools: no emptiness, no consolidation, and StaticDrift instead of drift.
+        static = [c for c in cands if self._static(c)]
+        cands = [c for c in cands if not self._static(c)]
         free = [c for c in cands if not c.pod_blocks]
         env = self._env()
         # 1. Emptiness
@@ -237,7 +323,16 @@ class _Planner:
         action = emptiness(empty, rnd.budget[REASON_EMPTY])
         if action is not None:
             return action
-        # 2. Drift
+        # 2. StaticDrift
+        static_drifted = [c for c in static if c.drifted_since is not None
+                          and (not c.pod_blocks or c.ignores_pod_blocks_for_drift)]
+        if static_drifted:
+            action, rnd.static_failures = static_drift(
+                self.ctx, static_drifted, rnd.budget[REASON_DRIFTED], self._pool_counts(),
+                self._replacement_name())
+            if action is not None:
+                return action
+        # 3. Drift
         drifted = [c for c in cands if c.drifted_since is not None
                    and (not c.pod_blocks or c.ignores_pod_blocks_for_drift)]
         if drifted:
@@ -245,7 +340,7 @@ class _Planner:
                                                self._replacement_name())
             if action is not None:
                 return action
-        # 3./4. Consolidation of non-empty nodes
+        # 4./5. Consolidation of non-empty nodes
         under = [c for c in free if c.consolidatable and not c.is_empty
                  and c.pool.consolidation_policy != "WhenEmpty"
                  and _consolidation_ready(c) is None]
@@ -260,6 +355,30 @@ class _Planner:
         if attempt is not None and attempt.action is not None:
             return attempt.action
         return None
+
+    def _static(self, c: Candidate) -> bool:
+        return self.static_rule and c.pool.is_static
+
+    def _pool_counts(self) -> dict[str, PoolCount]:
+        """Per static NodePool, its NodeClaims not deleting and those deleting (state
+        NodePoolState counts), after the actions planned so far."""
+        active: dict[str, int] = {}
+        deleting: dict[str, int] = {}
+        snap = self.current
+        node_of: dict[str, Node] = {}
+        for n in snap.nodes:
+            owner = snap.node_claim_for(n)
+            if owner is not None:
+                node_of[owner.name] = n
+        for claim in snap.node_claims:
+            pool = claim.node_pool or ""
+            node = node_of.get(claim.name)
+            gone = claim.deletion_timestamp is not None or (node is not None and (
+                node.name in self.deleting or node.deletion_timestamp is not None))
+            target = deleting if gone else active
+            target[pool] = target.get(pool, 0) + 1
+        return {name: PoolCount(active.get(name, 0), deleting.get(name, 0))
+                for name, p in self.pools.items() if p.is_static}
 
     def run(self) -> ConsolidationPlan:
         # Every action removes at least one node, so this ends after at most one round per
@@ -326,18 +445,33 @@ class _Planner:
             checks.append(Check("pods evictable", True,
                                 "no do-not-disrupt pod, no PodDisruptionBudget at 0"))
         blocks: list[Reason] = list(c.pod_blocks)
+        static = self._static(c)
         if c.drifted_since is not None:
-            failure = rnd.drift_failures.get(c.name)
+            failure = (rnd.static_failures if static else rnd.drift_failures).get(c.name)
             if failure is not None:
                 blocks.extend(failure.blocks)
             elif (not c.pod_blocks or c.ignores_pod_blocks_for_drift) \
                     and rnd.budget[REASON_DRIFTED].get(pool, 0) <= 0:
                 blocks.append(self._budget_block(REASON_DRIFTED, pool))
-            checks.append(Check("drift", not blocks, "NodeClaim is Drifted"))
+            checks.append(Check("static drift" if static else "drift", not blocks,
+                                "NodeClaim is Drifted" + (
+                                    "; StaticDrift replaces it one for one" if static else "")))
             if blocks:
                 return checks, blocks, failure
         if c.pod_blocks:
             return checks, blocks, None
+        if static:
+            block = Reason(
+                code=R.STATIC_NODEPOOL, node=c.name, node_pool=pool,
+                message=f"NodePool {pool} is static (replicas: {c.pool.replicas}): Karpenter "
+                        "neither deletes its empty nodes nor consolidates it",
+                detail="A static NodePool keeps spec.replicas nodes; only drift replaces "
+                       "them, one for one.",
+                fix=f"change spec.replicas on NodePool {pool} to resize it; for consolidation "
+                    "use a NodePool without replicas (a NodePool cannot switch between static "
+                    "and dynamic in place)")
+            checks.append(Check("static NodePool", False, block.message))
+            return checks, [block], None
         if c.consolidate_after_block is not None:
             checks.append(Check("consolidateAfter", False, c.consolidate_after_block.message))
             return checks, [c.consolidate_after_block], None
@@ -379,8 +513,10 @@ class _Planner:
         checks.append(Check("budget", True, "Underutilized budget allows it"))
         failure = rnd.failures.get(c.name)
         if failure is not None:
-            checks.append(Check("consolidation", False,
-                                "; ".join(r.message for r in failure.blocks)))
+            balanced = any(r.code == R.BALANCED_SCORE_TOO_LOW for r in failure.blocks)
+            checks.append(Check("Balanced" if balanced else "consolidation", False,
+                                "; ".join(r.message.removeprefix("Balanced: ")
+                                          for r in failure.blocks)))
             return checks, list(failure.blocks), failure
         # Unreachable in practice: the last round tried every candidate its budget allowed.
         return checks, [self._budget_block(REASON_UNDERUTILIZED, pool)], None
@@ -402,13 +538,15 @@ class _Planner:
             action = self.actions[index]
             own = set(resched)
             moves = tuple(m for m in action.moves if m.pod in own)
-            return replace(base, checks=(Check("action", True,
-                                               f"{action.type} by {action.method}"),),
-                           action=index, simulation=moves)
+            checks = [Check("action", True, f"{action.type} by {action.method}")]
+            checks += [Check("Balanced", True, s.describe()) for s in action.scores]
+            return replace(base, checks=tuple(checks), action=index, simulation=moves,
+                           scores=action.scores)
         assert status is not None  # every node not in an action is still in the snapshot
         checks, blocks, attempt = self._explain(status)
         sim: tuple[Move, ...] = ()
         unplaceable: tuple[tuple[str, tuple[Reason, ...]], ...] = ()
+        scores = attempt.scores if attempt is not None else ()
         if attempt is not None and attempt.outcome is not None:
             sim = attempt.outcome.moves
             unplaceable = attempt.outcome.unplaceable
@@ -418,7 +556,7 @@ class _Planner:
             consolidate_after_since=status.consolidate_after_since,
             consolidate_after_rule=status.consolidate_after_rule,
             consolidatable_at=status.consolidatable_at, checks=tuple(checks), action=None,
-            blocks=tuple(blocks), simulation=sim, unplaceable=unplaceable)
+            blocks=tuple(blocks), simulation=sim, unplaceable=unplaceable, scores=scores)
 
     def _result(self) -> ConsolidationPlan:
         reports = tuple(self._report(n) for n in sorted(self.original.nodes,
@@ -442,6 +580,8 @@ class _Planner:
                                  nodes=reports, budgets=budgets,
                                  prices_known=self.ctx.prices_known, notes=tuple(notes),
                                  options={"spotToSpot": self.spot_to_spot},
+                                 static_pools={name: p.replicas for name, p in self.pools.items()
+                                               if p.replicas is not None and self.static_rule},
                                  currency=self.ctx.currency)
 
     def _bare(self, key: str) -> bool:

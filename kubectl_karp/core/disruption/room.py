@@ -4,10 +4,15 @@ Simulating one node's pods costs a scheduling pass over the whole cluster. Many 
 ruled out with arithmetic alone: a pod that is larger, in some resource, than the free room
 of every other node (initialising ones and in-flight replacements included, since a pod
 landing there is a different answer) can only go to the one replacement; if those pods
-together fit no instance type cheaper than the node, no consolidation exists. Taints, affinities and
-DaemonSet overhead are ignored here, which only makes the check more permissive; it is only
-applied when those pods carry no placement rule and some (dearer) instance type would hold
-them, so the full simulation would also have answered NotCheaper.
+together fit no instance type cheaper than the node, no consolidation exists.
+
+The instance types are the scheduler's own view of each NodePool (``nodepool_templates``: the
+NodePool's full requirements, its offerings, the DaemonSet overhead of a new node), priced at
+their worst launch price as consolidation compares them. The check only answers when the
+pods carry no placement rule, some (dearer) type of a NodePool whose taints they tolerate and
+that has no limits would hold them, and no pending pod joins the simulation — so the full
+simulation would have answered NotCheaper too. Otherwise it leaves the node to the simulation
+(which then names, say, the pod no allowed type fits: PodsCannotReschedule).
 """
 
 from __future__ import annotations
@@ -15,18 +20,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from kubectl_karp.model.catalog import InstanceType
-from kubectl_karp.model.objects import (
-    LABEL_CAPACITY_TYPE,
-    LABEL_INSTANCE_TYPE,
-    LABEL_ZONE,
-    Node,
-    NodeSelectorRequirement,
-    Pod,
-)
+from kubectl_karp.core.scheduling import NodePoolTemplate
+from kubectl_karp.core.scheduling.launch import worst_launch_price
+from kubectl_karp.model.objects import LABEL_CAPACITY_TYPE, LABEL_ZONE, Node, Pod, Taint
 from kubectl_karp.model.resources import add, fits, subtract
+from kubectl_karp.model.taints import tolerates
 
 _Top = tuple[tuple[int, str], tuple[int, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class _PoolTypes:
+    taints: tuple[Taint, ...]
+    usable: bool  # a new node of it can be counted on (no limits)
+    overhead: dict[str, int]
+    types: tuple[tuple[float, dict[str, int]], ...]  # (worst launch price, allocatable)
 
 
 @dataclass(frozen=True)
@@ -34,15 +42,14 @@ class RoomIndex:
     """Per resource, the two largest free amounts among the nodes pods could move to."""
 
     top: dict[str, _Top]
-    types: tuple[tuple[float, dict[str, int]], ...]  # (cheapest price, allocatable), by price
+    pools: tuple[_PoolTypes, ...]
 
     @classmethod
     def build(cls, nodes: Iterable[Node], pods_by_node: dict[str, list[Pod]],
-              pools: Iterable[tuple[Sequence[NodeSelectorRequirement],
-                                    Iterable[InstanceType]]],
+              pools: tuple[_PoolTypes, ...],
               extra_free: Iterable[tuple[str, dict[str, int]]] = ()) -> RoomIndex:
-        """``pools``: each provisionable NodePool's requirements and instance types;
-        ``extra_free``: room on in-flight NodeClaims (name, free resources)."""
+        """``pools``: :func:`room_pools` of the provisionable NodePools; ``extra_free``: room
+        on in-flight NodeClaims (name, free resources)."""
         top: dict[str, list[tuple[int, str]]] = {}
         frees: list[tuple[str, dict[str, int]]] = list(extra_free)
         for node in nodes:
@@ -56,22 +63,7 @@ class RoomIndex:
                     best[1], best[0] = best[0], (value, node_name)
                 elif value > best[1][0]:
                     best[1] = (value, node_name)
-        types: list[tuple[float, dict[str, int]]] = []
-        for requirements, instance_types in pools:
-            allowed = {r.key: (r.operator, frozenset(r.values)) for r in requirements
-                       if r.key in (LABEL_CAPACITY_TYPE, LABEL_ZONE, LABEL_INSTANCE_TYPE)
-                       and r.operator in ("In", "NotIn")}
-            for it in instance_types:
-                if not _permits(allowed, LABEL_INSTANCE_TYPE, (it.name,)):
-                    continue
-                prices = [o.price_per_hour for o in it.available_offerings()
-                          if o.price_per_hour is not None
-                          and _permits(allowed, LABEL_CAPACITY_TYPE, (o.capacity_type,))
-                          and _permits(allowed, LABEL_ZONE, (o.zone, o.zone_name))]
-                if prices:
-                    types.append((min(prices), dict(it.allocatable)))
-        types.sort(key=lambda t: t[0])
-        return cls({k: (v[0], v[1]) for k, v in top.items()}, tuple(types))
+        return cls({k: (v[0], v[1]) for k, v in top.items()}, pools)
 
     def _max_free(self, resource: str, excluding: str) -> int:
         best = self.top.get(resource)
@@ -84,20 +76,46 @@ class RoomIndex:
         return [p for p in pods if any(v > 0 and v > self._max_free(r, node)
                                        for r, v in p.requests.items())]
 
-    def only_dearer_types_hold(self, requests: dict[str, int], price: float) -> bool:
-        """Some instance type holds ``requests`` but none that is cheaper than ``price``."""
-        holders = [p for p, allocatable in self.types if fits(requests, allocatable)]
-        return bool(holders) and min(holders) >= price
+    def only_dearer_types_hold(self, pods: Sequence[Pod], requests: dict[str, int],
+                               price: float) -> bool:
+        """Some type of a NodePool the pods can surely use holds ``requests`` (with its
+        DaemonSet overhead), and no type of any NodePool they might use that holds them has
+        a worst launch price below ``price``."""
+        surely = False
+        for pool in self.pools:
+            blocking = [t for t in pool.taints if not _tolerated(pods, t)]
+            if any(t.effect != "PreferNoSchedule" for t in blocking):
+                continue  # the pods cannot use this NodePool at all
+            need = add(requests, pool.overhead)
+            for worst, allocatable in pool.types:
+                if fits(need, allocatable):
+                    if worst < price:
+                        return False
+                    surely = surely or (pool.usable and not blocking)
+        return surely
 
 
-def _permits(allowed: dict[str, tuple[str, frozenset[str]]], key: str,
-             values: Sequence[str]) -> bool:
-    rule = allowed.get(key)
-    if rule is None:
-        return True
-    operator, wanted = rule
-    hit = any(v in wanted for v in values if v)
-    return hit if operator == "In" else not hit
+def _tolerated(pods: Sequence[Pod], taint: Taint) -> bool:
+    return all(any(tolerates(tol, taint) for tol in p.tolerations) for p in pods)
+
+
+def room_pools(templates: Iterable[NodePoolTemplate]) -> tuple[_PoolTypes, ...]:
+    """What the check needs of each NodePool (computed once per dry run)."""
+    return tuple(_pool_types(t) for t in templates)
+
+
+def _pool_types(tpl: NodePoolTemplate) -> _PoolTypes:
+    zone, ctype = tpl.requirements.defined(LABEL_ZONE), tpl.requirements.defined(
+        LABEL_CAPACITY_TYPE)
+    types: list[tuple[float, dict[str, int]]] = []
+    for it in tpl.instance_types:
+        offers = [o for o in it.available_offerings()
+                  if (zone is None or zone.has(o.zone)) and (ctype is None
+                                                             or ctype.has(o.capacity_type))]
+        types.append((worst_launch_price(offers), dict(it.allocatable)))
+    types.sort(key=lambda t: t[0])
+    return _PoolTypes(taints=tpl.taints, usable=not tpl.limited,
+                      overhead=dict(tpl.daemon_overhead), types=tuple(types))
 
 
 def unconstrained(pod: Pod) -> bool:

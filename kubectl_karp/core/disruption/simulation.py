@@ -1,25 +1,38 @@
 """Rescheduling a set of candidates' pods with the provisioning simulator.
 
-Upstream SimulateScheduling: the candidates' reschedulable pods (plus the pods of nodes that
-are already deleting) are scheduled onto the other nodes and, if needed, new NodeClaims. A
-pod that would only fit on a node that is not initialised yet (a replacement still booting)
-counts as unplaceable: Karpenter does not build a decision on capacity that is not there.
+Upstream SimulateScheduling (disruption/helpers.go): the cluster's pending pods, the
+candidates' reschedulable pods and the pods of nodes that are already deleting are scheduled
+together onto the other nodes and, if needed, new NodeClaims. Only the pods that are not
+pending must all find a place (AllNonPendingPodsScheduled), but the pending ones take room and
+may need a NodeClaim of their own. A pod that would only fit on a node that is not initialised
+yet (a replacement still booting) counts as unplaceable: Karpenter does not build a decision on
+capacity that is not there. From v1.14 a consolidation simulation also keeps the candidates'
+pods off nodes still inside their NodePool's consolidateAfter (#3006).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from kubectl_karp.core import reasons as R
 from kubectl_karp.core.context import SchedulingContext
+from kubectl_karp.core.disruption.balanced import PoolTotals
 from kubectl_karp.core.disruption.candidates import Candidate
 from kubectl_karp.core.disruption.plan import Move
 from kubectl_karp.core.disruption.room import RoomIndex
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.scheduling import PlannedNodeClaim, simulate
+from kubectl_karp.core.scheduling.launch import worst_launch_price
+from kubectl_karp.core.scheduling.scheduler import context_cache
 from kubectl_karp.model.catalog import InstanceType, Offering
-from kubectl_karp.model.objects import LABEL_CAPACITY_TYPE, LABEL_ZONE, Pod
+from kubectl_karp.model.objects import (
+    LABEL_CAPACITY_TYPE,
+    LABEL_ZONE,
+    NodeSelectorRequirement,
+    Pod,
+)
+from kubectl_karp.model.requirements import Requirements
 
 
 @dataclass(frozen=True)
@@ -31,6 +44,12 @@ class Env:
     deleting_pods: tuple[Pod, ...]
     uninitialized: frozenset[str]  # node / in-flight NodeClaim names that cannot be relied on
     room: RoomIndex | None = None  # for the single-candidate pre-check
+    pending: tuple[Pod, ...] = ()  # the cluster's pending pods Karpenter would provision for
+    # Nodes inside their NodePool's consolidateAfter: a consolidation simulation puts none of
+    # the candidates' pods there (rule CONSOLIDATE_AFTER_DESTINATIONS; empty before v1.14).
+    closed: frozenset[str] = frozenset()
+    # Totals of the Balanced NodePools this pass (empty: nothing is scored)
+    balanced: Mapping[str, PoolTotals] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -45,19 +64,29 @@ class SimOutcome:
         return not self.unplaceable
 
 
-def reschedule(env: Env, candidates: Sequence[Candidate]) -> SimOutcome:
+def reschedule(env: Env, candidates: Sequence[Candidate], *,
+               consolidation: bool = True) -> SimOutcome:
+    """``consolidation``: a consolidation simulation (drift's is not: consolidateAfter on
+    destinations does not apply to it)."""
     names = frozenset(c.name for c in candidates)
     own = [p for c in candidates for p in c.reschedulable]
     moving = own + [p for p in env.deleting_pods if p.node_name not in names]
     # Unbind them: they are re-created pods as far as the scheduler is concerned.
     pods = [replace(p, node_name="") for p in moving]
-    result = simulate(env.ctx, pods, exclude_nodes=names | env.deleting)
     own_keys = {p.key for p in own}
+    closed = env.closed - names if consolidation else frozenset()
+    result = simulate(env.ctx, [*env.pending, *pods], exclude_nodes=names | env.deleting,
+                      closed_nodes=closed, closed_to=frozenset(own_keys) if closed else
+                      frozenset())
+    pending = {p.key for p in env.pending}
     moves: list[Move] = []
+    # Pending pods that find no place do not stop the command (AllNonPendingPodsScheduled).
     unplaceable: list[tuple[str, tuple[Reason, ...]]] = [
-        (f.pod, f.reasons) for f in result.unschedulable]
+        (f.pod, f.reasons) for f in result.unschedulable if f.pod not in pending]
     for placement in result.existing:
         for key in placement.pods:
+            if key in pending:
+                continue
             if placement.node in env.uninitialized or placement.in_flight:
                 if key in own_keys:
                     unplaceable.append((key, (Reason(
@@ -68,37 +97,63 @@ def reschedule(env: Env, candidates: Sequence[Candidate]) -> SimOutcome:
             moves.append(Move(pod=key, to=placement.node))
     for index, claim in enumerate(result.node_claims):
         for key in claim.pods:
-            moves.append(Move(pod=key, to=f"new-{index}", to_replacement=True))
+            if key not in pending:
+                moves.append(Move(pod=key, to=f"new-{index}", to_replacement=True))
     # The candidates' own pods first: they are what the user asks about.
     unplaceable.sort(key=lambda item: item[0] not in own_keys)
     return SimOutcome(moves=tuple(moves), claims=result.node_claims,
                       unplaceable=tuple(unplaceable), pods=tuple(sorted(own_keys)))
 
 
-def _allowed(claim: PlannedNodeClaim, key: str) -> frozenset[str] | None:
-    for k, op, values in claim.requirements:
-        if k == key and op == "In":
-            return frozenset(values)
-    return None
+def _offer_requirements(claim: PlannedNodeClaim,
+                        capacity_types: frozenset[str] | None) -> Requirements:
+    """The claim's zone and capacity-type requirements (what decides its offerings)."""
+    reqs = [NodeSelectorRequirement(k, op, values) for k, op, values in claim.requirements
+            if k in (LABEL_ZONE, LABEL_CAPACITY_TYPE)]
+    if capacity_types is not None:
+        reqs.append(NodeSelectorRequirement(LABEL_CAPACITY_TYPE, "In",
+                                            tuple(sorted(capacity_types))))
+    return Requirements.from_node_selector_requirements(reqs, where="planned NodeClaim")
+
+
+def _pool_type(ctx: SchedulingContext, pool: str, name: str) -> InstanceType | None:
+    """The NodePool's own copy of a type: its offerings are limited to the zones its node
+    class launches in, which the whole catalogue's are not."""
+    cache = context_cache(ctx)
+    types: dict[tuple[str, str], InstanceType] | None = cache.get("pool-types")
+    if types is None:
+        types = {(npc.name, it.name): it for npc in ctx.node_pools for it in npc.instance_types}
+        cache["pool-types"] = types
+    return types.get((pool, name)) or ctx.instance_type(name)
 
 
 def compatible_offerings(ctx: SchedulingContext, claim: PlannedNodeClaim, type_name: str,
                          capacity_types: frozenset[str] | None = None
                          ) -> list[tuple[InstanceType, Offering]]:
-    it = ctx.instance_type(type_name)
+    """Available offerings of ``type_name`` the claim's requirements allow (and, when given,
+    of ``capacity_types`` only)."""
+    it = _pool_type(ctx, claim.node_pool, type_name)
     if it is None:
         return []
-    zones = _allowed(claim, LABEL_ZONE)
-    cts = capacity_types or _allowed(claim, LABEL_CAPACITY_TYPE)
+    reqs = _offer_requirements(claim, capacity_types)
+    zone, ctype = reqs.defined(LABEL_ZONE), reqs.defined(LABEL_CAPACITY_TYPE)
     return [(it, o) for o in it.available_offerings()
-            if o.price_per_hour is not None
-            and (zones is None or o.zone in zones or o.zone_name in zones)
-            and (cts is None or o.capacity_type in cts)]
+            if (zone is None or zone.has(o.zone) or (bool(o.zone_name) and zone.has(o.zone_name)))
+            and (ctype is None or ctype.has(o.capacity_type))]
 
 
 def cheapest_offering(ctx: SchedulingContext, claim: PlannedNodeClaim, type_name: str,
                       capacity_types: frozenset[str] | None = None) -> Offering | None:
-    offers = compatible_offerings(ctx, claim, type_name, capacity_types)
+    offers = [o for _, o in compatible_offerings(ctx, claim, type_name, capacity_types)
+              if o.price_per_hour is not None]
     if not offers:
         return None
-    return min((o for _, o in offers), key=lambda o: (o.price_per_hour or 0.0, o.zone))
+    return min(offers, key=lambda o: (o.price_per_hour or 0.0, o.zone))
+
+
+def claim_worst_price(ctx: SchedulingContext, claim: PlannedNodeClaim, type_name: str,
+                      capacity_types: frozenset[str] | None = None) -> float:
+    """The price consolidation compares a replacement type at
+    (RemoveInstanceTypeOptionsByPriceAndMinValues): its worst launch price."""
+    return worst_launch_price([o for _, o in compatible_offerings(ctx, claim, type_name,
+                                                                 capacity_types)])

@@ -170,3 +170,21 @@ def min_values_shortfall(requirements: Requirements, types: Iterable[InstanceTyp
                 if value is not None:
                     seen[key].add(value)
     return [(key, need, len(seen[key])) for key, need in wanted if len(seen[key]) < need]
+
+
+# The capacity type a launch uses when the requirements allow several (WorstLaunchPrice).
+_LAUNCH_PRECEDENCE = (CAPACITY_RESERVED, CAPACITY_SPOT, CAPACITY_ON_DEMAND)
+
+
+def worst_launch_price(offerings: Sequence[Offering]) -> float:
+    """upstream: cloudprovider/types.go Offerings.WorstLaunchPrice — of the capacity type the
+    launch would use (reserved, then spot, then on-demand), the dearest compatible offering;
+    infinity when there is none. An unknown price among them makes the worst case unknown
+    (infinity: never shown cheaper)."""
+    for ctype in _LAUNCH_PRECEDENCE:
+        prices = [o.price_per_hour for o in offerings if o.capacity_type == ctype]
+        if prices:
+            if any(p is None for p in prices):
+                return float("inf")
+            return max(p for p in prices if p is not None)
+    return float("inf")

@@ -286,8 +286,14 @@ class Scheduler:
     def __init__(self, ctx: SchedulingContext, *, exclude_nodes: frozenset[str] = frozenset(),
                  extra_daemonsets: Sequence[DaemonSet] = (),
                  node_pools: Sequence[str] | None = None,
-                 ignore_pods_on: frozenset[str] = frozenset()) -> None:
+                 ignore_pods_on: frozenset[str] = frozenset(),
+                 closed_nodes: frozenset[str] = frozenset(),
+                 closed_to: frozenset[str] = frozenset()) -> None:
         self.ctx = ctx
+        # upstream: scheduler.go addToExistingNode (IsConsolidationSimulation): existing nodes
+        # still inside consolidateAfter take no pod of ``closed_to`` (the candidates' own).
+        self.closed_nodes = closed_nodes
+        self.closed_to = closed_to
         self.snapshot = ctx.snapshot
         self.exclude_nodes = exclude_nodes
         self.ignore_pods_on = ignore_pods_on
@@ -1205,8 +1211,9 @@ class Scheduler:
         # 1. existing nodes and in-flight NodeClaims
         if self.existing:
             dead_nodes: set[int] = cache.setdefault("dead-nodes", set())
+            closed = self.closed_nodes if pp.key in self.closed_to else None
             for i, node in enumerate(self.existing):
-                if i in dead_nodes:
+                if i in dead_nodes or (closed and node.name in closed):
                     continue
                 result = self.check_existing(shape, node)
                 if isinstance(result, Miss):

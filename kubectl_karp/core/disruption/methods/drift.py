@@ -24,7 +24,7 @@ def drift(env: Env, candidates: Sequence[Candidate], budget: dict[str, int],
     for cand in ordered:
         if budget.get(cand.pool.name, 0) <= 0:
             continue
-        outcome = reschedule(env, [cand])
+        outcome = reschedule(env, [cand], consolidation=False)
         if not outcome.all_placed:
             failures[cand.name] = _unplaceable_reason(outcome, [cand])
             continue
