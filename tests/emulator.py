@@ -77,7 +77,8 @@ KINDS: dict[str, tuple[str, bool]] = {
     "PodDisruptionBudget": ("poddisruptionbudgets", True),
     "PersistentVolumeClaim": ("persistentvolumeclaims", True),
     "PersistentVolume": ("persistentvolumes", False),
-    "StorageClass": ("storageclasses", False),
+    "StorageClass": ("storageclasses", False), "CSINode": ("csinodes", False),
+    "NodeOverlay": ("nodeoverlays", False), "CapacityBuffer": ("capacitybuffers", True),
     "ConfigMap": ("configmaps", True), "Secret": ("secrets", True),
     "Event": ("events", True), "Lease": ("leases", True),
     "CustomResourceDefinition": ("customresourcedefinitions", False),
@@ -94,6 +95,7 @@ BUILTIN_RESOURCES = (
     ("apps/v1", "DaemonSet"), ("apps/v1", "Deployment"), ("apps/v1", "ReplicaSet"),
     ("apps/v1", "StatefulSet"), ("batch/v1", "Job"), ("policy/v1", "PodDisruptionBudget"),
     ("storage.k8s.io/v1", "StorageClass"), ("events.k8s.io/v1", "Event"),
+    ("storage.k8s.io/v1", "CSINode"),
 )
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CONTEXT = "emulator"

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from kubectl_karp.core.overlays import apply_overlays
 from kubectl_karp.core.reasons import (
     NODECLASS_NOT_FOUND,
     NODEPOOL_NOT_READY,
@@ -328,7 +329,7 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
             types = _merge_types(own)
             if inferred:
                 types = _add_zones(types, provider, zones)
-            types = _restrict(types, zones)
+            types = provider.with_reservations(node_class, _restrict(types, zones))
             if not types and not problems:
                 all_notes.append(f"NodePool {pool.name}: no {provider.title} instance types "
                                  "are known (no catalogue for this provider); use --catalog")
@@ -337,6 +338,13 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
             provider=provider.name if provider else None, instance_types=types,
             problems=tuple(problems), allow_undefined_labels=well_known_labels(provider),
             node_class_zones=zones, ephemeral_storage_source=storage_source))
+
+    if snapshot.node_overlays:
+        overlaid, overlay_notes = apply_overlays(
+            {c.name: (c.node_pool, c.instance_types) for c in contexts},
+            snapshot.node_overlays)
+        contexts = [replace(c, instance_types=overlaid[c.name]) for c in contexts]
+        all_notes += overlay_notes
 
     illustrative = any(c.illustrative_prices for c in completed)
     prices_known = any(c.prices_known for c in completed)

@@ -66,12 +66,18 @@ class Rule:
     since: Release
     pr: str  # kubernetes-sigs/karpenter pull request(s), e.g. "#2521"
     # The rows give the area before the summary: keep these two in that order.
-    area: str  # scheduling | disruption | api
+    area: str  # scheduling | disruption | api | events
     summary: str  # one line: what the rule changes
     until: Release | None = None  # first release without it (a revert)
+    # A patch release of an earlier minor the change was cherry-picked into (e.g. v1.12.1):
+    # in force there only when the patch is known (a bare "1.12" means its .0).
+    backport: Release | None = None
 
     def active_in(self, release: Release) -> bool:
         rel = Release(release.major, release.minor)
+        if self.backport is not None and rel == Release(self.backport.major,
+                                                        self.backport.minor):
+            return release >= self.backport
         return self.since <= rel and (self.until is None or rel < self.until)
 
 
@@ -86,6 +92,10 @@ HOSTPORTS_PER_NODECLAIM = "hostports-per-nodeclaim"
 CONSOLIDATE_AFTER_DESTINATIONS = "consolidate-after-on-destinations"
 DAEMONSET_PER_INSTANCE_TYPE = "daemonset-per-instance-type"
 BALANCED_POLICY = "balanced-consolidation-policy"
+VOLUME_REQUIREMENTS_OUTSIDE_TOPOLOGY = "volume-requirements-outside-topology"
+DELETING_PV_UNUSABLE = "deleting-persistent-volume-unusable"
+TOPOLOGY_DOMAINS_BY_NODEPOOL = "topology-domains-filtered-by-nodepool"
+CAPACITY_BUFFERS = "capacity-buffers"
 CONSOLIDATION_CANDIDATE_EVENTS = "consolidation-candidate-events"
 WHEN_EMPTY_EVENT_WORDING = "when-empty-not-empty-event-wording"
 CAPACITY_BUFFER_EVENTS = "capacity-buffer-events"
@@ -101,7 +111,18 @@ RULES: tuple[Rule, ...] = (
          "long after it started"),
     Rule(VOLUME_TOPOLOGY_ALTERNATIVES, Release(1, 13), "#2743", "scheduling",
          "every allowedTopologies term of a StorageClass and every node-affinity term of a "
-         "PV is an alternative, not only the first"),
+         "PV is an alternative, not only the first", backport=Release(1, 12, 1)),
+    Rule(VOLUME_REQUIREMENTS_OUTSIDE_TOPOLOGY, Release(1, 9), "#2780", "scheduling",
+         "a pod's volume topology narrows where it may go but no longer joins its node "
+         "affinity, so topology spread (and minDomains) counts every domain"),
+    Rule(DELETING_PV_UNUSABLE, Release(1, 10), "#2851", "scheduling",
+         "a pod whose PVC names a PersistentVolume being deleted is not provisioned for"),
+    Rule(TOPOLOGY_DOMAINS_BY_NODEPOOL, Release(1, 11), "#2671", "scheduling",
+         "a spread with nodeAffinityPolicy Honor counts only the domains of NodePools "
+         "compatible with the pod's node affinity (reverted by #2957)", until=Release(1, 12)),
+    Rule(CAPACITY_BUFFERS, Release(1, 14), "#3028", "scheduling",
+         "the CapacityBuffer API (autoscaling.x-k8s.io, behind the CapacityBuffer feature "
+         "gate, off by default) adds virtual pods Karpenter provisions room for"),
     Rule(NODE_READINESS_TAINTS, Release(1, 13), "#3025", "scheduling",
          "the NodeReadiness controller's readiness.k8s.io/* taints on uninitialized nodes "
          "are ignored when scheduling"),

@@ -392,6 +392,7 @@ class PodDisruptionBudget:
     current_healthy: int | None = None
     desired_healthy: int | None = None
     expected_pods: int | None = None
+    unhealthy_pod_eviction_policy: str = ""  # IfHealthyBudget (default) | AlwaysAllow
     raw: Raw = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -405,7 +406,9 @@ class PersistentVolumeClaim:
     name: str
     storage_class_name: str | None = None
     volume_name: str = ""
-    bind_completed: bool = False
+    bind_completed: bool = False  # the pv.kubernetes.io/bind-completed annotation is set
+    deletion_timestamp: datetime | None = None
+    phase: str = ""  # Pending | Bound | Lost
     raw: Raw = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -419,6 +422,8 @@ class PersistentVolume:
     storage_class_name: str | None = None
     node_affinity: tuple[NodeSelectorTerm, ...] = ()  # required terms, ORed
     claim_ref: str | None = None  # "namespace/name"
+    deletion_timestamp: datetime | None = None
+    node_local: bool = False  # spec.local or spec.hostPath: its hostname affinity is moot
     raw: Raw = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -430,3 +435,41 @@ class StorageClass:
     allowed_topologies: tuple[NodeSelectorTerm, ...] = ()
     is_default: bool = False
     raw: Raw = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeOverlay:
+    """karpenter.sh/v1alpha1 NodeOverlay: a price or capacity adjustment for the instance
+    types its requirements select (applied by core/overlays.py)."""
+
+    name: str
+    requirements: tuple[NodeSelectorRequirement, ...] = ()
+    price: str | None = None  # "0.42": the offering price becomes this
+    price_adjustment: str | None = None  # "+0.1", "-10%"
+    capacity: Resources = field(default_factory=dict)  # extended resources added
+    weight: int = 0
+    raw: Raw = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CSINode:
+    """A node's CSI drivers and how many volumes each may attach (allocatable.count)."""
+
+    name: str  # the node's name
+    attach_limits: Mapping[str, int] = field(default_factory=dict)  # driver -> volumes
+    raw: Raw = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityBuffer:
+    """autoscaling.x-k8s.io CapacityBuffer: room kept free as virtual pods."""
+
+    namespace: str
+    name: str
+    replicas: int | None = None  # status.replicas (else spec.replicas)
+    pod_template: str = ""  # status.podTemplateRef (else spec.podTemplateRef) name
+    raw: Raw = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"

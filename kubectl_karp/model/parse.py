@@ -18,7 +18,9 @@ from kubectl_karp.model.durations import parse_duration
 from kubectl_karp.model.events import parse_event
 from kubectl_karp.model.objects import (
     Budget,
+    CapacityBuffer,
     Condition,
+    CSINode,
     DaemonSet,
     HostPort,
     LabelSelector,
@@ -26,6 +28,7 @@ from kubectl_karp.model.objects import (
     Node,
     NodeClaim,
     NodeClass,
+    NodeOverlay,
     NodePool,
     NodeSelectorRequirement,
     NodeSelectorTerm,
@@ -687,6 +690,8 @@ def parse_pdb(doc: Mapping[str, Any], where: str) -> PodDisruptionBudget:
         current_healthy=_int(status.get("currentHealthy"), f"{where}.status"),
         desired_healthy=_int(status.get("desiredHealthy"), f"{where}.status"),
         expected_pods=_int(status.get("expectedPods"), f"{where}.status"),
+        unhealthy_pod_eviction_policy=_str(spec.get("unhealthyPodEvictionPolicy"),
+                                           f"{where}.spec.unhealthyPodEvictionPolicy"),
     )
     return _with_raw(pdb, doc)
 
@@ -702,7 +707,10 @@ def parse_pvc(doc: Mapping[str, Any], where: str) -> PersistentVolumeClaim:
         storage_class_name=_str(sc, f"{where}.spec.storageClassName") if sc is not None
         else annotations.get("volume.beta.kubernetes.io/storage-class"),
         volume_name=_str(spec.get("volumeName"), f"{where}.spec.volumeName"),
-        bind_completed=annotations.get("pv.kubernetes.io/bind-completed") == "yes",
+        # kube-scheduler (and Karpenter) look for the annotation's presence, not its value.
+        bind_completed="pv.kubernetes.io/bind-completed" in annotations,
+        deletion_timestamp=parse_time(meta.get("deletionTimestamp"), where),
+        phase=_str(_map(doc.get("status"), f"{where}.status").get("phase"), f"{where}.status"),
     )
     return _with_raw(pvc, doc)
 
@@ -721,6 +729,8 @@ def parse_pv(doc: Mapping[str, Any], where: str) -> PersistentVolume:
                             for i, t in enumerate(_list(required.get("nodeSelectorTerms"), at))),
         claim_ref=f"{claim.get('namespace', 'default')}/{claim['name']}"
         if claim.get("name") else None,
+        deletion_timestamp=parse_time(meta.get("deletionTimestamp"), where),
+        node_local=bool(spec.get("local") or spec.get("hostPath")),
     )
     return _with_raw(pv, doc)
 
@@ -745,6 +755,52 @@ def parse_storage_class(doc: Mapping[str, Any], where: str) -> StorageClass:
         is_default=annotations.get("storageclass.kubernetes.io/is-default-class") == "true",
     )
     return _with_raw(sc, doc)
+
+
+def parse_node_overlay(doc: Mapping[str, Any], where: str) -> NodeOverlay:
+    meta = _map(doc.get("metadata"), f"{where}.metadata")
+    spec = _map(doc.get("spec"), f"{where}.spec")
+    price = spec.get("price")
+    adjustment = spec.get("priceAdjustment")
+    overlay = NodeOverlay(
+        name=_str(meta.get("name"), f"{where}.metadata.name"),
+        requirements=parse_requirements(spec.get("requirements"), f"{where}.spec.requirements"),
+        price=_str(price, f"{where}.spec.price") if price is not None else None,
+        price_adjustment=_str(adjustment, f"{where}.spec.priceAdjustment")
+        if adjustment is not None else None,
+        capacity=parse_resources(spec.get("capacity"), f"{where}.spec.capacity"),
+        weight=_int(spec.get("weight"), f"{where}.spec.weight", 0) or 0,
+    )
+    return _with_raw(overlay, doc)
+
+
+def parse_csi_node(doc: Mapping[str, Any], where: str) -> CSINode:
+    meta = _map(doc.get("metadata"), f"{where}.metadata")
+    spec = _map(doc.get("spec"), f"{where}.spec")
+    limits: dict[str, int] = {}
+    for i, item in enumerate(_list(spec.get("drivers"), f"{where}.spec.drivers")):
+        at = f"{where}.spec.drivers[{i}]"
+        driver = _map(item, at)
+        count = _int(_map(driver.get("allocatable"), f"{at}.allocatable").get("count"), at)
+        if count is not None:  # no count: the driver reports no limit
+            limits[_str(driver.get("name"), f"{at}.name")] = count
+    return _with_raw(CSINode(name=_str(meta.get("name"), f"{where}.metadata.name"),
+                             attach_limits=limits), doc)
+
+
+def parse_capacity_buffer(doc: Mapping[str, Any], where: str) -> CapacityBuffer:
+    meta = _map(doc.get("metadata"), f"{where}.metadata")
+    spec = _map(doc.get("spec"), f"{where}.spec")
+    status = _map(doc.get("status"), f"{where}.status")
+    replicas = _int(status.get("replicas"), f"{where}.status.replicas")
+    if replicas is None:
+        replicas = _int(spec.get("replicas"), f"{where}.spec.replicas")
+    ref = _map(status.get("podTemplateRef") or spec.get("podTemplateRef"),
+               f"{where}.podTemplateRef")
+    return _with_raw(CapacityBuffer(
+        namespace=_str(meta.get("namespace"), where, "default") or "default",
+        name=_str(meta.get("name"), f"{where}.metadata.name"), replicas=replicas,
+        pod_template=_str(ref.get("name"), f"{where}.podTemplateRef.name")), doc)
 
 
 def parse_catalog(doc: Mapping[str, Any], where: str) -> InstanceTypeCatalog:
@@ -924,7 +980,8 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
     """
     buckets: dict[str, list[Any]] = {k: [] for k in (
         "nodes", "pods", "node_pools", "node_claims", "node_classes", "daemon_sets", "pdbs",
-        "pvcs", "pvs", "storage_classes", "catalogs", "events")}
+        "pvcs", "pvs", "storage_classes", "catalogs", "events", "node_overlays", "csi_nodes",
+        "capacity_buffers")}
     kept: list[Mapping[str, Any]] = []
     namespaces: dict[str, dict[str, str]] = {}
     ignored: dict[str, int] = {}
@@ -939,6 +996,9 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
         ("storage.k8s.io", "StorageClass"): ("storage_classes", parse_storage_class),
         (KARPENTER_GROUP, "NodePool"): ("node_pools", parse_node_pool),
         (KARPENTER_GROUP, "NodeClaim"): ("node_claims", parse_node_claim),
+        (KARPENTER_GROUP, "NodeOverlay"): ("node_overlays", parse_node_overlay),
+        ("storage.k8s.io", "CSINode"): ("csi_nodes", parse_csi_node),
+        ("autoscaling.x-k8s.io", "CapacityBuffer"): ("capacity_buffers", parse_capacity_buffer),
     }
     for group_kind in NODE_CLASS_KINDS:
         parsers[group_kind] = ("node_classes", parse_node_class)
@@ -992,8 +1052,9 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
             if entry is None:
                 ignored[kind] = ignored.get(kind, 0) + 1
                 continue
-            if group == KARPENTER_GROUP and api_version not in ("karpenter.sh/v1",
-                                                               "karpenter.sh/v1beta1"):
+            if group == KARPENTER_GROUP and api_version not in (
+                    ("karpenter.sh/v1alpha1",) if kind == "NodeOverlay"
+                    else ("karpenter.sh/v1", "karpenter.sh/v1beta1")):
                 all_notes.append(f"{what}: unknown API version {api_version} (expected "
                                  "karpenter.sh/v1); ignored")
                 continue
@@ -1014,6 +1075,8 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
         node_classes=tuple(buckets["node_classes"]), daemon_sets=tuple(buckets["daemon_sets"]),
         pdbs=tuple(buckets["pdbs"]), pvcs=tuple(buckets["pvcs"]), pvs=tuple(buckets["pvs"]),
         storage_classes=tuple(buckets["storage_classes"]), catalogs=tuple(buckets["catalogs"]),
+        node_overlays=tuple(buckets["node_overlays"]), csi_nodes=tuple(buckets["csi_nodes"]),
+        capacity_buffers=tuple(buckets["capacity_buffers"]),
         events=tuple(buckets["events"]),
         namespaces=namespaces, notes=tuple(all_notes), karpenter_apis=apis,
         karpenter_version=version, karpenter_version_source="snapshot" if version else "",

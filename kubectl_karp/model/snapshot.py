@@ -12,10 +12,13 @@ from typing import Any
 from kubectl_karp.model.catalog import InstanceTypeCatalog
 from kubectl_karp.model.events import KarpenterEvent
 from kubectl_karp.model.objects import (
+    CapacityBuffer,
+    CSINode,
     DaemonSet,
     Node,
     NodeClaim,
     NodeClass,
+    NodeOverlay,
     NodePool,
     ObjectRef,
     PersistentVolume,
@@ -48,6 +51,9 @@ class ClusterSnapshot:
     pvs: tuple[PersistentVolume, ...] = ()
     storage_classes: tuple[StorageClass, ...] = ()
     catalogs: tuple[InstanceTypeCatalog, ...] = ()
+    node_overlays: tuple[NodeOverlay, ...] = ()
+    csi_nodes: tuple[CSINode, ...] = ()
+    capacity_buffers: tuple[CapacityBuffer, ...] = ()
     # What Karpenter itself reported lately (events it recorded), for `verify` and the
     # "Karpenter reported" lines of explain and consolidate.
     events: tuple[KarpenterEvent, ...] = ()

@@ -8,11 +8,11 @@ tiered kube-reserved CPU and a 100Mi eviction threshold.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from kubectl_karp.model.catalog import InstanceType
-from kubectl_karp.model.objects import NodeClass
+from kubectl_karp.model.catalog import InstanceType, Offering
+from kubectl_karp.model.objects import CAPACITY_ON_DEMAND, CAPACITY_RESERVED, NodeClass
 from kubectl_karp.model.resources import Resources
 from kubectl_karp.providers.base import CORE, MI, BaseProvider, status_list
 
@@ -61,6 +61,39 @@ class AWSProvider(BaseProvider):
         subnets = status_list(node_class.status, "subnets")
         zones = {str(s.get("zone")) for s in subnets if s.get("zone")}
         return frozenset(zones) or None
+
+
+    def with_reservations(self, node_class: NodeClass | None,
+                          types: tuple[InstanceType, ...]) -> tuple[InstanceType, ...]:
+        """EC2NodeClass status.capacityReservations as reserved offerings, priced at the
+        on-demand price / 10,000,000 so they come first but keep their relative order
+        (offering/reserved_capacity_resolver.go). The instances left in a reservation are
+        not in the status, so the preview does not cap how many nodes use one."""
+        if node_class is None:
+            return types
+        reservations = status_list(node_class.status, "capacityReservations")
+        if not reservations:
+            return types
+        out = []
+        for it in types:
+            mine = [r for r in reservations if r.get("instanceType") == it.name]
+            if not mine:
+                out.append(it)
+                continue
+            zones = {o.zone for o in it.offerings}
+            on_demand = [o.price_per_hour for o in it.offerings
+                         if o.capacity_type == CAPACITY_ON_DEMAND and o.price_per_hour is not None]
+            price = min(on_demand) / 10_000_000 if on_demand else 0.0
+            have = {(o.zone, o.capacity_type) for o in it.offerings}
+            extra = tuple(
+                Offering(zone=str(r.get("availabilityZone")), capacity_type=CAPACITY_RESERVED,
+                         price_per_hour=price,
+                         available=str(r.get("availabilityZone")) in zones
+                         and r.get("state") != "expiring")
+                for r in mine
+                if (str(r.get("availabilityZone")), CAPACITY_RESERVED) not in have)
+            out.append(replace(it, offerings=it.offerings + extra))
+        return tuple(out)
 
 
 def reserved_allocatable(capacity: Resources, *, max_pods: int | None = None) -> dict[str, int]:

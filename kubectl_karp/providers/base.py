@@ -94,6 +94,10 @@ class Provider(Protocol):
     def zone_id(self, zone_name: str) -> str | None:
         """The zone label value for a human zone name, when the scheme allows."""
 
+    def with_reservations(self, node_class: NodeClass | None,
+                          types: tuple[InstanceType, ...]) -> tuple[InstanceType, ...]:
+        """``types`` plus the reserved-capacity offerings the node class reports."""
+
 
 @dataclass(frozen=True)
 class BaseProvider:
@@ -195,6 +199,10 @@ class BaseProvider:
 
     def zone_name(self, zone: str) -> str | None:
         return None
+
+    def with_reservations(self, node_class: NodeClass | None,
+                          types: tuple[InstanceType, ...]) -> tuple[InstanceType, ...]:
+        return types  # most clouds report no capacity reservations on the node class
 
     def zone_id(self, zone_name: str) -> str | None:
         return None

@@ -1,12 +1,12 @@
 """Cluster state from a live API server, read once into a ClusterSnapshot.
 
 Reads only what the tools need: nodes, non-terminal pods (Succeeded/Failed are filtered by
-the server), DaemonSets, PDBs, PVCs, PVs, StorageClasses, namespace labels, the events
-Karpenter recorded, the Karpenter objects whose CRDs discovery finds, and which Karpenter
-release runs (the controller Deployment's image, else the NodePool CRD;
-``detect_version``). Secrets and ConfigMaps are never read. Lists are paginated and run
-concurrently; bodies are decoded with ``json.loads`` rather than the client's (slow) model
-classes.
+the server), DaemonSets, PDBs, PVCs, PVs, StorageClasses, CSINodes, namespace labels, the
+events Karpenter recorded, the Karpenter objects whose CRDs discovery finds (NodeOverlays and
+CapacityBuffers where served), and which Karpenter release runs (the controller Deployment's
+image, else the NodePool CRD; ``detect_version``). Secrets and ConfigMaps are never read.
+Lists are paginated and run concurrently; bodies are decoded with ``json.loads`` rather than
+the client's (slow) model classes.
 """
 
 from __future__ import annotations
@@ -52,6 +52,11 @@ NODE_CLASS_GROUPS: dict[str, tuple[str, ...]] = {
 }
 NODE_CLASS_KINDS = frozenset({"TKEMachineNodeClass", "EC2NodeClass", "ECSNodeClass",
                               "CCENodeClass"})
+# Optional APIs read where served: group → (versions best first, the kinds read).
+OPTIONAL_APIS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    KARPENTER_GROUP: (("v1alpha1",), frozenset({"NodeOverlay"})),
+    "autoscaling.x-k8s.io": (("v1beta1", "v1alpha1"), frozenset({"CapacityBuffer"})),
+}
 WORKERS = 6
 TERMINAL_PODS = "status.phase!=Succeeded,status.phase!=Failed"
 # Large and never used: dropped before documents are kept (and written by `snapshot`).
@@ -86,6 +91,8 @@ CORE_LISTS = (
     ListSpec("/apis/storage.k8s.io/v1/storageclasses", "storage.k8s.io/v1", "StorageClass",
              "storageclasses.storage.k8s.io", False),
     ListSpec("/api/v1/namespaces", "v1", "Namespace", "namespaces", False),
+    ListSpec("/apis/storage.k8s.io/v1/csinodes", "storage.k8s.io/v1", "CSINode",
+             "csinodes.storage.k8s.io", False, may_be_absent=True),
     # What Karpenter said lately (kept: only its own events, see model.events).
     ListSpec("/apis/events.k8s.io/v1/events", "events.k8s.io/v1", "Event",
              "events.events.k8s.io", False, may_be_absent=True),
@@ -140,21 +147,28 @@ def discover(conn: Connection, pool: ThreadPoolExecutor | None = None) -> Discov
     karpenter_version = _pick(karpenter_served, KARPENTER_VERSIONS)
     # (group, version, read its objects?) — unsupported versions are still probed so that
     # `version` can name their CRDs.
-    probes: list[tuple[str, str, bool]] = []
+    probes: list[tuple[str, str, bool, frozenset[str]]] = []
     for group, versions in ((KARPENTER_GROUP, KARPENTER_VERSIONS), *NODE_CLASS_GROUPS.items()):
         served = groups.get(group, ())
         if served:
             chosen = _pick(served, versions)
-            probes.append((group, chosen or served[0], chosen is not None))
+            kinds = frozenset({"NodePool", "NodeClaim"}) if group == KARPENTER_GROUP \
+                else NODE_CLASS_KINDS
+            probes.append((group, chosen or served[0], chosen is not None, kinds))
+    for group, (versions, kinds) in OPTIONAL_APIS.items():
+        chosen = _pick(groups.get(group, ()), versions)
+        if chosen is not None:
+            probes.append((group, chosen, True, kinds))
     runner: Callable[..., Any] = pool.map if pool is not None else map
     found = list(runner(lambda probe: _resources(conn, probe[0], probe[1]), probes))
     lists: list[ListSpec] = []
     crds: dict[str, tuple[str, ...]] = {}
-    for (group, version, read), resources in zip(probes, found, strict=True):
+    for (group, version, read, wanted), resources in zip(probes, found, strict=True):
         for res in resources:
-            crds[f"{res['name']}.{group}"] = groups[group]
             kind = res.get("kind")
-            wanted = ("NodePool", "NodeClaim") if group == KARPENTER_GROUP else NODE_CLASS_KINDS
+            if kind not in wanted and group not in (KARPENTER_GROUP, *NODE_CLASS_GROUPS):
+                continue  # autoscaling.x-k8s.io's other kinds are none of our business
+            crds[f"{res['name']}.{group}"] = groups[group]
             if read and kind in wanted:
                 lists.append(ListSpec(f"/apis/{group}/{version}/{res['name']}",
                                       f"{group}/{version}", str(kind),

@@ -19,7 +19,6 @@ from kubectl_karp.cli.simulate import document as simulate_document
 from kubectl_karp.core.context import SchedulingContext, build_context
 from kubectl_karp.core.explain import Explanation, explain
 from kubectl_karp.core.scheduling import SimulationResult, simulate
-from kubectl_karp.model.parse import build_snapshot
 from kubectl_karp.render.explain import document as explain_document
 from kubectl_karp.sources.catalogs import bundled_catalogs
 from kubectl_karp.sources.demo import load_demo
@@ -29,17 +28,8 @@ SCENARIOS = sorted(p.name for p in runner.SCENARIOS.glob("*.yaml"))
 
 
 def _scenario_context(scenario: dict[str, Any]) -> SchedulingContext:
-    # The same cluster the scheduler's runner builds (runner.run returns only the result).
-    docs: list[Any] = []
-    classes = scenario.get("nodeClasses") or [scenario.get("nodeClass", {})]
-    docs += [runner.node_class(c) for c in classes]
-    docs += [runner.node_pool(p) for p in scenario.get("nodePools", [{"name": "default"}])]
-    for pod in scenario.get("pods", []):
-        docs += runner.pod_docs(pod)
-    docs += scenario.get("objects", [])
-    snapshot = build_snapshot([(d, f"scenario document {i}") for i, d in enumerate(docs)],
-                              source="scenario")
-    return build_context(snapshot, [runner.make_catalog(scenario.get("catalog", {}))])
+    # The same cluster (and Karpenter release) the scheduler's runner builds.
+    return runner.context(scenario)
 
 
 def _verdicts(explanation: Explanation) -> dict[str, tuple[Any, ...]]:

@@ -36,6 +36,32 @@ def _pv(zone: str) -> list[dict[str, Any]]:
             {"name": "data", "persistentVolumeClaim": {"claimName": "data-db-0"}}]})]
 
 
+def _unbound_pv() -> list[dict[str, Any]]:
+    """The claim names its volume, and the volume points back, but binding is not complete."""
+    docs = _pv("100003")
+    docs[0] = copy.deepcopy(docs[0])
+    del docs[0]["metadata"]["annotations"]
+    return docs
+
+
+def _attach_limited() -> list[dict[str, Any]]:
+    """Node n1's CSINode allows one volume of the driver, and a bound pod already uses it."""
+    claims = [{"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+               "metadata": {"name": name, "namespace": "default"},
+               "spec": {"storageClassName": "cbs"}} for name in ("old-data", "new-data")]
+    volume = {"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "new-data"}}]}
+    return [
+        {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "cbs"},
+         "provisioner": "com.tencent.cloud.csi.cbs", "volumeBindingMode": "WaitForFirstConsumer"},
+        *claims,
+        {"apiVersion": "storage.k8s.io/v1", "kind": "CSINode", "metadata": {"name": "n1"},
+         "spec": {"drivers": [{"name": "com.tencent.cloud.csi.cbs", "nodeID": "n1",
+                               "allocatable": {"count": 1}}]}},
+        pod("old", node_name="n1", cpu="100m", spec={"volumes": [
+            {"name": "d", "persistentVolumeClaim": {"claimName": "old-data"}}]}),
+        pod("web", owner=("Deployment", "web"), cpu="100m", spec=volume)]
+
+
 def _sold_out() -> dict[str, Any]:
     catalog = copy.deepcopy(CATALOG)
     for it in catalog["instanceTypes"]:
@@ -110,6 +136,12 @@ CASES: dict[str, tuple[Callable[[], SchedulingContext], str, tuple[str, ...]]] =
     rc.VOLUME_ZONE_CONFLICT: (
         lambda: context(node_pool(), node("n3", zone="100003"), *_pv("100007")),
         "pool", ("100007", "TKEMachineNodeClass default", "data-db-0")),
+    rc.VOLUME_NOT_USABLE: (
+        lambda: context(node_pool(), *_unbound_pv()),
+        "pod", ("default/data-db-0", "pv.kubernetes.io/bind-completed")),
+    rc.VOLUME_LIMIT_EXCEEDED: (
+        lambda: context(node_pool(families=["C6"]), node("n1"), *_attach_limited()),
+        "node", ("deployment/web", "n1")),
     rc.NODE_UNSCHEDULABLE: (
         lambda: context(node_pool(families=["C6"]), node("n1", unschedulable=True), pod("web")),
         "node", ("kubectl uncordon n1",)),

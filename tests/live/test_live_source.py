@@ -202,3 +202,33 @@ def test_other_providers_node_classes_are_discovered(k8s: KubeEmulator) -> None:
     snap = read_cluster(k8s.options())
     assert sorted(c.kind for c in snap.node_classes) == ["EC2NodeClass", "ECSNodeClass"]
     assert "ec2nodeclasses.karpenter.k8s.aws" in snap.karpenter_apis
+
+
+def test_reads_node_overlays_csi_nodes_and_capacity_buffers_where_served(
+        k8s: KubeEmulator) -> None:
+    overlay = {"apiVersion": "karpenter.sh/v1alpha1", "kind": "NodeOverlay",
+               "metadata": {"name": "cheap"},
+               "spec": {"requirements": [{"key": "node.kubernetes.io/instance-type",
+                                          "operator": "In", "values": ["S5.LARGE8"]}],
+                        "price": "0.01", "weight": 5}}
+    csi = {"apiVersion": "storage.k8s.io/v1", "kind": "CSINode", "metadata": {"name": "n-0"},
+           "spec": {"drivers": [{"name": "com.tencent.cloud.csi.cbs", "nodeID": "n-0",
+                                 "allocatable": {"count": 18}}]}}
+    buffer = {"apiVersion": "autoscaling.x-k8s.io/v1beta1", "kind": "CapacityBuffer",
+              "metadata": {"name": "warm", "namespace": "default"},
+              "spec": {"podTemplateRef": {"name": "tpl"}}, "status": {"replicas": 3}}
+    k8s.add_all([*small_cluster(), overlay, csi, buffer])
+    snap = read_cluster(k8s.options())
+    assert [(o.name, o.price, o.weight) for o in snap.node_overlays] == [("cheap", "0.01", 5)]
+    assert [(c.name, dict(c.attach_limits)) for c in snap.csi_nodes] == [
+        ("n-0", {"com.tencent.cloud.csi.cbs": 18})]
+    assert [(b.key, b.replicas) for b in snap.capacity_buffers] == [("default/warm", 3)]
+    assert k8s.writes() == []
+
+
+def test_clusters_without_the_optional_apis_are_not_asked_for_them(k8s: KubeEmulator) -> None:
+    k8s.add_all(small_cluster())
+    read_cluster(k8s.options())
+    paths = {r.path for r in k8s.requests}
+    assert not any("nodeoverlays" in p or "capacitybuffers" in p for p in paths)
+    assert "/apis/storage.k8s.io/v1/csinodes" in paths

@@ -248,3 +248,33 @@ def test_cloud_without_catalogue_gets_types_from_its_nodes() -> None:
     test = ctx.node_pool("test")
     assert test is not None and {it.name for it in test.instance_types} == {
         "S5.MEDIUM4", "SA2.LARGE8"}
+
+
+def test_ec2nodeclass_capacity_reservations_become_reserved_offerings() -> None:
+    # upstream (AWS provider): offering/reserved_capacity_resolver.go — a reservation is an
+    # offering of capacity type reserved in its zone, priced on-demand / 10,000,000; an
+    # expiring one, or one in a zone the class cannot launch in, is unavailable.
+    aws_class = {"apiVersion": "karpenter.k8s.aws/v1", "kind": "EC2NodeClass",
+                 "metadata": {"name": "eks"},
+                 "status": {"subnets": [{"id": "s", "zone": "us-west-2a"}],
+                            "capacityReservations": [
+                                {"id": "cr-1", "instanceType": "m5.large",
+                                 "availabilityZone": "us-west-2a", "state": "active",
+                                 "reservationType": "default"},
+                                {"id": "cr-2", "instanceType": "m5.large",
+                                 "availabilityZone": "us-west-2b", "state": "active"}],
+                            "conditions": [{"type": "Ready", "status": "True"}]}}
+    m5 = InstanceType(name="m5.large", capacity={"cpu": 2000, "memory": 8 * GIB,
+                                                 "pods": 29000},
+                      offerings=(Offering(zone="us-west-2a", capacity_type="on-demand",
+                                          price_per_hour=0.096),))
+    aws = InstanceTypeCatalog(provider="aws", region="us-west-2", instance_types=(m5,))
+    ctx = build_context(snap(aws_class, nodepool("eks", group="karpenter.k8s.aws",
+                                                 kind="EC2NodeClass", ref="eks")), [aws])
+    eks = ctx.node_pool("eks")
+    assert eks is not None
+    [it] = eks.instance_types
+    reserved = [o for o in it.offerings if o.capacity_type == "reserved"]
+    assert [(o.zone, o.available) for o in reserved] == [("us-west-2a", True),
+                                                         ("us-west-2b", False)]
+    assert reserved[0].price_per_hour == pytest.approx(0.096 / 10_000_000)

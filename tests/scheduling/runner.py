@@ -9,7 +9,18 @@ Scenario keys (all optional except ``expect``):
   nodePools: compact NodePools {name, weight, requirements, taints, startupTaints, labels,
              limits}
   pods: compact pending pods {name, count, cpu, memory, labels, namespace, spec (merged
-        into the pod spec), created (seconds offset)}
+        into the pod spec), created (seconds offset),
+        pvcs (claim names mounted as volumes)}
+  volumes: compact storage {storageClasses: [{name, mode, zones: [[zone…] per term]}],
+           pvs: [{name, zones: [[zone…] per term], terms (raw matchExpressions lists), local,
+           deleting}], pvcs: [{name, class, volume, bound (default: volume set), deleting,
+           phase}]}
+  nodes: compact existing nodes {name, cpu, memory, zone (null: no zone label), instanceType,
+         nodePool (null: not Karpenter's), initialized, registered, labels, taints,
+         unschedulable, deleting (the Node), claim: {startupTaints, deleting} (adds its
+         NodeClaim), csi: {driver: attach limit} (adds its CSINode), pods: a number (pod
+         capacity) or the bound pods [{name, cpu, memory, labels, annotations, owner
+         (controller kind), pvcs}]}
   objects: raw Kubernetes documents (nodes, bound pods, DaemonSets, PVs, PVCs, …)
   simulate: {nodePools: [...], excludeNodes: [...]}
   karpenterVersion: "1.9" — follow that Karpenter release's rules (default: the newest);
@@ -22,12 +33,13 @@ Instance types follow Karpenter's fake cloud provider: price = 0.1·vCPU + 0.1·
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from kubectl_karp.core.context import build_context
+from kubectl_karp.core.context import SchedulingContext, build_context
 from kubectl_karp.core.reasons import POD_REASONS
 from kubectl_karp.core.releases import SOURCE_FLAG, resolve_rules
 from kubectl_karp.core.scheduling import SimulationResult, simulate
@@ -143,6 +155,10 @@ def pod_docs(spec: dict[str, Any]) -> list[dict[str, Any]]:
         pod_spec: dict[str, Any] = {"containers": [{"name": "app", "image": "app",
                                                     "resources": resources}]}
         pod_spec.update(spec.get("spec", {}))
+        if spec.get("pvcs"):
+            pod_spec["volumes"] = [*pod_spec.get("volumes", []), *(
+                {"name": f"v{j}", "persistentVolumeClaim": {"claimName": c}}
+                for j, c in enumerate(spec["pvcs"]))]
         created = spec.get("created", 0) + i
         docs.append({
             "apiVersion": "v1", "kind": "Pod",
@@ -155,27 +171,171 @@ def pod_docs(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return docs
 
 
+def _zone_terms(zones: list[list[str]]) -> list[dict[str, Any]]:
+    return [{"matchExpressions": [{"key": "topology.kubernetes.io/zone", "operator": "In",
+                                   "values": [str(z) for z in term]}]} for term in zones]
+
+
+def volume_docs(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The compact ``volumes:`` section as StorageClass, PersistentVolume and PVC documents."""
+    docs: list[dict[str, Any]] = []
+    for sc in spec.get("storageClasses", []):
+        doc: dict[str, Any] = {
+            "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+            "metadata": {"name": sc["name"]}, "provisioner": sc.get("provisioner", "csi.test"),
+            "volumeBindingMode": sc.get("mode", "WaitForFirstConsumer")}
+        if sc.get("zones"):
+            doc["allowedTopologies"] = [
+                {"matchLabelExpressions": [{"key": "topology.kubernetes.io/zone",
+                                            "values": [str(z) for z in term]}]}
+                for term in sc["zones"]]
+        docs.append(doc)
+    for pv in spec.get("pvs", []):
+        terms = _zone_terms(pv.get("zones", [])) + [
+            {"matchExpressions": t} for t in pv.get("terms", [])]
+        meta: dict[str, Any] = {"name": pv["name"]}
+        if pv.get("deleting"):
+            meta["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+            meta["finalizers"] = ["kubernetes.io/pv-protection"]
+        pv_spec: dict[str, Any] = {"capacity": {"storage": "10Gi"}}
+        if terms:
+            pv_spec["nodeAffinity"] = {"required": {"nodeSelectorTerms": terms}}
+        if pv.get("local"):
+            pv_spec["local"] = {"path": "/mnt/disk"}
+        else:
+            pv_spec["csi"] = {"driver": pv.get("driver", "csi.test"), "volumeHandle": pv["name"]}
+        if pv.get("claim"):
+            ns, _, name = str(pv["claim"]).rpartition("/")
+            pv_spec["claimRef"] = {"namespace": ns or "default", "name": name}
+        docs.append({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": meta,
+                     "spec": pv_spec})
+    for pvc in spec.get("pvcs", []):
+        meta = {"name": pvc["name"], "namespace": pvc.get("namespace", "default")}
+        if pvc.get("bound", bool(pvc.get("volume"))):
+            meta["annotations"] = {"pv.kubernetes.io/bind-completed": "yes"}
+        if pvc.get("deleting"):
+            meta["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+            meta["finalizers"] = ["kubernetes.io/pvc-protection"]
+        pvc_spec: dict[str, Any] = {"resources": {"requests": {"storage": "10Gi"}}}
+        if "class" in pvc:
+            pvc_spec["storageClassName"] = pvc["class"]
+        if pvc.get("volume"):
+            pvc_spec["volumeName"] = pvc["volume"]
+        doc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta,
+               "spec": pvc_spec}
+        if pvc.get("phase"):
+            doc["status"] = {"phase": pvc["phase"]}
+        docs.append(doc)
+    return docs
+
+
+def node_docs(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """One compact ``nodes:`` entry as a Node (a Karpenter one unless ``nodePool: null``),
+    with ``claim`` its NodeClaim, its bound pods (``pods`` as a list; a number is the node's
+    pod capacity) and, with ``csi``, its CSINode."""
+    name = spec["name"]
+    labels = {"kubernetes.io/hostname": name, "kubernetes.io/arch": "amd64",
+              "node.kubernetes.io/instance-type": spec.get("instanceType", "S5.LARGE8")}
+    zone = spec.get("zone", DEFAULT_ZONES[0])
+    if zone is not None:
+        labels["topology.kubernetes.io/zone"] = str(zone)
+    pool = spec.get("nodePool", "default")
+    if pool is not None:
+        labels.update({"karpenter.sh/nodepool": pool, "karpenter.sh/capacity-type": "on-demand",
+                       "karpenter.sh/registered": "true" if spec.get("registered", True)
+                       else "false"})
+        if spec.get("initialized", True):
+            labels["karpenter.sh/initialized"] = "true"
+    labels.update(spec.get("labels", {}))
+    bound = spec.get("pods", [])
+    capacity = bound if isinstance(bound, int) else 110
+    size = {"cpu": str(spec.get("cpu", "4")), "memory": spec.get("memory", "8Gi"),
+            "pods": str(capacity)}
+    meta: dict[str, Any] = {"name": name, "labels": labels}
+    if spec.get("deleting"):
+        meta["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+        meta["finalizers"] = ["karpenter.sh/termination"]
+    node_spec: dict[str, Any] = {"providerID": f"qcloud:///{name}"}
+    if spec.get("taints"):
+        node_spec["taints"] = spec["taints"]
+    if spec.get("unschedulable"):
+        node_spec["unschedulable"] = True
+    docs: list[dict[str, Any]] = [{
+        "apiVersion": "v1", "kind": "Node", "metadata": meta, "spec": node_spec,
+        "status": {"capacity": size, "allocatable": size,
+                   "conditions": [{"type": "Ready", "status": "True"}]}}]
+    claim = spec.get("claim")
+    if claim is not None:
+        claim_doc: dict[str, Any] = {
+            "apiVersion": "karpenter.sh/v1", "kind": "NodeClaim",
+            "metadata": {"name": f"{name}-claim", "labels": dict(labels)},
+            "spec": {"nodeClassRef": {"group": "karpenter.k8s.tke",
+                                      "kind": "TKEMachineNodeClass", "name": "default"},
+                     "requirements": [], "startupTaints": claim.get("startupTaints", [])},
+            "status": {"providerID": f"qcloud:///{name}", "nodeName": name,
+                       "capacity": size, "allocatable": size}}
+        if claim.get("deleting"):
+            claim_doc["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+        docs.append(claim_doc)
+    for i, pod in enumerate([] if isinstance(bound, int) else bound):
+        requests = {k: str(pod[k]) for k in ("cpu", "memory") if k in pod}
+        pod_meta: dict[str, Any] = {"name": pod["name"], "namespace": pod.get("namespace",
+                                                                             "default"),
+                                    "uid": f"uid-{name}-{i}", "labels": pod.get("labels", {}),
+                                    "annotations": pod.get("annotations", {})}
+        owner = pod.get("owner", "ReplicaSet")
+        if owner:
+            pod_meta["ownerReferences"] = [{"apiVersion": "v1" if owner == "Node" else
+                                            "apps/v1", "kind": owner,
+                                            "name": pod.get("ownerName", f"{pod['name']}-rs"),
+                                            "uid": f"owner-{pod['name']}", "controller": True}]
+        pod_spec: dict[str, Any] = {"nodeName": name, "containers": [
+            {"name": "app", "image": "app", "resources": {"requests": requests}}]}
+        if pod.get("pvcs"):
+            pod_spec["volumes"] = [{"name": f"v{j}", "persistentVolumeClaim": {"claimName": c}}
+                                   for j, c in enumerate(pod["pvcs"])]
+        docs.append({"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": pod_spec,
+                     "status": {"phase": "Running"}})
+    if spec.get("csi"):
+        docs.append({"apiVersion": "storage.k8s.io/v1", "kind": "CSINode",
+                     "metadata": {"name": name},
+                     "spec": {"drivers": [{"name": d, "nodeID": name,
+                                           "allocatable": {"count": n}}
+                                          for d, n in spec["csi"].items()]}})
+    return docs
+
+
 def load(name: str) -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load((SCENARIOS / name).read_text(encoding="utf-8"))
     return data
 
 
-def run(scenario: dict[str, Any]) -> SimulationResult:
+def context(scenario: dict[str, Any]) -> SchedulingContext:
+    """The scenario's cluster, catalogue and Karpenter release as a scheduling context."""
     docs: list[Any] = []
     classes = scenario.get("nodeClasses") or [scenario.get("nodeClass", {})]
     docs += [node_class(c) for c in classes]
     docs += [node_pool(p) for p in scenario.get("nodePools", [{"name": "default"}])]
     for pod in scenario.get("pods", []):
         docs += pod_docs(pod)
+    docs += volume_docs(scenario.get("volumes", {}))
+    for node in scenario.get("nodes", []):
+        docs += node_docs(node)
     docs += scenario.get("objects", [])
     snapshot = build_snapshot([(d, f"scenario document {i}") for i, d in enumerate(docs)],
                               source="scenario")
     version = scenario.get("karpenterVersion")
     rules = resolve_rules(str(version), SOURCE_FLAG) if version else None
-    ctx = build_context(snapshot, [make_catalog(scenario.get("catalog", {}))], rules=rules)
+    return build_context(snapshot, [make_catalog(scenario.get("catalog", {}))], rules=rules)
+
+
+def run(scenario: dict[str, Any]) -> SimulationResult:
+    ctx = context(scenario)
     options = scenario.get("simulate", {})
-    return simulate(ctx, node_pools=options.get("nodePools"),
-                    exclude_nodes=frozenset(options.get("excludeNodes", [])))
+    result = simulate(ctx, node_pools=options.get("nodePools"),
+                      exclude_nodes=frozenset(options.get("excludeNodes", [])))
+    # The context's notes (overlays, catalogue) are shown with the result's: check both.
+    return replace(result, notes=(*ctx.notes, *result.notes))
 
 
 def check(result: SimulationResult, expect: dict[str, Any]) -> None:
@@ -224,6 +384,9 @@ def check(result: SimulationResult, expect: dict[str, Any]) -> None:
             if "fix" in want:
                 assert any(want["fix"] in r.fix for r in failed[pod].reasons), \
                     [r.fix for r in failed[pod].reasons]
+    for text in expect.get("notes", []):
+        assert any(text in note for note in result.notes), f"no note with {text!r}: " \
+            f"{result.notes}"
     if "cost" in expect:
         assert result.new_cost_per_hour is not None, where
         assert abs(result.new_cost_per_hour - expect["cost"]) < 1e-6, \

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kubectl_karp.core import releases
+from kubectl_karp.core.releases import DEFAULT_RULES, KarpenterRules
 from kubectl_karp.model.objects import LABEL_ZONE, NodeSelectorTerm, Pod
 from kubectl_karp.model.snapshot import ClusterSnapshot
 
@@ -28,7 +30,10 @@ class VolumePin:
         return frozenset(found) if found else None
 
 
-def volume_pins(pod: Pod, snapshot: ClusterSnapshot) -> tuple[VolumePin, ...]:
+def volume_pins(pod: Pod, snapshot: ClusterSnapshot,
+                rules: KarpenterRules = DEFAULT_RULES) -> tuple[VolumePin, ...]:
+    # Before v1.13 (and v1.12.1) Karpenter only read a PV's first node-affinity term.
+    first_only = not rules.has(releases.VOLUME_TOPOLOGY_ALTERNATIVES)
     pins = []
     for claim in pod.pvc_names:
         pvc = snapshot.pvc_by_key.get(f"{pod.namespace}/{claim}")
@@ -37,5 +42,6 @@ def volume_pins(pod: Pod, snapshot: ClusterSnapshot) -> tuple[VolumePin, ...]:
         pv = snapshot.pv_by_name.get(pvc.volume_name)
         if pv is None or not pv.node_affinity:
             continue
-        pins.append(VolumePin(claim, pv.name, pv.node_affinity))
+        pins.append(VolumePin(claim, pv.name,
+                              pv.node_affinity[:1] if first_only else pv.node_affinity))
     return tuple(pins)

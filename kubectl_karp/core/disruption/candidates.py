@@ -26,10 +26,9 @@ from kubectl_karp.model.objects import (
     NodeClaim,
     NodePool,
     Pod,
-    Taint,
 )
 from kubectl_karp.model.parse import parse_time
-from kubectl_karp.model.taints import tolerates
+from kubectl_karp.model.predicates import is_active, is_evictable, is_reschedulable
 
 
 def node_initialized(node: Node, claim: NodeClaim | None) -> bool:
@@ -51,37 +50,6 @@ def node_disrupting(node: Node, claim: NodeClaim | None) -> str | None:
         why = cond.reason if cond is not None else ""
         return f"NodeClaim {claim.name} is already being disrupted" + (f" ({why})" if why else "")
     return None
-
-
-def is_mirror(pod: Pod) -> bool:
-    ref = pod.controller
-    return ref is not None and ref.kind == "Node"
-
-
-def is_active(pod: Pod) -> bool:
-    return not pod.is_terminal and pod.deletion_timestamp is None
-
-
-def is_reschedulable(pod: Pod) -> bool:
-    """Pods Karpenter must find room for elsewhere: active, not DaemonSet, not mirror pods."""
-    ref = pod.controller
-    statefulset_terminating = (ref is not None and ref.kind == "StatefulSet"
-                               and pod.deletion_timestamp is not None and not pod.is_terminal)
-    return ((is_active(pod) or statefulset_terminating)
-            and not pod.is_daemonset_pod and not is_mirror(pod))
-
-
-_DISRUPTED = Taint(key=TAINT_DISRUPTED, effect="NoSchedule")
-
-
-def _tolerates_disrupted(pod: Pod) -> bool:
-    return any(tolerates(t, _DISRUPTED) for t in pod.tolerations)
-
-
-def is_evictable(pod: Pod) -> bool:
-    """Pods Karpenter would call the eviction API for (the ones PDBs can stop)."""
-    return is_active(pod) and not _tolerates_disrupted(pod) and not is_mirror(pod) \
-        and not pod.do_not_disrupt
 
 
 def consolidate_after_reference(node: Node, claim: NodeClaim | None, pods: Sequence[Pod]

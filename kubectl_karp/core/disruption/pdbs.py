@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kubectl_karp.model.objects import Pod, PodDisruptionBudget
-from kubectl_karp.model.selectors import selector_matches
+from kubectl_karp.model.predicates import pdb_matches
 
 
 def _ready(pod: Pod) -> bool:
@@ -29,10 +29,7 @@ def _scaled(value: str, total: int) -> int:
     return int(value)
 
 
-def matches(pdb: PodDisruptionBudget, pod: Pod) -> bool:
-    # A PDB without a selector selects nothing in policy/v1.
-    return (pdb.namespace == pod.namespace and pdb.selector is not None
-            and selector_matches(pdb.selector, pod.labels))
+matches = pdb_matches  # the one selector test (model/predicates.py)
 
 
 def computed_disruptions_allowed(pdb: PodDisruptionBudget, pods: Iterable[Pod]) -> int:

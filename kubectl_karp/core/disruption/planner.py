@@ -33,7 +33,6 @@ from kubectl_karp.core.disruption.candidates import (
     NodeStatus,
     assess_nodes,
     consolidate_after_reference,
-    is_reschedulable,
     node_disrupting,
     node_initialized,
 )
@@ -73,6 +72,7 @@ from kubectl_karp.model.objects import (
     NodeClaim,
     NodePool,
 )
+from kubectl_karp.model.predicates import is_reschedulable
 from kubectl_karp.model.resources import add, subtract
 from kubectl_karp.model.snapshot import ClusterSnapshot
 

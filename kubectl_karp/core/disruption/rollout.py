@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 
 from kubectl_karp.core import reasons as R
 from kubectl_karp.core.context import SchedulingContext, build_context
-from kubectl_karp.core.disruption.candidates import is_reschedulable
 from kubectl_karp.core.disruption.drift_change import (
     HASH_ANNOTATION,
     HASH_VERSION_ANNOTATION,
@@ -44,6 +43,7 @@ from kubectl_karp.model.objects import (
     OwnerRef,
     Pod,
 )
+from kubectl_karp.model.predicates import is_reschedulable
 from kubectl_karp.model.requirements import Requirements
 from kubectl_karp.model.snapshot import ClusterSnapshot
 

@@ -28,6 +28,13 @@ from kubectl_karp.core.diagnosis.volumes import VolumePin
 from kubectl_karp.core.explain.result import NodeReasonGroup
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.scheduling.daemonsets import overhead, remaining_overhead
+from kubectl_karp.core.scheduling.volumes import (
+    VolumeSet,
+    bound_volumes,
+    node_volume_limits,
+    pod_volumes,
+    volume_limit_hit,
+)
 from kubectl_karp.model import resources as res
 from kubectl_karp.model.objects import (
     LABEL_HOSTNAME,
@@ -79,6 +86,8 @@ class NodeState:
     batch: dict[str, int]  # requests of the pending pods simulate places here
     batch_pods: Mapping[str, Pod]
     taints: tuple[Taint, ...] = ()  # the taints that count for scheduling
+    volume_limits: Mapping[str, int] = field(default_factory=dict)  # CSINode attach limits
+    volumes: VolumeSet = field(default_factory=dict)  # claims attached per CSI driver
 
 
 def _effective_taints(node: Node, snapshot: ClusterSnapshot) -> tuple[Taint, ...]:
@@ -102,6 +111,7 @@ def node_states(snapshot: ClusterSnapshot, batch: Mapping[str, Sequence[Pod]] | 
                 extra_daemonsets: Sequence[DaemonSet] = ()) -> tuple[NodeState, ...]:
     batch = batch or {}
     daemonsets = (*snapshot.daemon_sets, *extra_daemonsets)
+    csi = node_volume_limits(snapshot)
     out = []
     for node in snapshot.nodes:
         bound = snapshot.pods_by_node.get(node.name, ())
@@ -117,14 +127,16 @@ def node_states(snapshot: ClusterSnapshot, batch: Mapping[str, Sequence[Pod]] | 
                                    ignore_prefer_no_schedule=False)
             missing = remaining_overhead(expected, (p for p in bound if p.is_daemonset_pod))
             free = res.subtract(free, missing)
+        limits = csi.get(node.name, {})
         out.append(NodeState(
             node, free, frozenset((hp.port, hp.protocol) for p in bound for hp in p.host_ports),
-            res.total(p.requests for p in placed), {p.key: p for p in placed}, taints))
+            res.total(p.requests for p in placed), {p.key: p for p in placed}, taints,
+            limits, bound_volumes(bound, snapshot) if limits else {}))
     return tuple(out)
 
 
 def _node_miss(pod: Pod, state: NodeState, pins: Sequence[VolumePin],
-               own: frozenset[str]) -> _Miss | None:
+               own: frozenset[str], volumes: VolumeSet) -> _Miss | None:
     node = state.node
     if node.deletion_timestamp is not None or node.unschedulable:
         return _Miss(rc.NODE_UNSCHEDULABLE, node.name,
@@ -142,6 +154,11 @@ def _node_miss(pod: Pod, state: NodeState, pins: Sequence[VolumePin],
     for hp in pod.host_ports:
         if (hp.port, hp.protocol) in state.ports:
             return _Miss(rc.HOST_PORT_CONFLICT, node.name, port=f"{hp.port}/{hp.protocol}")
+    if state.volume_limits and pod.pvc_names:
+        hit = volume_limit_hit(state.volumes, volumes, state.volume_limits)
+        if hit is not None:
+            return _Miss(rc.VOLUME_LIMIT_EXCEEDED, node.name,
+                         extra={"driver": hit[0], "count": str(hit[1]), "limit": str(hit[2])})
     short = res.insufficient(pod.requests, state.free)
     if short:
         return _Miss(rc.INSUFFICIENT_RESOURCE, node.name, resource=short[0],
@@ -252,6 +269,15 @@ def _group(code: str, pod: Pod, misses: Sequence[_Miss]) -> NodeReasonGroup:
             detail="two pods cannot bind the same hostPort/protocol on one node",
             fix=f"drop hostPort from {workload(pod)} (use a Service) or let Karpenter add a "
                 "node for it", nodes=nodes)
+    if code == rc.VOLUME_LIMIT_EXCEEDED:
+        first = misses[0].extra
+        return NodeReasonGroup(
+            code, count, f"{plural(count, 'node')} at their CSI volume attach limit (driver "
+            f"{first['driver']}: {first['count']} volumes, CSINode allows {first['limit']})",
+            detail="a node's CSINode says how many volumes each driver may attach; the pod's "
+                   "claims would exceed it",
+            fix=f"let Karpenter launch a node for {workload(pod)}, or move claims off "
+                f"{join(nodes[:3])} (fewer volumes per node)", nodes=nodes)
     if code == rc.VOLUME_ZONE_CONFLICT:
         pins = {m.volume for m in misses if m.volume is not None}
         pin = next(iter(pins))
@@ -270,7 +296,8 @@ def _group(code: str, pod: Pod, misses: Sequence[_Miss]) -> NodeReasonGroup:
 
 
 _ORDER = (rc.NODE_UNSCHEDULABLE, rc.UNTOLERATED_TAINT, rc.NODE_SELECTOR_MISMATCH,
-          rc.INCOMPATIBLE_REQUIREMENT, rc.HOST_PORT_CONFLICT, rc.INSUFFICIENT_RESOURCE,
+          rc.INCOMPATIBLE_REQUIREMENT, rc.HOST_PORT_CONFLICT, rc.VOLUME_LIMIT_EXCEEDED,
+          rc.INSUFFICIENT_RESOURCE,
           rc.VOLUME_ZONE_CONFLICT, rc.TOPOLOGY_SPREAD, rc.POD_AFFINITY, rc.POD_ANTI_AFFINITY)
 
 
@@ -295,10 +322,11 @@ def diagnose_existing(pod: Pod, snapshot: ClusterSnapshot, pins: Sequence[Volume
                        if r.code in (rc.TOPOLOGY_SPREAD, rc.POD_AFFINITY, rc.POD_ANTI_AFFINITY)),
                       None)
     misses: dict[str, list[_Miss]] = {}
+    volumes = pod_volumes(pod, snapshot) if pod.pvc_names and snapshot.csi_nodes else {}
     for state in states:
         if state.node.name == placed_on:
             continue
-        miss = _node_miss(pod, state, pins, own)
+        miss = _node_miss(pod, state, pins, own, volumes)
         if miss is None and placed_on is None:
             reason = node_scoped.get(state.node.name) or batch_wide
             if reason is not None:

@@ -135,12 +135,12 @@ class _Explainer:
             return PodExplanation(pod.key, keys, owner, verdict, hypothetical=hypothetical,
                                   not_considered=self.why_ignored(pod))
         sim = self.failures.get(pod.key, ())
-        if not verdict.schedulable and volume_info(pod, self.ctx.snapshot).problem:
+        if not verdict.schedulable and volume_info(pod, self.ctx.snapshot, self.ctx.rules).problem:
             # Karpenter ignores the pod until its volumes resolve: nothing else applies yet.
             return PodExplanation(pod.key, keys, owner, verdict,
                                   reasons=tuple(r for r in sim if r.node_pool is None),
                                   hypothetical=hypothetical)
-        pins = volume_pins(pod, self.ctx.snapshot)
+        pins = volume_pins(pod, self.ctx.snapshot, self.ctx.rules)
         # A pod that fits an existing node needs no account of the nodes it does not fit.
         existing = () if verdict.existing_node is not None else diagnose_existing(
             pod, self.ctx.snapshot, pins, states=self.states, own=frozenset(keys),
@@ -219,7 +219,7 @@ def explain(ctx: SchedulingContext, targets: Sequence[Pod] | None = None, *,
     for pod in targets:
         verdict = _verdict(pod, result, explainer.in_flight)
         verdicts[pod.key] = verdict
-        pins = volume_pins(pod, ctx.snapshot)
+        pins = volume_pins(pod, ctx.snapshot, ctx.rules)
         failure: Mapping[str | None, tuple[str, ...]] = {}
         if not verdict.schedulable:
             codes: dict[str | None, list[str]] = {}

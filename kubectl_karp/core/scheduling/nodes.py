@@ -255,6 +255,9 @@ class ExistingNode:
     pods: list[str] = field(default_factory=list)
     capacity: Mapping[str, int] = field(default_factory=dict)
     shared: bool = False  # part of a cached base: copy before placing pods
+    # CSI attach limits from the node's CSINode, and the claims attached per driver.
+    volume_limits: Mapping[str, int] = field(default_factory=dict)
+    volumes: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(eq=False)

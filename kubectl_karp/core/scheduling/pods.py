@@ -67,7 +67,7 @@ class PodShape:
     requests: Mapping[str, int]
     alternatives: tuple[Requirements, ...]  # required node-affinity terms left (OR), in order
     preferred: tuple[Requirements, ...]  # preferred node-affinity terms left, heaviest first
-    volume: Requirements
+    volume: Requirements  # the volume alternative this shape tries (see volume_alternatives)
     tolerations: tuple[Toleration, ...]
     spreads: tuple[TopologySpreadConstraint, ...]
     affinity: tuple[PodAffinityTerm, ...]  # required + preferred still in force
@@ -75,6 +75,12 @@ class PodShape:
     preferred_affinity: tuple[PodAffinityTerm, ...]  # the relaxable subset, heaviest first
     preferred_anti: tuple[PodAffinityTerm, ...]
     host_ports: tuple[HostPort, ...]
+    # Every volume alternative (OR-ed, tried in order at each place: CanAdd's loop); more
+    # than one only from v1.13 (and v1.12.1).
+    volume_alternatives: tuple[Requirements, ...] = ()
+    # v1.8 injected volume requirements into the pod's node affinity, so they narrowed the
+    # domains topology counts; since v1.9 (#2780) they only narrow the place.
+    volume_counts: bool = False
     requirements: Requirements = EMPTY_REQUIREMENTS  # what placement must satisfy
     strict: Requirements = EMPTY_REQUIREMENTS  # without the preferred term (topology counting)
     relaxations: tuple[str, ...] = ()
@@ -84,9 +90,32 @@ class PodShape:
 
     def __post_init__(self) -> None:
         base = self.alternatives[0] if self.alternatives else EMPTY_REQUIREMENTS
-        strict = base.intersect(self.volume)
-        self.strict = strict
-        self.requirements = strict.intersect(self.preferred[0]) if self.preferred else strict
+        placed = base.intersect(self.volume)
+        self.strict = placed if self.volume_counts else base
+        self.requirements = placed.intersect(self.preferred[0]) if self.preferred else placed
+
+    def volume_variants(self) -> tuple[PodShape, ...]:
+        """One shape per volume alternative, in order (empty when there is only one); they
+        share this shape's topology profile, as only the place's requirements differ."""
+        if len(self.volume_alternatives) < 2:
+            return ()
+        found: tuple[PodShape, ...] | None = self.cache.get("volume-variants")
+        if found is None:
+            found = tuple(self._copy(volume=alt, volume_alternatives=(alt,),
+                                     step=self.step, relaxations=self.relaxations)
+                          for alt in self.volume_alternatives)
+            for variant in found:
+                variant.profile = self.profile
+            self.cache["volume-variants"] = found
+        return found
+
+    def _copy(self, **changes: Any) -> PodShape:
+        fields_ = {name: getattr(self, name) for name in (
+            "pod", "signature", "requests", "alternatives", "preferred", "volume", "tolerations",
+            "spreads", "affinity", "anti_affinity", "preferred_affinity", "preferred_anti",
+            "host_ports", "volume_alternatives", "volume_counts")}
+        fields_.update(changes)
+        return PodShape(**fields_)
 
     @property
     def namespace(self) -> str:
@@ -134,12 +163,7 @@ class PodShape:
             what = "tolerated PreferNoSchedule taints"
         else:
             return None
-        fields_ = {name: getattr(self, name) for name in (
-            "pod", "signature", "requests", "alternatives", "preferred", "volume", "tolerations",
-            "spreads", "affinity", "anti_affinity", "preferred_affinity", "preferred_anti",
-            "host_ports")}
-        fields_.update(changes)
-        return PodShape(step=self.step + 1, relaxations=(*self.relaxations, what), **fields_)
+        return self._copy(step=self.step + 1, relaxations=(*self.relaxations, what), **changes)
 
 
 def _without(terms: tuple[PodAffinityTerm, ...], dropped: PodAffinityTerm
@@ -151,7 +175,9 @@ def _without(terms: tuple[PodAffinityTerm, ...], dropped: PodAffinityTerm
     return terms
 
 
-def initial_shape(pod: Pod, signature: Hashable, volume: Requirements) -> PodShape:
+def initial_shape(pod: Pod, signature: Hashable, volume: Requirements,
+                  volume_alternatives: tuple[Requirements, ...] = (),
+                  volume_counts: bool = False) -> PodShape:
     preferred = tuple(r for _, r in preferred_requirements(pod))
     pref_aff = tuple(t.term for t in sorted(pod.preferred_pod_affinity, key=lambda t: -t.weight))
     pref_anti = tuple(t.term for t in sorted(pod.preferred_pod_anti_affinity,
@@ -161,7 +187,8 @@ def initial_shape(pod: Pod, signature: Hashable, volume: Requirements) -> PodSha
         alternatives=tuple(pod_requirements(pod)), preferred=preferred, volume=volume,
         tolerations=pod.tolerations, spreads=pod.topology_spread,
         affinity=pod.pod_affinity + pref_aff, anti_affinity=pod.pod_anti_affinity + pref_anti,
-        preferred_affinity=pref_aff, preferred_anti=pref_anti, host_ports=pod.host_ports)
+        preferred_affinity=pref_aff, preferred_anti=pref_anti, host_ports=pod.host_ports,
+        volume_alternatives=volume_alternatives, volume_counts=volume_counts)
 
 
 @dataclass(eq=False)

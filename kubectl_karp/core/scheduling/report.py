@@ -26,6 +26,7 @@ from kubectl_karp.core.reasons import (
     POD_ANTI_AFFINITY,
     TOPOLOGY_SPREAD,
     UNTOLERATED_TAINT,
+    VOLUME_LIMIT_EXCEEDED,
     VOLUME_ZONE_CONFLICT,
     Reason,
 )
@@ -108,7 +109,7 @@ def _planned(sched: Scheduler, claim: Claim) -> PlannedNodeClaim:
 
 
 def build_result(sched: Scheduler, wanted: Sequence[Pod], failed: Sequence[PendingPod],
-                 ignored: Sequence[tuple[Pod, str]]) -> SimulationResult:
+                 ignored: Sequence[tuple[Pod, str, str, str]]) -> SimulationResult:
     claims = [c for c in sched.claims if c.pods]
     planned = [_planned(sched, c) for c in claims]
     index_of = {c.index: i for i, c in enumerate(claims)}
@@ -127,7 +128,7 @@ def build_result(sched: Scheduler, wanted: Sequence[Pod], failed: Sequence[Pendi
     by_shape: dict[Any, tuple[Reason, ...]] = {}
     planned_by_pool = _planned_capacity(sched, planned)
     for pp in failed:
-        pins = volume_pins(pp.pod, sched.snapshot)
+        pins = volume_pins(pp.pod, sched.snapshot, sched.ctx.rules)
         # Reasons name the workload and the volumes: same shape, same owner, same text.
         same = (pp.shape.key, workload(pp.pod), pod_spec_path(pp.pod),
                 tuple((p.claim, p.volume) for p in pins),
@@ -137,8 +138,8 @@ def build_result(sched: Scheduler, wanted: Sequence[Pod], failed: Sequence[Pendi
             reasons = diagnose(sched, pp.shape, pp.pod, planned_by_pool)
             by_shape[same] = reasons
         failures.append(PodFailure(pod=pp.key, reasons=reasons))
-    for pod, problem in ignored:
-        if problem.startswith("invalid scheduling constraints"):
+    for pod, problem, code, fix in ignored:
+        if not code:
             reason = Reason(code=INCOMPATIBLE_REQUIREMENT, message=problem,
                             fix="fix the pod's node affinity (the API server would refuse it)")
             # Every NodePool refuses it for the same reason; say so per NodePool, as explain.
@@ -147,10 +148,9 @@ def build_result(sched: Scheduler, wanted: Sequence[Pod], failed: Sequence[Pendi
             failures.append(PodFailure(pod=pod.key, reasons=(*pools, reason)))
             continue
         reason = Reason(
-            code=VOLUME_ZONE_CONFLICT,
+            code=code,
             message=f"{problem}; Karpenter ignores the pod until its volumes can be "
-                    "resolved",
-            fix="create the missing object or fix the name the pod's volume refers to")
+                    "resolved", fix=fix)
         failures.append(PodFailure(pod=pod.key, reasons=(reason,)))
     failures.sort(key=lambda f: f.pod)
     notes = list(sched.notes)
@@ -261,6 +261,9 @@ def _short(miss: Miss, shape: PodShape, node: ExistingNode) -> str:
         if shape.volume and info.key in shape.volume:
             return f"volume needs {info.key} {shape.volume.get(info.key).describe()}"
         return f"{info.key} does not match"
+    if code == VOLUME_LIMIT_EXCEEDED:
+        driver, count, limit = miss.info
+        return f"CSI driver {driver} would attach {count} volumes (CSINode limit {limit})"
     if code in _TOPOLOGY:
         group = miss.info[0]
         return f"{code} on {group.key}"
@@ -447,7 +450,8 @@ def _node_pool_reasons(sched: Scheduler, npc: NodePoolContext, pod: Pod,
         if reason is not None:
             batch.append(reason)
     try:
-        mine = diagnose_node_pool(sched.ctx, npc, pod, volume_pins(pod, sched.snapshot),
+        pins = volume_pins(pod, sched.snapshot, sched.ctx.rules)
+        mine = diagnose_node_pool(sched.ctx, npc, pod, pins,
                                   planned=planned.get(npc.name, {}),
                                   daemonsets=sched.extra_daemonsets)
     except InputError:

@@ -26,6 +26,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from kubectl_karp.core import releases
 from kubectl_karp.core.nodepools import template_requirements
 from kubectl_karp.core.reasons import (
     HOST_PORT_CONFLICT,
@@ -40,6 +41,7 @@ from kubectl_karp.core.reasons import (
     POD_ANTI_AFFINITY,
     TOPOLOGY_SPREAD,
     UNTOLERATED_TAINT,
+    VOLUME_LIMIT_EXCEEDED,
     Reason,
 )
 from kubectl_karp.core.scheduling.daemonsets import overhead, remaining_overhead
@@ -73,7 +75,15 @@ from kubectl_karp.core.scheduling.topology import (
     group_signature,
     spread_parts,
 )
-from kubectl_karp.core.scheduling.volumes import VolumeInfo, volume_info
+from kubectl_karp.core.scheduling.volumes import (
+    VolumeInfo,
+    bound_volumes,
+    merge_volumes,
+    node_volume_limits,
+    pod_volumes,
+    volume_info,
+    volume_limit_hit,
+)
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.catalog import InstanceType
 from kubectl_karp.model.objects import (
@@ -82,12 +92,19 @@ from kubectl_karp.model.objects import (
     LABEL_INITIALIZED,
     LABEL_NODEPOOL,
     LABEL_ZONE,
+    TAINT_DISRUPTED,
     DaemonSet,
     Node,
     NodeClaim,
     Pod,
     Taint,
     Toleration,
+)
+from kubectl_karp.model.predicates import (
+    has_dra_requirements,
+    is_mirror,
+    is_reschedulable,
+    why_not_currently_reschedulable,
 )
 from kubectl_karp.model.requirements import (
     IN,
@@ -204,30 +221,27 @@ def _not_provisionable(pod: Pod) -> str | None:
     if pod.conditions and any(c.type == "PodScheduled" and c.reason == "SchedulingGated"
                               for c in pod.conditions):
         return "is held by scheduling gates"
-    if pod.owner_refs:
-        ref = pod.controller
-        if ref is not None and ref.kind == "Node":
-            return "is a static (mirror) pod"
+    if pod.owner_refs and is_mirror(pod):
+        return "is a static (mirror) pod"
+    if has_dra_requirements(pod):
+        # Every supported release runs with --ignore-dra-requests=true by default and fails
+        # such pods with a DRAError instead of allocating devices (scheduler.go add).
+        return ("requests DRA ResourceClaims, which Karpenter refuses under its default "
+                "--ignore-dra-requests (devices are not simulated)")
     return None
 
 
 def _node_deleting(snap: Any, node: Node) -> bool:
-    """StateNode.Deleted: the NodeClaim is deleting, or a Node without one is."""
+    """StateNode.MarkedForDeletion: the NodeClaim is deleting or its instance terminating, a
+    Node without one is deleting (Deleted), or disruption has taken the node (the
+    karpenter.sh/disrupted taint, set as the command starts, stands for the in-memory mark)."""
+    if any(t.key == TAINT_DISRUPTED and t.effect == "NoSchedule" for t in node.taints):
+        return True
     claim = snap.node_claim_for(node)
     if claim is not None:
-        return claim.deletion_timestamp is not None or node.deletion_timestamp is not None
+        return claim.deletion_timestamp is not None or node.deletion_timestamp is not None \
+            or claim.has_condition("InstanceTerminating")
     return node.deletion_timestamp is not None
-
-
-def _reschedulable(pod: Pod) -> bool:
-    """IsReschedulable: active (or a terminating StatefulSet pod), not a DaemonSet or mirror
-    pod."""
-    if pod.is_terminal or pod.is_daemonset_pod:
-        return False
-    ref = pod.controller
-    if ref is not None and ref.kind == "Node":
-        return False
-    return pod.deletion_timestamp is None or (ref is not None and ref.kind == "StatefulSet")
 
 
 def provisionable(pods: Sequence[Pod]) -> tuple[list[Pod], list[str]]:
@@ -272,13 +286,23 @@ def pending_batch(snapshot: Any, exclude_nodes: frozenset[str] = frozenset()
     chosen, dropped = provisionable(chosen)
     notes += dropped
     moving: list[Pod] = []
+    staying: list[str] = []
     for node in snapshot.nodes:
         if node.name in exclude_nodes or not _node_deleting(snapshot, node):
             continue
-        moving += [p for p in snapshot.pods_by_node.get(node.name, ()) if _reschedulable(p)]
+        # upstream: provisioner.go Schedule — nodes.Deleting().CurrentlyReschedulablePods
+        for pod in snapshot.pods_by_node.get(node.name, ()):
+            why = why_not_currently_reschedulable(pod, snapshot.pdbs)
+            if why is None:
+                moving.append(pod)
+            elif is_reschedulable(pod):  # DaemonSet and mirror pods simply go with the node
+                staying.append(f"pod {pod.key} on node {node.name} {why}")
     if moving:
         notes.append(f"{len(moving)} pod(s) on nodes being deleted are scheduled again, as "
                      "Karpenter does")
+    for text in staying:
+        notes.append(f"{text}: Karpenter does not make room for it elsewhere until it can "
+                     "be moved")
     return chosen + moving, notes
 
 
@@ -326,6 +350,7 @@ class Scheduler:
         self._hostname_seq = 0
         self.cache = context_cache(ctx)
         self._ds_key = tuple(id(ds) for ds in extra_daemonsets)
+        self._volume_limits = node_volume_limits(self.snapshot)
         self.tolerate_prefer_no_schedule = prefer_no_schedule_relaxation(
             npc.node_pool for npc in ctx.node_pools)
 
@@ -463,7 +488,9 @@ class Scheduler:
         taints = self._node_taints(node, claim, initialized)
         expected = self._daemon_expectation(taints, reqs)
         daemon = remaining_overhead(expected, (p for p in bound if p.is_daemonset_pod))
+        limits = self._volume_limits.get(node.name, {})
         return ExistingNode(
+            volume_limits=limits, volumes=bound_volumes(bound, snap) if limits else {},
             name=node.name, hostname=hostname, in_flight=False, initialized=initialized,
             node_pool=node.labels.get(LABEL_NODEPOOL), requirements=reqs, taints=taints,
             available=available, requests=daemon, ports=ports,
@@ -569,10 +596,17 @@ class Scheduler:
                               max_skew=max_skew, min_domains=min_domains,
                               node_filter=node_filter)
         if key != LABEL_HOSTNAME:
+            # v1.11 only (#2671, reverted by #2957): a Honor spread counts a domain only
+            # when a NodePool providing it is compatible with the pod's node affinity.
+            by_pool = node_filter.alternatives if self.ctx.rules.has(
+                releases.TOPOLOGY_DOMAINS_BY_NODEPOOL) else ()
             for domain, providers in self.universe.get(key, {}).items():
                 if node_filter.tolerations is not None and not any(
                         self._tolerates(node_filter.tolerations, self.templates[i].taints)
                         for i in providers):
+                    continue
+                if by_pool and not any(self._pool_admits(self.templates[i], by_pool)
+                                       for i in providers):
                     continue
                 group.domains[domain] = 0
         if not inverse:
@@ -581,6 +615,12 @@ class Scheduler:
             self._count_bound(group)
         table[sig] = group
         return group
+
+    @staticmethod
+    def _pool_admits(tpl: Template, alternatives: tuple[Requirements, ...]) -> bool:
+        """upstream v1.11: scheduling/topologydomaingroup.go isDomainCompatible."""
+        return any(tpl.requirements.compatible(alt, tpl.allow_undefined) is None
+                   for alt in alternatives)
 
     def _register_node_domains(self, group: TopologyGroup) -> None:
         """Existing nodes add their domain with a zero count when the group's node filter
@@ -666,6 +706,13 @@ class Scheduler:
                 if domain is not None:
                     group.record(domain)
 
+    def _pod_volumes(self, shape: PodShape) -> dict[str, frozenset[str]]:
+        found: dict[str, frozenset[str]] | None = shape.cache.get("csi-volumes")
+        if found is None:
+            found = pod_volumes(shape.pod, self.snapshot)
+            shape.cache["csi-volumes"] = found
+        return found
+
     def _profile(self, shape: PodShape) -> dict[str, Any]:
         """Per-shape facts that do not depend on the requests (topology groups, their quick
         checks, shared refusal sets), shared by every shape that differs only in requests:
@@ -689,6 +736,10 @@ class Scheduler:
         out: list[TopologyGroup] = []
         # Spread node filters follow the pod as written, whatever relaxation did since.
         base = self._base_alternatives.get(shape.signature, shape.alternatives)
+        if shape.volume_counts and shape.volume.keys():
+            # v1.8 wrote the volume requirements into every required term of the pod itself
+            # (VolumeTopology.Inject), so a Honor node filter carries them too.
+            base = tuple(alt.intersect(shape.volume) for alt in base) or (shape.volume,)
         for spread in shape.spreads:
             selector, node_filter = spread_parts(spread, pod.namespace, pod.labels, base,
                                                  shape.tolerations)
@@ -848,7 +899,25 @@ class Scheduler:
             group.kind == SPREAD and group.key == LABEL_HOSTNAME)
         return Miss(TOPOLOGY_CODES[group.kind], permanent, (group, pod_domains, node_domains))
 
+    @staticmethod
+    def _first_alternative(variants: tuple[PodShape, ...], check: Any) -> Any:
+        """CanAdd's loop over volume alternatives: the first that fits, else a refusal that
+        is permanent only when every alternative's is (no shared block: it is per variant)."""
+        last: Miss | None = None
+        permanent = True
+        for variant in variants:
+            outcome = check(variant)
+            if not isinstance(outcome, Miss):
+                return outcome
+            last = outcome
+            permanent = permanent and outcome.permanent and outcome.block is None
+        assert last is not None
+        return Miss(last.code, permanent, last.info)
+
     def check_existing(self, shape: PodShape, node: ExistingNode) -> Requirements | Miss:
+        if len(shape.volume_alternatives) > 1:  # each variant has exactly one
+            return self._first_alternative(  # type: ignore[no-any-return]
+                shape.volume_variants(), lambda v: self.check_existing(v, node))
         if node.unschedulable:
             return Miss(NODE_UNSCHEDULABLE, True)
         if node.taints and not self._tolerates(shape.tolerations, node.taints):
@@ -857,6 +926,10 @@ class Scheduler:
             clash = conflict(node.ports, port_keys(shape.host_ports))
             if clash is not None:
                 return Miss(HOST_PORT_CONFLICT, True, clash)
+        if node.volume_limits and shape.pod.pvc_names:
+            hit = volume_limit_hit(node.volumes, self._pod_volumes(shape), node.volume_limits)
+            if hit is not None:
+                return Miss(VOLUME_LIMIT_EXCEEDED, True, hit)
         requests = _add(node.requests, shape.requests) if node.requests else shape.requests
         if not _fits(requests, node.available):
             return Miss(INSUFFICIENT_RESOURCE, True, requests)
@@ -885,6 +958,9 @@ class Scheduler:
         return hit
 
     def check_claim(self, shape: PodShape, claim: Claim) -> ClaimPlan | Miss:
+        if len(shape.volume_alternatives) > 1:  # each variant has exactly one
+            return self._first_alternative(  # type: ignore[no-any-return]
+                shape.volume_variants(), lambda v: self.check_claim(v, claim))
         tpl = claim.template
         if tpl.taints:
             tkey = ("taints", tpl.index)
@@ -1230,6 +1306,8 @@ class Scheduler:
                 node.requests = _add(node.requests, shape.requests)
                 if shape.host_ports:
                     node.ports = node.ports | set(port_keys(shape.host_ports))
+                if node.volume_limits and shape.pod.pvc_names:
+                    node.volumes = merge_volumes(node.volumes, self._pod_volumes(shape))
                 node.pods.append(pp.key)
                 self.placed[pp.key] = ("node", node)
                 self._record(shape, result, node.taints, NO_UNDEFINED)
@@ -1274,11 +1352,22 @@ class Scheduler:
         if pods is None:
             chosen, notes = pending_batch(self.snapshot, self.exclude_nodes)
             self.notes.extend(notes)
+            self.notes.extend(self._buffer_notes())
             return chosen
         kept, notes = provisionable([p for p in pods
                                      if not p.is_daemonset_pod and not p.is_terminal])
         self.notes.extend(notes)
         return kept
+
+    def _buffer_notes(self) -> list[str]:
+        """CapacityBuffers' virtual pods are never simulated: named, not dropped silently."""
+        rules = self.ctx.rules
+        why = ("Karpenter provisions for them only with its CapacityBuffer feature gate, "
+               "off by default" if rules.has(releases.CAPACITY_BUFFERS) else
+               f"{rules.label} has no CapacityBuffer support (it arrived in v1.14)")
+        return [f"CapacityBuffer {b.key}"
+                + (f" ({b.replicas} virtual pod(s))" if b.replicas is not None else "")
+                + f" is not simulated: {why}" for b in self.snapshot.capacity_buffers]
 
     def solve(self, pods: Sequence[Pod] | None = None) -> SimulationResult:
         # A large run allocates hundreds of thousands of small containers that stay alive
@@ -1314,23 +1403,26 @@ class Scheduler:
         shapes: dict[Hashable, PodShape] = {}
         volumes: dict[Hashable, VolumeInfo] = {}
         queue: list[PendingPod] = []
-        ignored: list[tuple[Pod, str]] = []
+        ignored: list[tuple[Pod, str, str, str]] = []
         for pod in wanted:
             vkey = (pod.namespace, pod.pvc_names, pod.ephemeral_volume_classes)
             vinfo = volumes.get(vkey)
             if vinfo is None:
-                vinfo = volume_info(pod, self.snapshot)
+                vinfo = volume_info(pod, self.snapshot, self.ctx.rules)
                 volumes[vkey] = vinfo
             if vinfo.problem:
-                ignored.append((pod, vinfo.problem))
+                ignored.append((pod, vinfo.problem, vinfo.code, vinfo.fix))
                 continue
             sig = shape_signature(pod)
             shape = shapes.get(sig)
             if shape is None:
                 try:
-                    shape = initial_shape(pod, sig, vinfo.requirements)
+                    shape = initial_shape(
+                        pod, sig, vinfo.requirements, vinfo.alternatives,
+                        volume_counts=not self.ctx.rules.has(
+                            releases.VOLUME_REQUIREMENTS_OUTSIDE_TOPOLOGY))
                 except InputError as err:
-                    ignored.append((pod, f"invalid scheduling constraints: {err}"))
+                    ignored.append((pod, f"invalid scheduling constraints: {err}", "", ""))
                     continue
                 shapes[sig] = shape
                 self._base_alternatives[sig] = shape.alternatives
