@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 import click
 
+from kubectl_karp.cli.catalog_import import import_command
 from kubectl_karp.cli.common import node_pool_warnings
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.core.context import NodePoolContext, SchedulingContext, build_context
@@ -56,7 +57,7 @@ def _pool_requirements(npc: NodePoolContext) -> Requirements:
 
 def _exclusion(it: InstanceType, offerings: Sequence[Offering], reqs: Requirements,
                npc: NodePoolContext) -> tuple[str, tuple[Offering, ...]]:
-    clash = reqs.intersects(Requirements.from_labels(it.labels))
+    clash = reqs.intersects(it.requirements().without(LABEL_ZONE, LABEL_CAPACITY_TYPE))
     if clash is not None:
         return clash.describe(f"NodePool {npc.name}", it.name), ()
     zone_req, ctype_req = reqs.get(LABEL_ZONE), reqs.get(LABEL_CAPACITY_TYPE)
@@ -167,7 +168,7 @@ def _choose(cluster: ClusterOptions, provider: str | None, nodepool: str | None
                          rules=options_rules(cluster, snapshot))
 
 
-@click.command("catalog")
+@click.group("catalog", invoke_without_command=True)
 @cluster_options(selector=False, catalog=True)
 @click.option("--provider", type=click.Choice(PROVIDER_CHOICES),
               help="Only this cloud's instance types.")
@@ -180,7 +181,7 @@ def _choose(cluster: ClusterOptions, provider: str | None, nodepool: str | None
               help="Only types with an available offering of this capacity type.")
 @output_option()
 def catalog(cluster: ClusterOptions, provider: str | None, nodepool: str | None,
-            zone: str | None, capacity_type: str | None, output: str) -> int:
+            zone: str | None, capacity_type: str | None, output: str) -> int | None:
     """List instance types: CPU, memory, what stays allocatable, zones and prices.
 
     Instance types come from --catalog files, catalogues inside a --snapshot, the bundled
@@ -193,7 +194,10 @@ def catalog(cluster: ClusterOptions, provider: str | None, nodepool: str | None,
       kubectl karp catalog --demo --nodepool test
       kubectl karp catalog --region ap-guangzhou --capacity-type spot -o wide
       kubectl karp catalog --region ap-guangzhou -o yaml > tke-gz.yaml
+      kubectl karp catalog import aws --instance-types t.json --offerings o.json > eks.yaml
     """
+    if click.get_current_context().invoked_subcommand:
+        return None  # `catalog import …`
     ctx = _choose(cluster, provider, nodepool)
     catalogs = [c for c in ctx.catalogs if provider is None or c.provider == provider]
     region = cluster.region or os.environ.get("TENCENTCLOUD_REGION")
@@ -257,3 +261,6 @@ def _documents(ctx: SchedulingContext, catalogs: Sequence[InstanceTypeCatalog],
             illustrative_prices=ctx.illustrative_prices, currency=ctx.currency)))
     return docs or [catalog_to_document(InstanceTypeCatalog(provider=catalogs[0].provider
                                                             if catalogs else "generic"))]
+
+
+catalog.add_command(import_command)

@@ -327,6 +327,14 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
                     node_class=node_class, cluster=facts)) if id(c) in raw_of else c
                     for c in own]
             types = _merge_types(own)
+            if node_class is not None and all(c.provider == provider.name for c in own) \
+                    and not all(c.origin == INFERRED_ORIGIN for c in own):
+                # upstream resolves instance types per node class (its kubelet block, disks);
+                # types inferred from nodes already show what their nodes got, and a generic
+                # catalogue's figures are taken as given.
+                active = frozenset(r.name for r in rules.active())
+                types = tuple(provider.for_node_class(it, node_class, rules=active)
+                              for it in types)
             if inferred:
                 types = _add_zones(types, provider, zones)
             types = provider.with_reservations(node_class, _restrict(types, zones))

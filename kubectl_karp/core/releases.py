@@ -96,6 +96,7 @@ VOLUME_REQUIREMENTS_OUTSIDE_TOPOLOGY = "volume-requirements-outside-topology"
 DELETING_PV_UNUSABLE = "deleting-persistent-volume-unusable"
 TOPOLOGY_DOMAINS_BY_NODEPOOL = "topology-domains-filtered-by-nodepool"
 CAPACITY_BUFFERS = "capacity-buffers"
+EVICTION_HARD_ONLY = "eks-allocatable-eviction-hard-only"
 CONSOLIDATION_CANDIDATE_EVENTS = "consolidation-candidate-events"
 WHEN_EMPTY_EVENT_WORDING = "when-empty-not-empty-event-wording"
 CAPACITY_BUFFER_EVENTS = "capacity-buffer-events"
@@ -137,6 +138,9 @@ RULES: tuple[Rule, ...] = (
     Rule(BALANCED_POLICY, Release(1, 14), "#2962", "disruption",
          "consolidationPolicy Balanced: a move is taken only when its savings outweigh the "
          "disruption it causes"),
+    Rule(EVICTION_HARD_ONLY, Release(1, 9), "aws/karpenter-provider-aws#8565", "scheduling",
+         "EKS allocatable subtracts only the EC2NodeClass's kubelet evictionHard; before, "
+         "the larger of evictionHard and evictionSoft (not on Bottlerocket)"),
     # Event wording (what `verify` and the "Karpenter reported" lines read).
     Rule(CONSOLIDATION_CANDIDATE_EVENTS, Release(1, 9), "#2786", "events",
          "nodes get ConsolidationCandidate / ConsolidationRejected events (\"Consolidation "

@@ -43,8 +43,10 @@ class InstanceType:
     capacity: Resources = field(default_factory=dict)
     allocatable: Resources = field(default_factory=dict)  # already computed by the provider
     offerings: tuple[Offering, ...] = ()
-    # Label keys the provider requires to be absent on nodes of this type (upstream: a
-    # DoesNotExist requirement, e.g. the TKE provider's node.kubernetes.io/windows-build).
+    # Label keys the type requires to be absent (upstream: a DoesNotExist requirement): those
+    # the provider always sets so (TKE: node.kubernetes.io/windows-build) and the provider labels
+    # this type has no value for (a GPU count on a CPU type). Filled by the provider
+    # (``providers.registry.complete_instance_type``) or a catalogue's ``absentLabels``.
     absent_labels: frozenset[str] = frozenset()
 
     def available_offerings(self) -> tuple[Offering, ...]:

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from kubectl_karp.errors import InputError
+from kubectl_karp.model import kinds
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.durations import parse_duration
 from kubectl_karp.model.events import parse_event
@@ -58,13 +59,9 @@ from kubectl_karp.model.parse_release import (
 from kubectl_karp.model.quantity import parse_nonnegative_milli
 from kubectl_karp.model.snapshot import ClusterSnapshot
 
-# Node class kinds of the providers we know: (group, kind) → provider id.
+# Node class kinds of the providers we know: (group, kind) → provider id (model/kinds.py).
 NODE_CLASS_KINDS: dict[tuple[str, str], str] = {
-    ("karpenter.k8s.tke", "TKEMachineNodeClass"): "tke",
-    ("karpenter.k8s.aws", "EC2NodeClass"): "aws",
-    ("karpenter.k8s.alibabacloud", "ECSNodeClass"): "alibaba",
-    ("karpenter.k8s.huawei", "CCENodeClass"): "huawei",
-}
+    (k.group, k.kind): k.provider for k in kinds.NODE_CLASS_KINDS}
 KARPENTER_GROUP = "karpenter.sh"
 # Pre-v1 Karpenter APIs that users still meet in old guides (the AWS workshop seed uses them).
 OBSOLETE_KINDS = {

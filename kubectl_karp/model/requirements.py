@@ -59,6 +59,9 @@ NORMALIZED_LABELS: Mapping[str, str] = {
     "beta.kubernetes.io/arch": LABEL_ARCH,
     "beta.kubernetes.io/os": LABEL_OS,
     "beta.kubernetes.io/instance-type": LABEL_INSTANCE_TYPE,
+    # The AWS provider adds the EBS CSI driver's zone key (upstream: karpenter-provider-aws
+    # pkg/operator/operator.go); no other cloud's volumes carry it, so it is safe everywhere.
+    "topology.ebs.csi.aws.com/zone": LABEL_ZONE,
 }
 
 # Karpenter v1.0–v1.9 (the versions the cloud providers ship) reserve these domains.

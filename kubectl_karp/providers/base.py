@@ -79,6 +79,19 @@ class Provider(Protocol):
     def allocatable(self, capacity: Resources, *, max_pods: int | None = None) -> dict[str, int]:
         """What the kubelet leaves for pods on a node of this capacity."""
 
+    def type_capacity(self, instance_type: InstanceType) -> dict[str, int]:
+        """The type's capacity with what the provider adds when a catalogue omits it."""
+
+    def type_allocatable(self, instance_type: InstanceType, *, max_pods: int | None = None
+                         ) -> dict[str, int]:
+        """``allocatable`` for a type whose labels are derived (some clouds need its arch)."""
+
+    def for_node_class(self, instance_type: InstanceType, node_class: NodeClass, *,
+                       rules: frozenset[str] = frozenset()) -> InstanceType:
+        """The type as this node class launches it (its kubelet settings, disks …).
+
+        ``rules``: names of the core.releases rules in force (providers sit below core)."""
+
     def node_class_problems(self, node_class: NodeClass) -> list[Problem]:
         """Why this node class cannot launch nodes (empty: it can)."""
 
@@ -119,6 +132,14 @@ class BaseProvider:
     restricted_domains: frozenset[str] = frozenset()
     # labels every type of this provider requires to be absent (upstream DoesNotExist)
     absent_labels: frozenset[str] = frozenset()
+    # Labels upstream gives every type, as DoesNotExist when the type has no value (no GPU):
+    # a type of a catalogue that does not carry one is taken not to have it.
+    absent_when_missing: frozenset[str] = frozenset()
+    # Labels the provider's code declares but never sets on a type (a NodePool naming them
+    # filters nothing: apply warns).
+    unset_labels: frozenset[str] = frozenset()
+    # Capacity types the provider ever offers (None: whatever the catalogue lists).
+    capacity_types: frozenset[str] | None = None
 
     # ------------------------------------------------------------------ per node class
     def configured(self, node_class: NodeClass | None, cluster: ClusterFacts) -> BaseProvider:
@@ -171,6 +192,22 @@ class BaseProvider:
     # ------------------------------------------------------------------ allocatable
     def allocatable(self, capacity: Resources, *, max_pods: int | None = None) -> dict[str, int]:
         return dict(capacity)
+
+    def type_capacity(self, instance_type: InstanceType) -> dict[str, int]:
+        return dict(instance_type.capacity)
+
+    def type_allocatable(self, instance_type: InstanceType, *, max_pods: int | None = None
+                         ) -> dict[str, int]:
+        return self.allocatable(instance_type.capacity, max_pods=max_pods)
+
+    def missing_labels(self, labels: Mapping[str, str]) -> frozenset[str]:
+        """DoesNotExist keys of a type with these labels: the always-absent ones and the
+        optional ones it has no value for."""
+        return self.absent_labels | {k for k in self.absent_when_missing if k not in labels}
+
+    def for_node_class(self, instance_type: InstanceType, node_class: NodeClass, *,
+                       rules: frozenset[str] = frozenset()) -> InstanceType:
+        return instance_type
 
     # ------------------------------------------------------------------ node classes
     def node_class_problems(self, node_class: NodeClass) -> list[Problem]:

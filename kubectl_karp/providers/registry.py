@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from kubectl_karp.model import kinds
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.objects import (
     CAPACITY_ON_DEMAND,
@@ -26,6 +28,9 @@ PROVIDERS: dict[str, BaseProvider] = {p.name: p for p in (
     tke.PROVIDER, aws.PROVIDER, alibaba.PROVIDER, huawei.PROVIDER, generic.PROVIDER)}
 INFERRED_ORIGIN = "inferred from nodes"
 NO_FACTS = ClusterFacts()
+# ACK nodes (and the official provider's NodeClaims) carry "<region>.<instance id>".
+# upstream: karpenter-provider-alibabacloud pkg/cloudprovider/cloudprovider.go (ProviderID)
+_ACK_PROVIDER_ID = re.compile(r"^[a-z]{2,}-[a-z0-9-]+\.i-[a-z0-9]+$")
 
 # How to recognise a node's cloud when no NodePool says so: providerID scheme, label prefixes.
 _PROVIDER_ID_SCHEMES = {"qcloud": "tke", "aws": "aws", "alicloud": "alibaba",
@@ -45,16 +50,12 @@ def provider_for_ref(ref: ObjectRef | None) -> BaseProvider | None:
     """The provider owning a NodePool's nodeClassRef (group and kind must both match)."""
     if ref is None:
         return None
-    for provider in PROVIDERS.values():
-        if provider.node_class_group and (ref.group, ref.kind) == (
-                provider.node_class_group, provider.node_class_kind):
-            return provider
-    return None
+    name = kinds.provider_of(ref.group, ref.kind)
+    return PROVIDERS.get(name) if name else None
 
 
 def known_node_classes() -> list[str]:
-    return [f"{p.node_class_kind}.{p.node_class_group}" for p in PROVIDERS.values()
-            if p.node_class_group]
+    return [k.name for k in kinds.NODE_CLASS_KINDS]
 
 
 def well_known_labels(provider: BaseProvider | None) -> frozenset[str]:
@@ -69,11 +70,17 @@ def complete_instance_type(provider: BaseProvider, it: InstanceType,
                            *, max_pods: int | None = None) -> InstanceType:
     """Labels derived, capacity and allocatable computed, zone IDs and names filled in both
     ways, per-offering labels set. ``provider`` may be one ``configured`` for a node class."""
-    # Pods: the catalogue's own figure, else the provider's per-type rule, else the
-    # cluster's setting (max_pods), else the default.
+    labelled = replace(it, labels=provider.derive_labels(it))
+    # What the file leaves out and the provider knows (e.g. the default root volume), then
+    # what the provider computes (TKE: the node class's disk, pods by ENI-IP limit). Pods:
+    # the catalogue's own figure, else the provider's per-type rule, else the cluster's
+    # setting (max_pods), else the default.
+    labelled = replace(labelled, capacity=provider.type_capacity(labelled))
     capacity = provider.launch_capacity(
-        it, max_pods=None if "pods" in it.capacity else max_pods)
-    computed = provider.allocatable(capacity, max_pods=None if "pods" in capacity else max_pods)
+        labelled, max_pods=None if "pods" in labelled.capacity else max_pods)
+    labelled = replace(labelled, capacity=capacity)
+    computed = provider.type_allocatable(
+        labelled, max_pods=None if "pods" in capacity else max_pods)
     allocatable = dict(it.allocatable) if it.allocatable else computed
     # A catalogue's own allocatable usually lists cpu/memory/pods: what the provider adds to
     # capacity (the node class's disk, VPC-CNI resources) is allocatable as it computes it.
@@ -83,6 +90,8 @@ def complete_instance_type(provider: BaseProvider, it: InstanceType,
         capacity["pods"] = allocatable["pods"]
     offerings = []
     for off in it.offerings:
+        if provider.capacity_types is not None and off.capacity_type not in provider.capacity_types:
+            continue
         zone, name = off.zone, off.zone_name
         if zone == name and name:  # only the human name was given
             zone = provider.zone_id(name) or name
@@ -90,9 +99,10 @@ def complete_instance_type(provider: BaseProvider, it: InstanceType,
             name = provider.zone_name(zone) or name
         off = replace(off, zone=zone, zone_name="" if name == zone else name)
         offerings.append(replace(off, labels=off.labels or provider.offering_labels(off)))
-    completed = replace(it, capacity=capacity, allocatable=allocatable, offerings=tuple(offerings),
-                        absent_labels=it.absent_labels | provider.absent_labels)
-    return replace(completed, labels=provider.derive_labels(completed))
+    completed = replace(it, capacity=capacity, allocatable=allocatable, offerings=tuple(offerings))
+    labels = provider.derive_labels(completed)
+    return replace(completed, labels=labels,
+                   absent_labels=it.absent_labels | provider.missing_labels(labels))
 
 
 def complete_catalog(catalog: InstanceTypeCatalog, *, max_pods: int | None = None,
@@ -123,6 +133,8 @@ def node_provider(node: Node) -> str:
     scheme = node.provider_id.split(":", 1)[0] if "://" in node.provider_id else ""
     if scheme in _PROVIDER_ID_SCHEMES:
         return _PROVIDER_ID_SCHEMES[scheme]
+    if _ACK_PROVIDER_ID.match(node.provider_id):
+        return "alibaba"
     for key in node.labels:
         for prefix, name in _LABEL_HINTS:
             if key.startswith(prefix):
@@ -171,8 +183,10 @@ def infer_catalogs(nodes: Sequence[Node], *, extra_zones: Iterable[str] = ()
                 labels.pop(key, None)
             it = InstanceType(name=name, labels=labels, capacity=dict(sample.capacity),
                               allocatable=dict(sample.allocatable or sample.capacity),
-                              offerings=offerings, absent_labels=provider.absent_labels)
-            instance_types.append(replace(it, labels=provider.derive_labels(it)))
+                              offerings=offerings)
+            derived = provider.derive_labels(it)
+            instance_types.append(replace(it, labels=derived,
+                                          absent_labels=provider.missing_labels(derived)))
         regions = {tke.normalize_region(n.labels[LABEL_REGION]) for n in nodes
                    if n.labels.get(LABEL_REGION)}
         catalogs.append(InstanceTypeCatalog(

@@ -25,6 +25,7 @@ from kubectl_karp.core.releases import (
     resolve_rules,
 )
 from kubectl_karp.errors import ClusterError
+from kubectl_karp.model import kinds
 from kubectl_karp.model.events import is_karpenter_event
 from kubectl_karp.model.parse import build_snapshot
 from kubectl_karp.model.parse_release import (
@@ -44,14 +45,8 @@ KARPENTER_GROUP = "karpenter.sh"
 KARPENTER_VERSIONS = ("v1", "v1beta1")
 PRE_V1_VERSIONS = ("v1alpha5",)
 # Node class API groups → the versions we parse, best first.
-NODE_CLASS_GROUPS: dict[str, tuple[str, ...]] = {
-    "karpenter.k8s.tke": ("v1beta1", "v1"),
-    "karpenter.k8s.aws": ("v1", "v1beta1"),
-    "karpenter.k8s.alibabacloud": ("v1alpha1", "v1"),
-    "karpenter.k8s.huawei": ("v1alpha1", "v1"),
-}
-NODE_CLASS_KINDS = frozenset({"TKEMachineNodeClass", "EC2NodeClass", "ECSNodeClass",
-                              "CCENodeClass"})
+NODE_CLASS_GROUPS: dict[str, tuple[str, ...]] = kinds.NODE_CLASS_GROUPS
+NODE_CLASS_KINDS = kinds.KIND_NAMES
 # Optional APIs read where served: group → (versions best first, the kinds read).
 OPTIONAL_APIS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     KARPENTER_GROUP: (("v1alpha1",), frozenset({"NodeOverlay"})),
@@ -152,13 +147,13 @@ def discover(conn: Connection, pool: ThreadPoolExecutor | None = None) -> Discov
         served = groups.get(group, ())
         if served:
             chosen = _pick(served, versions)
-            kinds = frozenset({"NodePool", "NodeClaim"}) if group == KARPENTER_GROUP \
+            wanted_kinds = frozenset({"NodePool", "NodeClaim"}) if group == KARPENTER_GROUP \
                 else NODE_CLASS_KINDS
-            probes.append((group, chosen or served[0], chosen is not None, kinds))
-    for group, (versions, kinds) in OPTIONAL_APIS.items():
+            probes.append((group, chosen or served[0], chosen is not None, wanted_kinds))
+    for group, (versions, optional_kinds) in OPTIONAL_APIS.items():
         chosen = _pick(groups.get(group, ()), versions)
         if chosen is not None:
-            probes.append((group, chosen, True, kinds))
+            probes.append((group, chosen, True, optional_kinds))
     runner: Callable[..., Any] = pool.map if pool is not None else map
     found = list(runner(lambda probe: _resources(conn, probe[0], probe[1]), probes))
     lists: list[ListSpec] = []

@@ -220,7 +220,12 @@ def test_other_providers_compute_allocatable_below_capacity(provider: str) -> No
     cat = complete_catalog(InstanceTypeCatalog(provider=provider, instance_types=(InstanceType(
         name="m5.large", capacity={"cpu": 2000, "memory": 8 * GIB}),)))
     it = cat.instance_types[0]
-    assert 0 < it.allocatable["cpu"] < 2000
+    if provider == "alibaba":
+        # upstream ACK splits a 100m CPU overhead in thirds of its integer Value() (1), which
+        # truncate to 0: ACK types keep every millicore (cloudprovider.go divideQuantity).
+        assert it.allocatable["cpu"] == 2000
+    else:
+        assert 0 < it.allocatable["cpu"] < 2000
     assert 0 < it.allocatable["memory"] < 8 * GIB
     assert it.labels["node.kubernetes.io/instance-type"] == "m5.large"
 

@@ -23,6 +23,9 @@ Scenario keys (all optional except ``expect``):
          (controller kind), pvcs}]}
   objects: raw Kubernetes documents (nodes, bound pods, DaemonSets, PVs, PVCs, …)
   simulate: {nodePools: [...], excludeNodes: [...]}
+  provider: tke (default) | aws | alibaba | huawei — the node class kind (official group) and
+            the catalogue's provider; instance types then carry no allocatable, so the
+            provider's own overhead formula applies (catalog.gpus: {family: count} adds GPUs)
   karpenterVersion: "1.9" — follow that Karpenter release's rules (default: the newest);
             ``versions: {"1.9": {expect...}, "1.14": {expect...}}`` asserts one answer per release
   expect: see ``check``.
@@ -43,6 +46,7 @@ from kubectl_karp.core.context import SchedulingContext, build_context
 from kubectl_karp.core.reasons import POD_REASONS
 from kubectl_karp.core.releases import SOURCE_FLAG, resolve_rules
 from kubectl_karp.core.scheduling import SimulationResult, simulate
+from kubectl_karp.model import kinds
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.parse import build_snapshot
 from kubectl_karp.model.quantity import parse_milli
@@ -59,7 +63,16 @@ SIZE_NAMES = {1: "SMALL", 2: "MEDIUM", 4: "LARGE", 8: "2XLARGE", 16: "4XLARGE", 
               64: "16XLARGE"}
 
 
-def make_catalog(spec: dict[str, Any]) -> InstanceTypeCatalog:
+# Provider → (type-name pattern, node-class status key) for non-TKE scenarios.
+_CLOUD_NAMES = {"aws": "{family}.{size}", "alibaba": "ecs.{family}.{size}",
+                "huawei": "{family}.{size}.2"}
+_AWS_SIZES = {1: "medium", 2: "large", 4: "xlarge", 8: "2xlarge", 16: "4xlarge", 32: "8xlarge",
+              64: "16xlarge"}
+
+
+def make_catalog(spec: dict[str, Any], provider: str = "tke") -> InstanceTypeCatalog:
+    if provider != "tke":
+        return _cloud_catalog(spec, provider)
     zones = spec.get("zones", DEFAULT_ZONES)
     families = spec.get("families", {"S5": "amd64"})
     sizes = spec.get("sizes", DEFAULT_SIZES)
@@ -102,7 +115,48 @@ def make_catalog(spec: dict[str, Any]) -> InstanceTypeCatalog:
                                instance_types=tuple(types), origin="test")
 
 
-def node_class(spec: dict[str, Any]) -> dict[str, Any]:
+def _cloud_catalog(spec: dict[str, Any], provider: str) -> InstanceTypeCatalog:
+    zones = spec.get("zones", DEFAULT_ZONES)
+    families = spec.get("families", {"m5": "amd64"})
+    gpus = spec.get("gpus", {})
+    types = []
+    for family, arch in families.items():
+        for cpu, mem in spec.get("sizes", DEFAULT_SIZES):
+            size = f"{_AWS_SIZES.get(cpu, str(cpu))}{'' if provider == 'aws' else mem}"
+            name = _CLOUD_NAMES[provider].format(family=family, size=size)
+            price = round(0.1 * cpu + 0.1 * mem, 4)
+            capacity = {"cpu": cpu * 1000, "memory": mem * GI}
+            if family in gpus:
+                capacity["nvidia.com/gpu"] = gpus[family] * 1000
+            offerings = tuple(Offering(zone=z, capacity_type=ct, price_per_hour=p)
+                              for z in zones for ct, p in (("on-demand", price),
+                                                           ("spot", round(price * 0.3, 4)))
+                              if ct == "on-demand" or spec.get("spot", False))
+            types.append(InstanceType(name=name, labels={"kubernetes.io/arch": arch},
+                                      capacity=capacity, offerings=offerings))
+    return InstanceTypeCatalog(provider=provider, source="test catalogue",
+                               instance_types=tuple(types), origin="test")
+
+
+def _cloud_node_class(spec: dict[str, Any], provider: str) -> dict[str, Any]:
+    kind = kinds.kinds_of(provider)[0]
+    zones = spec.get("zones", DEFAULT_ZONES)
+    ready = spec.get("ready", True)
+    key = {"alibaba": "vSwitches"}.get(provider, "subnets")
+    entries = [{"id": f"{key}-{z}", "zone": z, "zoneID": z} for z in zones]
+    if provider == "huawei":
+        entries = [{"id": f"subnet-{z}"} for z in zones]  # CCE subnets carry no zone
+    return {"apiVersion": kind.api_version, "kind": kind.kind,
+            "metadata": {"name": spec.get("name", "default")}, "spec": spec.get("spec", {}),
+            "status": {key: entries, "conditions": [
+                {"type": "Ready", "status": "True" if ready else "False",
+                 "reason": "Ready" if ready else "NotReady", "message": "",
+                 "lastTransitionTime": "2026-01-01T00:00:00Z"}]}}
+
+
+def node_class(spec: dict[str, Any], provider: str = "tke") -> dict[str, Any]:
+    if provider != "tke":
+        return _cloud_node_class(spec, provider)
     zones = spec.get("zones", DEFAULT_ZONES)
     ready = spec.get("ready", True)
     return {
@@ -118,9 +172,10 @@ def node_class(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def node_pool(spec: dict[str, Any]) -> dict[str, Any]:
+def node_pool(spec: dict[str, Any], provider: str = "tke") -> dict[str, Any]:
+    kind = kinds.kinds_of(provider)[0]
     template_spec: dict[str, Any] = {
-        "nodeClassRef": {"group": "karpenter.k8s.tke", "kind": "TKEMachineNodeClass",
+        "nodeClassRef": {"group": kind.group, "kind": kind.kind,
                          "name": spec.get("nodeClass", "default")},
         "requirements": spec.get("requirements", []),
     }
@@ -313,9 +368,10 @@ def load(name: str) -> dict[str, Any]:
 def context(scenario: dict[str, Any]) -> SchedulingContext:
     """The scenario's cluster, catalogue and Karpenter release as a scheduling context."""
     docs: list[Any] = []
+    provider = scenario.get("provider", "tke")
     classes = scenario.get("nodeClasses") or [scenario.get("nodeClass", {})]
-    docs += [node_class(c) for c in classes]
-    docs += [node_pool(p) for p in scenario.get("nodePools", [{"name": "default"}])]
+    docs += [node_class(c, provider) for c in classes]
+    docs += [node_pool(p, provider) for p in scenario.get("nodePools", [{"name": "default"}])]
     for pod in scenario.get("pods", []):
         docs += pod_docs(pod)
     docs += volume_docs(scenario.get("volumes", {}))
@@ -326,7 +382,8 @@ def context(scenario: dict[str, Any]) -> SchedulingContext:
                               source="scenario")
     version = scenario.get("karpenterVersion")
     rules = resolve_rules(str(version), SOURCE_FLAG) if version else None
-    return build_context(snapshot, [make_catalog(scenario.get("catalog", {}))], rules=rules)
+    return build_context(snapshot, [make_catalog(scenario.get("catalog", {}), provider)],
+                         rules=rules)
 
 
 def run(scenario: dict[str, Any]) -> SimulationResult:

@@ -66,9 +66,9 @@ def pod_alternatives(pod: Pod) -> list[Requirements] | None:
 
 
 def type_requirements(it: InstanceType) -> Requirements:
-    """The type's own labels; the per-offering keys are judged offering by offering."""
-    keys = it.offering_keys()
-    return Requirements.from_labels({k: v for k, v in it.labels.items() if k not in keys})
+    """The type's own requirements (labels, DoesNotExist for those it lacks); the per-offering
+    keys are judged offering by offering."""
+    return it.requirements().without(*it.offering_keys())
 
 
 def offering_allowed(offering: Offering, reqs: Requirements) -> bool:

@@ -413,7 +413,7 @@ class Scheduler:
         labels = reqs.without(LABEL_ZONE, LABEL_CAPACITY_TYPE)
         zone, ctype = reqs.get(LABEL_ZONE), reqs.get(LABEL_CAPACITY_TYPE)
         allowed = [it for it in types
-                   if Requirements.from_labels(it.labels).without(
+                   if it.requirements().without(
                        LABEL_ZONE, LABEL_CAPACITY_TYPE).intersects(labels) is None
                    and any(zone.has(o.zone) and ctype.has(o.capacity_type)
                            for o in it.offerings)]

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubectl_karp.model import kinds
+
 Schema = dict[str, Any]
 
 LABEL_KEY = (r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(\/))?"
@@ -211,18 +213,20 @@ class Kind:
         return self.provider is not None
 
 
+_NODE_CLASS_SPECS: dict[str, Schema] = {
+    "tke": _document(TKE_SPEC), "aws": _document(EC2_SPEC), "alibaba": _document(ECS_SPEC),
+    "huawei": _document(CCE_SPEC)}
+# NodePool, then every node class of the one kinds table (model/kinds.py).
 KINDS: tuple[Kind, ...] = (
     Kind("karpenter.sh/v1", "NodePool", "nodepools", _document(NODEPOOL_SPEC)),
-    Kind("karpenter.k8s.tke/v1beta1", "TKEMachineNodeClass", "tkemachinenodeclasses",
-         _document(TKE_SPEC), "tke"),
-    Kind("karpenter.k8s.aws/v1", "EC2NodeClass", "ec2nodeclasses", _document(EC2_SPEC), "aws"),
-    Kind("karpenter.k8s.alibabacloud/v1alpha1", "ECSNodeClass", "ecsnodeclasses",
-         _document(ECS_SPEC), "alibaba"),
-    Kind("karpenter.k8s.huawei/v1alpha1", "CCENodeClass", "ccenodeclasses",
-         _document(CCE_SPEC), "huawei"),
+    *(Kind(k.api_version, k.kind, k.plural, _NODE_CLASS_SPECS[k.provider], k.provider)
+      for k in kinds.NODE_CLASS_KINDS),
 )
 BY_API: dict[tuple[str, str], Kind] = {(k.api_version, k.kind): k for k in KINDS}
-BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS}
+# By kind alone (error hints): the first row wins, i.e. a kind's official group.
+BY_KIND: dict[str, Kind] = {}
+for _kind in KINDS:
+    BY_KIND.setdefault(_kind.kind, _kind)
 BY_GROUP_KIND: dict[tuple[str, str], Kind] = {(k.group, k.kind): k for k in KINDS}
 
 

@@ -81,6 +81,12 @@ def unknown_label_keys(pool: NodePool, provider: BaseProvider) -> Iterator[Issue
         return
     for i, req in enumerate(pool.requirements):
         prefix, slash, _ = req.key.partition("/")
+        if req.key in provider.unset_labels:
+            yield Issue("warning", "UnknownLabel", f"{_REQS}[{i}].key",
+                        f"{provider.title} declares {req.key} but never puts it on an instance "
+                        "type; Karpenter treats it as a custom label and will not filter "
+                        "instance types by it (use node.kubernetes.io/instance-type)")
+            continue
         if not slash or prefix != domain or req.key in provider.labels:
             continue
         close = difflib.get_close_matches(req.key, sorted(provider.labels), n=1)
