@@ -2,7 +2,8 @@
 as a ratio to ``--request-timeout`` (aim: a few times the timeout, never a retry storm).
 
 The unit tests only assert that such failures give one ``error:`` line; the time it takes
-belongs here. Loopback only: a closed port, and a listener that accepts and stays silent.
+belongs here. Loopback only: a closed port, a listener that accepts and stays silent, and
+two that answer one byte every 0.2 s (the body, or the headers themselves).
 
 Run: python benchmarks/failure_latency.py [--runs N] [--timeout 1s]
 """
@@ -61,6 +62,43 @@ def _silent_listener(stop: threading.Event) -> int:
     return port
 
 
+def _trickling_listener(stop: threading.Event, *, headers_first: bool) -> int:
+    """Answers every request one byte per 0.2 s: the body after complete headers, or the
+    headers themselves. A socket timeout never fires; only a whole-request deadline does."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    server.settimeout(0.2)
+
+    def trickle(conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                if headers_first:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 b"Content-Length: 100000\r\n\r\n")
+                else:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+                while not stop.is_set():
+                    conn.sendall(b" " if headers_first else b"X")
+                    time.sleep(0.2)
+            except OSError:
+                return
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            threading.Thread(target=trickle, args=(conn,), daemon=True).start()
+        server.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    port: int = server.getsockname()[1]
+    return port
+
+
 def _time_failure(port: int, timeout: str, runs: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config"
@@ -87,7 +125,13 @@ def main() -> int:
     stop = threading.Event()
     rows = [("unreachable (closed port)", _time_failure(_closed_port(), args.timeout, args.runs)),
             ("hanging (accepts, never answers)",
-             _time_failure(_silent_listener(stop), args.timeout, args.runs))]
+             _time_failure(_silent_listener(stop), args.timeout, args.runs)),
+            ("trickling body (1 byte / 0.2 s)",
+             _time_failure(_trickling_listener(stop, headers_first=True), args.timeout,
+                           args.runs)),
+            ("trickling headers (1 byte / 0.2 s)",
+             _time_failure(_trickling_listener(stop, headers_first=False), args.timeout,
+                           args.runs))]
     stop.set()
     print(f"--request-timeout {args.timeout}; median of {args.runs} runs")
     print(f"{'server':34} {'median':>9} {'ratio':>7}")

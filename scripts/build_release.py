@@ -38,8 +38,7 @@ EPOCH = 1704067200
 # Modules reached only through importlib or lazy attribute access, which PyInstaller's static
 # analysis cannot see: our lazily imported commands and sources, Textual's widgets (loaded
 # by textual.widgets.__getattr__), Rich's Unicode tables, the Tencent SDK's versioned clients.
-COLLECT_SUBMODULES = ("kubectl_karp", "textual", "rich", "tencentcloud", "kubernetes",
-                      "croniter")
+COLLECT_SUBMODULES = ("kubectl_karp", "textual", "rich", "tencentcloud", "kubernetes")
 COLLECT_DATA = ("kubectl_karp", "textual", "tencentcloud")
 # Installed for tests and development, or parts of a dependency we never use; each one
 # unpacked on every start of a one-file executable costs time. kubernetes.aio (the asyncio

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kubectl_karp.core.context import SchedulingContext, build_context
+from kubectl_karp.model.predicates import do_not_disrupt_active
 from kubectl_karp.sources.catalogs import bundled_catalogs
 from kubectl_karp.sources.demo import load_demo
 
@@ -48,7 +49,8 @@ def test_demo_surroundings() -> None:
     workloads = {n.name: [p for p in pods_by_node.get(n.name, []) if not p.is_daemonset_pod]
                  for n in karpenter_nodes}
     assert sorted(len(v) for v in workloads.values()) == [0, 1, 1]  # one empty node
-    assert any(p.do_not_disrupt for v in workloads.values() for p in v)
+    assert any(do_not_disrupt_active(p, snap.captured_at, durations=True)
+               for v in workloads.values() for p in v)
     assert len(snap.daemon_sets) == 2 and len(snap.pdbs) == 1
     [sc] = snap.storage_classes
     assert sc.volume_binding_mode == "WaitForFirstConsumer"

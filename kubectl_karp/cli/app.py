@@ -84,7 +84,10 @@ def cli() -> None:
 
 
 def _fail(message: str, code: int) -> int:
-    click.echo(f"error: {message}", err=True)
+    from kubectl_karp.model.names import printable
+
+    # Names and server messages inside the message may carry terminal escapes.
+    click.echo(f"error: {printable(message)}", err=True)
     return code
 
 
@@ -104,6 +107,11 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _fail(" ".join(err.format_message().split()), err.exit_code or 1)
     except KarpError as err:
         return _fail(" ".join(str(err).split("\n")), err.exit_code)
+    except RecursionError:
+        # Input nested beyond what any Kubernetes object needs (readers catch most first).
+        return _fail("the input is nested too deeply to process", 1)
+    except MemoryError:
+        return _fail("out of memory: the input is too large to process", 1)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -223,8 +223,9 @@ def _run(manifests: Sequence[Manifest], cluster: ClusterOptions, outcome: Outcom
     outcome.report = report
     _print_report(report, style)
     if not report.ok:
+        # Each error above is its own line; the tally is a note, not one more error.
         docs = len({f.origin for f in report.errors})
-        _err(f"error: {len(report.errors)} validation error(s) in {docs} document(s); "
+        _err(f"note: {len(report.errors)} validation error(s) in {docs} document(s); "
              "nothing was applied")
         return 1
     ordered = _ordered(manifests)

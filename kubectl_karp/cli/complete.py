@@ -221,8 +221,15 @@ def _offline_names(params: Mapping[str, Any], kind: str) -> list[str]:
 
 
 def _namespace(params: Mapping[str, Any]) -> str | None:
+    from kubectl_karp.model.names import is_label
+
     value = params.get("namespace")
-    return None if params.get("all_namespaces") or not value else str(value)
+    if params.get("all_namespaces") or not value:
+        return None
+    if not is_label(str(value)):
+        # It goes into a request path: a half-typed or hostile -n completes nothing.
+        raise ValueError(f"invalid namespace {value!r}")
+    return str(value)
 
 
 _LIVE_PATHS: dict[str, tuple[str, ...]] = {
@@ -237,7 +244,8 @@ _METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=
 
 
 def _live_names(params: Mapping[str, Any], kind: str) -> list[str]:
-    from kubectl_karp.sources.kubeclient import connect
+    from kubectl_karp.model.names import is_subdomain
+    from kubectl_karp.sources.kubeclient import api_path, connect
     from kubectl_karp.sources.options import ClusterOptions
 
     opts = ClusterOptions(kubeconfig=params.get("kubeconfig"), context=params.get("context"),
@@ -252,7 +260,7 @@ def _live_names(params: Mapping[str, Any], kind: str) -> list[str]:
         query["fieldSelector"] = "status.phase=Pending,spec.nodeName="
         headers = {}
         if namespace:
-            paths = (f"/api/v1/namespaces/{namespace}/pods",)
+            paths = (api_path("api", "v1", "namespaces", namespace, "pods"),)
     with connect(opts, pool_size=1) as conn:
         for path in paths:
             status, doc = conn.request("GET", path, verb="list", resource=kind, query=query,
@@ -260,9 +268,12 @@ def _live_names(params: Mapping[str, Any], kind: str) -> list[str]:
             if status == 404 or not isinstance(doc, Mapping):
                 continue
             names: list[str] = []
-            for item in doc.get("items") or []:
+            items = doc.get("items")
+            for item in items if isinstance(items, list) else []:
                 meta = item.get("metadata") if isinstance(item, Mapping) else None
-                if isinstance(meta, Mapping) and isinstance(meta.get("name"), str):
+                # Only real names: a tab, newline or escape would corrupt the shell's list.
+                if isinstance(meta, Mapping) and isinstance(meta.get("name"), str) \
+                        and is_subdomain(meta["name"]):
                     names.append(meta["name"])
             return names
     return []

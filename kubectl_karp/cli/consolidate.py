@@ -108,7 +108,10 @@ def _budgets(plan: ConsolidationPlan, style: Style) -> list[str]:
     headers = ["nodepool", "nodes", "disrupting", "planned",
                "allowed now (empty/drifted/underutilized)",
                "now", "next open"]
-    return [*lines, *table(headers, rows).rstrip("\n").split("\n"), ""]
+    invalid = [style.bad(f"  NodePool {b.node_pool}: {b.problem}; Karpenter allows no "
+                         "disruption for any reason until it is fixed")
+               for b in plan.budgets if b.problem]
+    return [*lines, *table(headers, rows).rstrip("\n").split("\n"), *invalid, ""]
 
 
 def _reported(reported: Mapping[str, Comparison], style: Style) -> list[str]:
@@ -175,7 +178,9 @@ def render_node(plan: ConsolidationPlan, report: NodeReport, style: Style,
         lines.append(f"consolidateAfter counted from {report.consolidate_after_rule} "
                      f"({_when(report.consolidate_after_since)}); eligible at "
                      f"{_when(report.consolidatable_at)}")
-    if report.disruption_cost is not None:
+    if report.order:
+        lines.append(f"Candidate order: {report.order}")
+    elif report.disruption_cost is not None:
         lines.append(f"Disruption cost: {report.disruption_cost:.3f} (lower goes first)")
     lines.append(f"Pods that would move ({len(report.pods)}): "
                  + (", ".join(report.pods) if report.pods else "none"))

@@ -10,6 +10,7 @@ import click
 from kubectl_karp.cli.common import node_pool_warnings, rules_warning
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import InputError, UsageError
+from kubectl_karp.model.names import printable
 
 EXIT_PENDING = 3
 
@@ -35,16 +36,36 @@ def _offline_documents(cluster: ClusterOptions) -> list[tuple[Mapping[str, Any],
 
 def _live_workload(cluster: ClusterOptions, kind: str, name: str, namespace: str
                    ) -> Mapping[str, Any] | None:
-    from kubectl_karp.sources.kubeclient import connect
+    from kubectl_karp.sources.kubeclient import api_path, connect
 
     group = "batch/v1" if kind in ("Job", "CronJob") else "apps/v1"
     plural = kind.lower() + "s"
     with connect(cluster) as conn:
-        doc = conn.get_json(f"/apis/{group}/namespaces/{namespace}/{plural}/{name}",
+        doc = conn.get_json(api_path("apis", *group.split("/"), "namespaces", namespace,
+                                     plural, name),
                             resource=f"{plural}.{group.split('/')[0]}", allow=(404,))
     if not isinstance(doc, Mapping):
         return None
+    if doc.get("kind") not in (None, kind):
+        raise InputError(f"{kind.lower()}/{name}: the API server answered with a "
+                         f"{printable(str(doc.get('kind')))[:60]}, not a {kind}")
     return {**doc, "apiVersion": group, "kind": kind}
+
+
+def _checked_targets(targets: tuple[str, ...]) -> list[Any]:
+    """TYPE/NAME arguments, each NAME a valid object name (it may go into a request path)."""
+    from kubectl_karp.core.explain.targets import parse_target
+    from kubectl_karp.model.names import check_name
+
+    parsed = []
+    for text in targets:
+        target = parse_target(text)
+        try:
+            check_name(target.name, f"explain {printable(text)[:80]}")
+        except InputError as err:
+            raise UsageError(str(err)) from None
+        parsed.append(target)
+    return parsed
 
 
 @click.command("explain", context_settings={"max_content_width": 100})
@@ -69,7 +90,7 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
     1 error, 2 usage error.
     """
     from kubectl_karp.core.explain import explain as run_explain
-    from kubectl_karp.core.explain.targets import find_workload_document, parse_target, select_pods
+    from kubectl_karp.core.explain.targets import find_workload_document, select_pods
     from kubectl_karp.core.scheduling import pending_batch
     from kubectl_karp.model.parse import describe, workload_pods
     from kubectl_karp.model.selectors import parse_selector
@@ -77,7 +98,7 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
     from kubectl_karp.render.output import Style, emit_document, use_color
     from kubectl_karp.sources.catalogs import load_context
 
-    parsed = [parse_target(t) for t in targets]
+    parsed = _checked_targets(targets)
     if filenames and parsed:
         raise UsageError("give either TYPE/NAME targets or -f FILE, not both")
     selector = parse_selector(cluster.selector) if cluster.selector else None

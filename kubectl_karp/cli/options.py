@@ -7,6 +7,7 @@ they live on every command rather than on the group.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -20,6 +21,9 @@ __all__ = ["OUTPUT_FORMATS", "ClusterOptions", "check_stdin_once", "cluster_opti
 F = TypeVar("F", bound=Callable[..., Any])
 
 OUTPUT_FORMATS = ("table", "wide", "json", "yaml")
+_NUMBER_RE = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
+# A year; beyond it a timeout is a typo (and threading's wait() overflows past ~292 years).
+MAX_TIMEOUT = 366 * 24 * 3600.0
 
 
 def parse_request_timeout(value: str) -> float | None:
@@ -28,11 +32,18 @@ def parse_request_timeout(value: str) -> float | None:
     if text in ("", "0"):
         return None
     units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    number, factor = text, 1.0
     for suffix in ("ms", "s", "m", "h"):
-        if text.endswith(suffix) and text[: -len(suffix)].replace(".", "", 1).isdigit():
-            return float(text[: -len(suffix)]) * units[suffix]
-    if text.replace(".", "", 1).isdigit():
-        return float(text)
+        if text.endswith(suffix):
+            number, factor = text[: -len(suffix)], units[suffix]
+            break
+    # ASCII digits only: "²" passes isdigit() but float() refuses it.
+    if _NUMBER_RE.fullmatch(number):
+        seconds = float(number) * factor
+        if seconds == 0:
+            return None
+        if seconds <= MAX_TIMEOUT:
+            return seconds
     raise click.BadParameter(f"invalid duration {value!r}: use 0, a number of seconds, or "
                              "a value such as 10s, 1m", param_hint="'--request-timeout'")
 
@@ -48,6 +59,17 @@ def _check_selector(value: str | None) -> str | None:
         except InputError as err:
             raise click.BadParameter(str(err), param_hint="'-l' / '--selector'") from None
     return value
+
+
+def _check_namespace(value: str) -> None:
+    """A namespace goes into request paths: refuse what the API server would (exit 2)."""
+    from kubectl_karp.errors import InputError
+    from kubectl_karp.model.names import check_namespace
+
+    try:
+        check_namespace(value, "")
+    except InputError as err:
+        raise click.BadParameter(str(err), param_hint="'-n' / '--namespace'") from None
 
 
 def _check_version(value: str | None) -> str | None:
@@ -95,6 +117,11 @@ def _collect(kwargs: dict[str, Any]) -> ClusterOptions:
         refresh=kwargs.pop("refresh", False),
         karpenter_version=_check_version(kwargs.pop("karpenter_version", None)),
     )
+    if opts.namespace is not None:
+        _check_namespace(opts.namespace)
+    from kubectl_karp import limits
+
+    limits.set_request_timeout(opts.request_timeout)
     if opts.demo and opts.snapshot is not None:
         raise click.UsageError("--demo and --snapshot cannot be used together")
     if opts.namespace is not None and opts.all_namespaces:

@@ -57,6 +57,22 @@ def read_cached(path: Path, *, now: datetime, ttl: timedelta) -> InstanceTypeCat
         return None
 
 
+def _private_dirs(directory: Path) -> None:
+    """Create the cache folders 0700 whatever the umask (the catalogue can name the
+    account's quotas and cluster); folders of ours that exist already are tightened."""
+    missing = []
+    current = directory
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700)
+        os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask, chmod's is not
+    for folder in (directory, directory.parent):
+        if folder.name in ("catalogs", "kubectl-karp") and folder.stat().st_uid == os.getuid():
+            os.chmod(folder, 0o700)
+
+
 def write_cached(path: Path, catalog: InstanceTypeCatalog, *, now: datetime) -> None:
     """Best effort: an unwritable cache directory must not fail the command."""
     doc = catalog_to_document(catalog, with_allocatable=False)
@@ -64,7 +80,7 @@ def write_cached(path: Path, catalog: InstanceTypeCatalog, *, now: datetime) -> 
     if catalog.notes:
         doc["notes"] = list(catalog.notes)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_dirs(path.parent)
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
                                          delete=False, suffix=".tmp") as tmp:
             yaml.safe_dump(doc, tmp, sort_keys=False)

@@ -28,6 +28,7 @@ endpoint: private/internal endpoints, or a local test server. The SDK is importe
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import time
@@ -39,6 +40,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlparse
 
+from kubectl_karp import limits
 from kubectl_karp.cloud.cache import cache_path, read_cached, ttl_from_env, write_cached
 from kubectl_karp.errors import CloudError
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
@@ -189,7 +191,7 @@ class TencentClient:
     """Calls with retries: RequestLimitExceeded, 5xx and network errors back off and retry."""
 
     def __init__(self, region: str, credentials: Credentials, *, endpoint: str = "",
-                 attempts: int = 5, base_delay: float = 0.5, timeout: int = 20,
+                 attempts: int = 5, base_delay: float = 0.5, timeout: float | None = None,
                  sleep: Callable[[float], None] = time.sleep, service: str = SERVICE,
                  version: str = VERSION) -> None:
         self.region = region
@@ -198,8 +200,12 @@ class TencentClient:
         self.base_delay = base_delay
         self.sleep = sleep
         self.endpoint = endpoint
+        # --request-timeout bounds each call as a whole, retries and back-off included
+        # (the SDK's own timeout bounds each socket read only).
+        self.timeout = timeout if timeout is not None else limits.request_timeout()
+        socket_timeout = max(1, math.ceil(self.timeout)) if self.timeout else 60
         self._client = _sdk_client(service, version, credentials.credential, region,
-                                   _client_profile(endpoint, timeout))
+                                   _client_profile(endpoint, socket_timeout))
 
     def _redact(self, text: str) -> str:
         for secret in self.credentials.secrets:
@@ -213,9 +219,18 @@ class TencentClient:
         )
 
         where = f"Tencent Cloud API {action} ({self.region})"
+        deadline = time.monotonic() + self.timeout if self.timeout else None
         for attempt in range(1, self.attempts + 1):
+            remaining = None if deadline is None else deadline - time.monotonic()
             try:
-                answer = self._client.call_json(action, dict(params))
+                if remaining is not None and remaining <= 0:
+                    raise limits.DeadlineExceeded
+                answer = limits.run_within(
+                    lambda: self._client.call_json(action, dict(params)), remaining)
+            except limits.DeadlineExceeded:
+                raise TencentCloudError(
+                    f"{where} failed: no answer within {self.timeout:g}s (--request-timeout)"
+                    + (f" (after {attempt} attempts)" if attempt > 1 else "")) from None
             except TencentCloudSDKException as err:
                 code = str(err.get_code() or "")
                 message = self._redact(str(err.get_message() or ""))
@@ -230,8 +245,10 @@ class TencentClient:
                 if ZONE_NOT_SUPPORTED in code:
                     raise TencentCloudError(f"{where}: {code}: {message[:200]}",
                                             code=code) from None
-                if code.startswith(RETRYABLE) and attempt < self.attempts:
-                    self.sleep(min(self.base_delay * 2 ** (attempt - 1), 8.0))
+                delay = min(self.base_delay * 2 ** (attempt - 1), 8.0)
+                if code.startswith(RETRYABLE) and attempt < self.attempts and (
+                        deadline is None or time.monotonic() + delay < deadline):
+                    self.sleep(delay)
                     continue
                 if code == "ServerNetworkError":
                     message = "the server answered with an HTTP error"
@@ -344,16 +361,21 @@ def _number(item: Mapping[str, Any], key: str, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise TencentCloudError(f"{where}: {key} is missing or not a number")
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         raise TencentCloudError(f"{where}: {key} {value!r} is not a number") from None
+    # NaN, infinities and negative sizes are not machines: refuse them, never show "-4Gi".
+    if not math.isfinite(number) or number < 0 or number > 1e9:
+        raise TencentCloudError(f"{where}: {key} {value!r} is out of range")
+    return number
 
 
 def _price(item: Mapping[str, Any]) -> float | None:
     """upstream: createOfferings — Price.UnitPrice (None here when the item has no price)."""
     price = item.get("Price")
     value = price.get("UnitPrice") if isinstance(price, dict) else None
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 \
+            and math.isfinite(value):
         return float(value)
     return None
 
@@ -418,7 +440,8 @@ def build_catalog(region: str, answers: Sequence[QuotaAnswer], *, source: str,
         cpu = int(_number(item, "Cpu", name))
         res = {"cpu": cpu * 1000, "memory": int(_number(item, "Memory", name)) * 2**30 * 1000}
         gpu = item.get("Gpu")
-        if isinstance(gpu, int | float) and not isinstance(gpu, bool) and gpu >= 1:
+        if isinstance(gpu, int | float) and not isinstance(gpu, bool) and gpu >= 1 \
+                and math.isfinite(gpu) and gpu < 1e6:
             res["nvidia.com/gpu"] = int(gpu) * 1000
         if network is not None:
             zone_limits = limits.get(str(item.get("Zone")), {})

@@ -14,17 +14,22 @@ from functools import cached_property
 from kubectl_karp.core.overlays import apply_overlays
 from kubectl_karp.core.reasons import (
     NODECLASS_NOT_FOUND,
+    NODEPOOL_DELETING,
     NODEPOOL_NOT_READY,
+    NODEPOOL_STATIC,
     Reason,
 )
 from kubectl_karp.core.releases import (
     DEFAULT_RULES,
+    POD_STATUS_RESOURCES,
     SOURCE_SNAPSHOT,
+    STATIC_NODEPOOLS,
     KarpenterRules,
     resolve_rules,
 )
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.objects import CAPACITY_ON_DEMAND, Node, NodeClass, NodePool
+from kubectl_karp.model.predicates import order_by_weight
 from kubectl_karp.model.snapshot import ClusterSnapshot
 from kubectl_karp.providers.base import BaseProvider, ClusterFacts
 from kubectl_karp.providers.registry import (
@@ -54,20 +59,29 @@ class NodePoolContext:
     node_class_zones: frozenset[str] | None = None
     # Where the node class's ephemeral storage comes from (TKE: which disk), for fixes.
     ephemeral_storage_source: str = ""
+    # Set for a NodePool that can launch nodes but never for pending pods (a static one: its
+    # StaticDrift replacements still come from it).
+    refusal: Reason | None = None
 
     @property
     def name(self) -> str:
         return self.node_pool.name
 
     @property
+    def pending_problems(self) -> tuple[Reason, ...]:
+        """Why the NodePool takes no pending pods: its problems, or its refusal."""
+        return self.problems + ((self.refusal,) if self.refusal is not None else ())
+
+    @property
     def can_provision(self) -> bool:
-        return not self.problems
+        """Whether pending pods (and consolidation's moved pods) may get nodes from it."""
+        return not self.pending_problems
 
 
 @dataclass(frozen=True)
 class SchedulingContext:
     snapshot: ClusterSnapshot
-    node_pools: tuple[NodePoolContext, ...]  # weight descending, then name
+    node_pools: tuple[NodePoolContext, ...]  # model.predicates.order_by_weight
     catalog_source: str
     prices_known: bool
     illustrative_prices: bool
@@ -194,9 +208,44 @@ def _add_zones(types: Sequence[InstanceType], provider: BaseProvider,
     return tuple(out)
 
 
+def _deleting(pool: NodePool) -> Reason | None:
+    """upstream: provisioning/provisioner.go NewScheduler keeps only NodePools whose
+    DeletionTimestamp is zero: one being deleted launches nothing."""
+    if pool.deletion_timestamp is not None:
+        return Reason(
+            code=NODEPOOL_DELETING, node_pool=pool.name,
+            message=f"NodePool {pool.name} is being deleted",
+            detail="Karpenter launches no nodes for a NodePool with a deletionTimestamp; its "
+                   "nodes are drained and removed.",
+            fix=f"let pods go to another NodePool, or recreate NodePool {pool.name} once its "
+                "deletion finishes (kubectl get nodepool " + pool.name + " -o yaml shows the "
+                "finalizers holding it)")
+    return None
+
+
+def _static_refusal(pool: NodePool, rules: KarpenterRules) -> Reason | None:
+    """upstream: provisioning/provisioner.go NewScheduler drops static NodePools
+    (nodepool.IsStatic: spec.replicas set) before it builds the scheduler: they take no
+    pending pods and add no topology domains (StaticDrift still launches from them)."""
+    if pool.is_static and rules.has(STATIC_NODEPOOLS):
+        return Reason(
+            code=NODEPOOL_STATIC, node_pool=pool.name,
+            message=f"NodePool {pool.name} is static (spec.replicas: {pool.replicas}): "
+                    "Karpenter never launches nodes for pending pods from it",
+            detail="A static NodePool keeps exactly spec.replicas nodes; pods can use those "
+                   "nodes, but no pod makes it add one.",
+            fix=f"raise spec.replicas of NodePool {pool.name} (kubectl scale nodepool "
+                f"{pool.name} --replicas N), or let the pods use a NodePool without "
+                "spec.replicas")
+    return None
+
+
 def _pool_problems(pool: NodePool, provider: BaseProvider | None, node_class: NodeClass | None
                    ) -> list[Reason]:
     ref = pool.node_class_ref
+    deleting = _deleting(pool)
+    if deleting is not None:
+        return [deleting]
     problems: list[Reason] = []
     if ref is None or not ref.name:
         problems.append(Reason(
@@ -243,6 +292,21 @@ def _pool_problems(pool: NodePool, provider: BaseProvider | None, node_class: No
     return problems
 
 
+def _with_resize_requests(snapshot: ClusterSnapshot, rules: KarpenterRules) -> ClusterSnapshot:
+    """From v1.14 Karpenter counts a pod's in-place resize as the kubelet sees it
+    (utils/resources Ceiling with UseStatusResources, #3065): the snapshot the core reads
+    carries those requests. Unchanged (the same object) when no pod reports any."""
+    if not rules.has(POD_STATUS_RESOURCES):
+        return snapshot
+    if not any(p.status_requests is not None and p.status_requests != p.requests
+               for p in snapshot.pods):
+        return snapshot
+    return snapshot.with_changes(pods=tuple(
+        replace(p, requests=p.status_requests)
+        if p.status_requests is not None and p.status_requests != p.requests else p
+        for p in snapshot.pods))
+
+
 def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCatalog] = (), *,
                   extra_node_pools: Sequence[NodePool] = (),
                   extra_node_classes: Sequence[NodeClass] = (),
@@ -259,6 +323,7 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
     """
     if rules is None:
         rules = snapshot_rules(snapshot)
+    snapshot = _with_resize_requests(snapshot, rules)
     pools = _merge_pools(snapshot.node_pools, extra_node_pools)
     classes = _merge_classes(snapshot.node_classes, extra_node_classes)
     all_notes = list(notes)
@@ -300,7 +365,7 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
 
     by_ref = {(nc.group, nc.kind, nc.name): nc for nc in classes}
     contexts = []
-    for pool in sorted(pools, key=lambda p: (-p.weight, p.name)):
+    for pool in order_by_weight(pools):
         ref = pool.node_class_ref
         provider = provider_for_ref(ref)
         node_class = by_ref.get((ref.group, ref.kind, ref.name)) if ref else None
@@ -345,7 +410,8 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
             node_pool=pool, node_class=node_class,
             provider=provider.name if provider else None, instance_types=types,
             problems=tuple(problems), allow_undefined_labels=well_known_labels(provider),
-            node_class_zones=zones, ephemeral_storage_source=storage_source))
+            node_class_zones=zones, ephemeral_storage_source=storage_source,
+            refusal=_static_refusal(pool, rules)))
 
     if snapshot.node_overlays:
         overlaid, overlay_notes = apply_overlays(

@@ -97,6 +97,9 @@ DELETING_PV_UNUSABLE = "deleting-persistent-volume-unusable"
 TOPOLOGY_DOMAINS_BY_NODEPOOL = "topology-domains-filtered-by-nodepool"
 CAPACITY_BUFFERS = "capacity-buffers"
 EVICTION_HARD_ONLY = "eks-allocatable-eviction-hard-only"
+POD_STATUS_RESOURCES = "pod-status-resources"
+EMPTY_BY_EVICTION_COST = "empty-by-eviction-cost"
+CANDIDATE_SAVINGS_RATIO = "candidates-by-savings-ratio"
 CONSOLIDATION_CANDIDATE_EVENTS = "consolidation-candidate-events"
 WHEN_EMPTY_EVENT_WORDING = "when-empty-not-empty-event-wording"
 CAPACITY_BUFFER_EVENTS = "capacity-buffer-events"
@@ -135,12 +138,22 @@ RULES: tuple[Rule, ...] = (
     Rule(DAEMONSET_PER_INSTANCE_TYPE, Release(1, 14), "#2975", "scheduling",
          "DaemonSet overhead and host ports are decided per instance type, from the "
          "DaemonSet's affinity to that type"),
+    Rule(POD_STATUS_RESOURCES, Release(1, 14), "#3065", "scheduling",
+         "a pod's requests include the status resources of an in-place resize (the "
+         "larger of spec and what the kubelet allocated)"),
     Rule(BALANCED_POLICY, Release(1, 14), "#2962", "disruption",
          "consolidationPolicy Balanced: a move is taken only when its savings outweigh the "
          "disruption it causes"),
     Rule(EVICTION_HARD_ONLY, Release(1, 9), "aws/karpenter-provider-aws#8565", "scheduling",
          "EKS allocatable subtracts only the EC2NodeClass's kubelet evictionHard; before, "
          "the larger of evictionHard and evictionSoft (not on Bottlerocket)"),
+    Rule(EMPTY_BY_EVICTION_COST, Release(1, 14), "#2962", "disruption",
+         "a node is empty when no reschedulable pod has a positive eviction cost (e.g. all "
+         "at the minimum pod-deletion-cost), not only when it has no reschedulable pod"),
+    Rule(CANDIDATE_SAVINGS_RATIO, Release(1, 14), "#2962", "disruption",
+         "consolidation tries candidates by price ÷ (1 + Σ positive pod eviction costs), "
+         "highest first, instead of by disruption cost × node lifetime remaining, lowest "
+         "first"),
     # Event wording (what `verify` and the "Karpenter reported" lines read).
     Rule(CONSOLIDATION_CANDIDATE_EVENTS, Release(1, 9), "#2786", "events",
          "nodes get ConsolidationCandidate / ConsolidationRejected events (\"Consolidation "

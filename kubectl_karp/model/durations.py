@@ -7,10 +7,13 @@ from fractions import Fraction
 
 from kubectl_karp.errors import InputError
 
+# time.Duration is an int64 of nanoseconds: about 292 years.
+MAX_SECONDS = (2**63 - 1) // 10**9
 _PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|μs|ms|s|m|h)")
 _UNIT_SECONDS = {"ns": Fraction(1, 10**9), "us": Fraction(1, 10**6), "µs": Fraction(1, 10**6),
                  "μs": Fraction(1, 10**6), "ms": Fraction(1, 1000), "s": Fraction(1),
                  "m": Fraction(60), "h": Fraction(3600)}
+_GO_MAX_NANOS = 2**63 - 1
 
 
 def parse_duration(text: object, *, where: str | None = None, allow_never: bool = True
@@ -19,7 +22,10 @@ def parse_duration(text: object, *, where: str | None = None, allow_never: bool 
     if isinstance(text, bool) or not isinstance(text, (str, int)):
         raise InputError(f"expected a duration such as 30s, 5m or 720h, got {text!r}",
                          where=where)
-    value = str(text).strip()
+    # Longer than any real duration (and Fraction() refuses numbers of > 4300 digits).
+    value = str(text).strip() if not isinstance(text, int) or abs(text) < 10**30 else "?" * 99
+    if len(value) > 64:
+        raise InputError(f"invalid duration {value[:20]!r}...: too long", where=where)
     if value == "Never":
         if allow_never:
             return None
@@ -36,6 +42,9 @@ def parse_duration(text: object, *, where: str | None = None, allow_never: bool 
     if pos != len(value) or not value:
         raise InputError(f"invalid duration {value!r}: use Go syntax such as 30s, 5m, 1h30m"
                          + (" or Never" if allow_never else ""), where=where)
+    if seconds * 10**9 > _GO_MAX_NANOS:
+        # Go's time.Duration is int64 nanoseconds (about 2562047h); Kubernetes refuses more.
+        raise InputError(f"duration {value!r} is out of range (at most 2562047h)", where=where)
     return int(seconds)
 
 

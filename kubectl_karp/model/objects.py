@@ -191,11 +191,15 @@ class Pod:
     topology_spread: tuple[TopologySpreadConstraint, ...] = ()
     # Effective requests (containers, sidecars, init containers, overhead) + pods: 1.
     requests: Resources = field(default_factory=dict)
+    # The same with an in-place resize's status resources (Karpenter v1.14+ counts them);
+    # None when the status reports none.
+    status_requests: Resources | None = None
     host_ports: tuple[HostPort, ...] = ()
     pvc_names: tuple[str, ...] = ()  # persistentVolumeClaim.claimName of each volume
     # Ephemeral volumes create a PVC named <pod>-<volume>; their storage class is known here.
     ephemeral_volume_classes: tuple[tuple[str, str], ...] = ()  # (pvc name, storageClassName)
     conditions: tuple[Condition, ...] = ()
+    start_time: datetime | None = None  # status.startTime (do-not-disrupt durations count from it)
     raw: Raw = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -226,10 +230,6 @@ class Pod:
     def is_pending(self) -> bool:
         """Not bound to a node, not finished and not being deleted."""
         return not self.node_name and not self.is_terminal and self.deletion_timestamp is None
-
-    @property
-    def do_not_disrupt(self) -> bool:
-        return self.annotations.get(ANNOTATION_DO_NOT_DISRUPT) == "true"
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +303,7 @@ class NodePool:
     status_resources: Resources = field(default_factory=dict)
     conditions: tuple[Condition, ...] = ()
     creation_timestamp: datetime | None = None
+    deletion_timestamp: datetime | None = None
     raw: Raw = field(default_factory=dict, compare=False, repr=False)
 
     def condition(self, type_: str) -> Condition | None:
@@ -392,7 +393,8 @@ class PodDisruptionBudget:
     current_healthy: int | None = None
     desired_healthy: int | None = None
     expected_pods: int | None = None
-    unhealthy_pod_eviction_policy: str = ""  # IfHealthyBudget (default) | AlwaysAllow
+    # spec.unhealthyPodEvictionPolicy: "IfHealthyBudget" (default) or "AlwaysAllow"
+    unhealthy_pod_eviction_policy: str | None = None
     raw: Raw = field(default_factory=dict, compare=False, repr=False)
 
     @property

@@ -7,6 +7,7 @@ Only the fields the tools use are read; the document itself is kept as ``raw``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
@@ -17,6 +18,7 @@ from kubectl_karp.model import kinds
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.durations import parse_duration
 from kubectl_karp.model.events import parse_event
+from kubectl_karp.model.names import printable
 from kubectl_karp.model.objects import (
     Budget,
     CapacityBuffer,
@@ -81,7 +83,8 @@ def describe(doc: Mapping[str, Any], origin: str) -> str:
     name = meta.get("name", "?") if isinstance(meta, Mapping) else "?"
     namespace = meta.get("namespace") if isinstance(meta, Mapping) else None
     ident = f"{namespace}/{name}" if namespace else str(name)
-    return f"{origin} ({kind} {ident})"
+    # Names reach notes and errors: escape what could drive the terminal.
+    return printable(f"{origin} ({kind} {ident})")
 
 
 # --------------------------------------------------------------------------- primitives
@@ -110,16 +113,34 @@ def _str(value: Any, where: str, default: str = "") -> str:
     return str(value)
 
 
+def _name(value: Any, where: str, default: str = "") -> str:
+    """A name or namespace, control characters escaped: a name carrying a terminal escape
+    sequence must not reach the terminal raw (the API server would refuse it anyway)."""
+    return printable(_str(value, where, default) or "")
+
+
 def _int(value: Any, where: str, default: int | None = None) -> int | None:
     if value is None:
         return default
     if isinstance(value, bool):
         raise InputError(f"expected an integer, got {value!r}", where=where)
     if isinstance(value, int):
+        if abs(value) >= 2**63:
+            raise InputError("integer out of range (more than 64 bits)", where=where)
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    # ASCII digits only: "²" passes str.isdigit() but int() refuses it.
+    if isinstance(value, str) and _INT_RE.fullmatch(value.strip()):
         return int(value)
-    raise InputError(f"expected an integer, got {value!r}", where=where)
+    raise InputError(f"expected an integer, got {_short(value)}", where=where)
+
+
+_INT_RE = re.compile(r"-?[0-9]{1,18}")
+_DIGITS_RE = re.compile(r"[0-9]{1,18}")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _labels(value: Any, where: str) -> dict[str, str]:
@@ -127,11 +148,29 @@ def _labels(value: Any, where: str) -> dict[str, str]:
     return {str(k): "" if v is None else str(v) for k, v in mapping.items()}
 
 
+# Timestamps are added to durations (expireAfter up to ~292 years); near datetime's limits
+# that would overflow, and no cluster object is dated there.
+_EARLIEST = datetime(1000, 1, 1, tzinfo=timezone.utc)
+_LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+
+
+def _in_range(moment: datetime, value: Any, where: str) -> datetime:
+    try:
+        ok = _EARLIEST <= moment <= _LATEST
+    except OverflowError:  # an offset that pushes it past datetime's range
+        ok = False
+    if not ok:
+        raise InputError(f"timestamp {_short(str(value))} is out of range (years 1000 to "
+                         "9000)", where=where)
+    return moment
+
+
 def parse_time(value: Any, where: str = "") -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return _in_range(value if value.tzinfo else value.replace(tzinfo=timezone.utc),
+                         value, where)
     if isinstance(value, str):
         text = value.strip()
         if text.endswith("Z"):
@@ -139,9 +178,10 @@ def parse_time(value: Any, where: str = "") -> datetime | None:
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
-            raise InputError(f"invalid timestamp {value!r} (expected RFC 3339)",
+            raise InputError(f"invalid timestamp {_short(value)} (expected RFC 3339)",
                              where=where) from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return _in_range(parsed, value, where)
     raise InputError(f"invalid timestamp {value!r}", where=where)
 
 
@@ -284,8 +324,10 @@ def effective_requests(spec: Mapping[str, Any], where: str) -> dict[str, int]:
     Regular containers add up; restartable init containers (sidecars) add up too and also
     run alongside every later init container; each regular init container needs its own
     request plus the sidecars started before it, and the pod needs the largest of those if
-    it exceeds the steady state. Pod overhead is added on top. A limit without a request
-    counts as the request (API-server defaulting), and every pod uses one ``pods`` slot.
+    it exceeds the steady state. Pod-level ``spec.resources`` requests replace that sum for
+    the resources they name (PodLevelResources). Pod overhead is added on top. A limit without
+    a request counts as the request (API-server defaulting), and every pod uses one ``pods``
+    slot.
     """
 
     def container_requests(container: Mapping[str, Any], at: str) -> dict[str, int]:
@@ -321,18 +363,100 @@ def effective_requests(spec: Mapping[str, Any], where: str) -> dict[str, int]:
     for name, milli in init_peak.items():
         if milli > total.get(name, 0):
             total[name] = milli
+    total.update(_pod_level_requests(spec, where, total))
     for name, milli in parse_resources(spec.get("overhead"), f"{where}.overhead").items():
         total[name] = total.get(name, 0) + milli
     total["pods"] = total.get("pods", 0) + 1000
     return total
 
 
+def resized_requests(spec: Mapping[str, Any], status: Mapping[str, Any], where: str
+                     ) -> dict[str, int] | None:
+    """The requests counted once the kubelet's view of an in-place resize is included, or
+    None when the status reports no container resources (then they equal the spec's).
+
+    upstream: component-helpers PodRequests with UseStatusResources (Karpenter utils/resources
+    Ceiling from v1.14, #3065: rule POD_STATUS_RESOURCES) — per container (and sidecar), the
+    largest of the spec's requests, status.containerStatuses[].resources.requests and
+    .allocatedResources; only the status ones when the resize is Infeasible."""
+    statuses: dict[str, Mapping[str, Any]] = {}
+    for key in ("containerStatuses", "initContainerStatuses"):
+        for i, item in enumerate(_list(status.get(key), f"{where}.status.{key}")):
+            cs = _map(item, f"{where}.status.{key}[{i}]")
+            # determineContainerReqs runs only when the status reports resources at all.
+            if cs.get("resources") is not None:
+                statuses[_str(cs.get("name"), f"{where}.status.{key}[{i}].name")] = cs
+    if not statuses:
+        return None
+    infeasible = any(isinstance(c, Mapping) and c.get("type") == "PodResizePending"
+                     and c.get("reason") == "Infeasible"
+                     for c in _list(status.get("conditions"), f"{where}.status.conditions"))
+
+    def resized(container: Any, at: str, sidecar_only: bool) -> Any:
+        if not isinstance(container, Mapping):
+            return container
+        cs = statuses.get(str(container.get("name", "")))
+        if cs is None or (sidecar_only and container.get("restartPolicy") != "Always"):
+            return container
+        res = _map(container.get("resources"), f"{at}.resources")
+        own = parse_resources(res.get("requests"), f"{at}.resources.requests")
+        for name, milli in parse_resources(res.get("limits"), f"{at}.resources.limits").items():
+            own.setdefault(name, milli)
+        seen = parse_resources(_map(cs.get("resources"), f"{at} status").get("requests"),
+                               f"{at} status resources.requests")
+        allocated = parse_resources(cs.get("allocatedResources"), f"{at} allocatedResources")
+        best: dict[str, int] = {} if infeasible else dict(own)
+        for source in (seen, allocated):
+            for name, milli in source.items():
+                best[name] = max(best.get(name, 0), milli)
+        quantities = {name: f"{milli}m" for name, milli in best.items()}
+        return {**container, "resources": {"requests": quantities}}
+
+    changed = dict(spec)
+    changed["containers"] = [resized(c, f"{where}.spec.containers[{i}]", False)
+                             for i, c in enumerate(_list(spec.get("containers"),
+                                                         f"{where}.spec.containers"))]
+    changed["initContainers"] = [resized(c, f"{where}.spec.initContainers[{i}]", True)
+                                 for i, c in enumerate(_list(spec.get("initContainers"),
+                                                             f"{where}.spec.initContainers"))]
+    return effective_requests(changed, f"{where}.spec")
+
+
+def _pod_level_supported(name: str) -> bool:
+    # component-helpers resource.IsSupportedPodLevelResource: cpu, memory and hugepages.
+    return name in ("cpu", "memory") or name.startswith("hugepages-")
+
+
+def _pod_level_requests(spec: Mapping[str, Any], where: str, containers: Mapping[str, int]
+                        ) -> dict[str, int]:
+    """What pod-level ``spec.resources`` sets, per resource, in place of the containers' sum.
+
+    upstream: component-helpers resource.PodRequests (Karpenter's utils/resources Ceiling,
+    v1.8-v1.14 alike) overwrites the aggregated container requests with the pod-level requests
+    of the supported resources. The API server has defaulted those requests first
+    (core/v1 defaults.go defaultPodRequests): a resource no container requests takes the
+    pod-level limit; one the containers request keeps their sum. Files are not defaulted, so
+    that is done here."""
+    resources = _map(spec.get("resources"), f"{where}.resources")
+    if not resources:
+        return {}
+    requests = parse_resources(resources.get("requests"), f"{where}.resources.requests")
+    limits = parse_resources(resources.get("limits"), f"{where}.resources.limits")
+    out = {k: v for k, v in requests.items() if _pod_level_supported(k)}
+    for name, milli in limits.items():
+        if _pod_level_supported(name) and name not in out and name not in containers:
+            out[name] = milli
+    return out
+
+
 def _host_ports(spec: Mapping[str, Any], where: str) -> tuple[HostPort, ...]:
+    """The host ports Karpenter books for the pod: those of spec.containers only, never of
+    init or sidecar (restartable init) containers (upstream: scheduling/hostportusage.go
+    GetHostPorts, the same v1.8-v1.14). With hostNetwork the API server defaults hostPort
+    to containerPort; files are not defaulted, so that is done here."""
     host_network = bool(spec.get("hostNetwork"))
     ports = []
     containers = list(_list(spec.get("containers"), f"{where}.containers"))
-    containers += [c for c in _list(spec.get("initContainers"), f"{where}.initContainers")
-                   if isinstance(c, Mapping) and c.get("restartPolicy") == "Always"]
     for i, raw in enumerate(containers):
         container = _map(raw, f"{where}.containers[{i}]")
         for j, raw_port in enumerate(_list(container.get("ports"), f"{where}.ports")):
@@ -422,7 +546,7 @@ def parse_pod_spec(meta: Mapping[str, Any], spec: Mapping[str, Any], where: str,
 
     pvc_names = []
     ephemeral = []
-    name = _str(meta.get("name"), f"{where}.metadata.name")
+    name = _name(meta.get("name"), f"{where}.metadata.name")
     for i, item in enumerate(_list(spec.get("volumes"), f"{where}.spec.volumes")):
         at = f"{where}.spec.volumes[{i}]"
         volume = _map(item, at)
@@ -440,7 +564,7 @@ def parse_pod_spec(meta: Mapping[str, Any], spec: Mapping[str, Any], where: str,
     status = status or {}
     annotations = _labels(meta.get("annotations"), f"{where}.metadata.annotations")
     return Pod(
-        namespace=_str(meta.get("namespace"), f"{where}.metadata.namespace") or namespace,
+        namespace=_name(meta.get("namespace"), f"{where}.metadata.namespace") or namespace,
         name=name,
         uid=_str(meta.get("uid"), f"{where}.metadata.uid"),
         labels=_labels(meta.get("labels"), f"{where}.metadata.labels"),
@@ -464,14 +588,21 @@ def parse_pod_spec(meta: Mapping[str, Any], spec: Mapping[str, Any], where: str,
         tolerations=parse_tolerations(spec.get("tolerations"), f"{where}.spec.tolerations"),
         topology_spread=tuple(spreads),
         requests=effective_requests(spec, f"{where}.spec"),
+        status_requests=resized_requests(spec, status or {}, f"{where}"),
         host_ports=_host_ports(spec, f"{where}.spec"),
         pvc_names=tuple(pvc_names),
         ephemeral_volume_classes=tuple(ephemeral),
         conditions=parse_conditions(status.get("conditions"), f"{where}.status.conditions"),
+        start_time=parse_time(status.get("startTime"), f"{where}.status.startTime"),
     )
 
 
 def parse_pod(doc: Mapping[str, Any], where: str) -> Pod:
+    meta = _map(doc.get("metadata"), f"{where}.metadata")
+    if not _str(meta.get("name"), f"{where}.metadata.name"):
+        # Every Pod the API server holds has one; without it the pod would show as "default/".
+        raise InputError("required field is missing (a Pod needs a name)",
+                         where=f"{where}.metadata.name")
     pod = parse_pod_spec(_map(doc.get("metadata"), f"{where}.metadata"),
                          _map(doc.get("spec"), f"{where}.spec"), where,
                          status=_map(doc.get("status"), f"{where}.status"))
@@ -493,7 +624,7 @@ def parse_node(doc: Mapping[str, Any], where: str) -> Node:
     spec = _map(doc.get("spec"), f"{where}.spec")
     status = _map(doc.get("status"), f"{where}.status")
     node = Node(
-        name=_str(meta.get("name"), f"{where}.metadata.name"),
+        name=_name(meta.get("name"), f"{where}.metadata.name"),
         labels=_labels(meta.get("labels"), f"{where}.metadata.labels"),
         annotations=_labels(meta.get("annotations"), f"{where}.metadata.annotations"),
         taints=parse_taints(spec.get("taints"), f"{where}.spec.taints"),
@@ -526,7 +657,7 @@ def parse_budgets(value: Any, where: str) -> tuple[Budget, ...]:
         budget = _map(item, at)
         nodes = _str(budget.get("nodes"), f"{at}.nodes", "10%") or "10%"
         body = nodes[:-1] if nodes.endswith("%") else nodes
-        if not body.isdigit() or (nodes.endswith("%") and int(body) > 100):
+        if not _DIGITS_RE.fullmatch(body) or (nodes.endswith("%") and int(body) > 100):
             raise InputError(f"nodes {nodes!r} must be a whole number or a percentage 0-100%",
                              where=f"{at}.nodes")
         reasons = tuple(_str(r, f"{at}.reasons") for r in _list(budget.get("reasons"),
@@ -573,7 +704,7 @@ def parse_node_pool(doc: Mapping[str, Any], where: str) -> NodePool:
     expire = tspec.get("expireAfter", disruption.get("expireAfter", "720h"))
     tgp = tspec.get("terminationGracePeriod")
     pool = NodePool(
-        name=_str(meta.get("name"), f"{where}.metadata.name"),
+        name=_name(meta.get("name"), f"{where}.metadata.name"),
         weight=weight,
         template_labels=_labels(tmeta.get("labels"), f"{where}.spec.template.metadata.labels"),
         template_annotations=_labels(tmeta.get("annotations"),
@@ -599,6 +730,7 @@ def parse_node_pool(doc: Mapping[str, Any], where: str) -> NodePool:
         status_resources=parse_resources(status.get("resources"), f"{where}.status.resources"),
         conditions=parse_conditions(status.get("conditions"), f"{where}.status.conditions"),
         creation_timestamp=parse_time(meta.get("creationTimestamp"), where),
+        deletion_timestamp=parse_time(meta.get("deletionTimestamp"), where),
     )
     return _with_raw(pool, doc)
 
@@ -609,7 +741,7 @@ def parse_node_claim(doc: Mapping[str, Any], where: str) -> NodeClaim:
     status = _map(doc.get("status"), f"{where}.status")
     resources = _map(spec.get("resources"), f"{where}.spec.resources")
     claim = NodeClaim(
-        name=_str(meta.get("name"), f"{where}.metadata.name"),
+        name=_name(meta.get("name"), f"{where}.metadata.name"),
         labels=_labels(meta.get("labels"), f"{where}.metadata.labels"),
         annotations=_labels(meta.get("annotations"), f"{where}.metadata.annotations"),
         requirements=parse_requirements(spec.get("requirements"), f"{where}.spec.requirements"),
@@ -635,7 +767,7 @@ def parse_node_class(doc: Mapping[str, Any], where: str) -> NodeClass:
     node_class = NodeClass(
         group=api_version.split("/")[0],
         kind=_str(doc.get("kind"), f"{where}.kind"),
-        name=_str(meta.get("name"), f"{where}.metadata.name"),
+        name=_name(meta.get("name"), f"{where}.metadata.name"),
         api_version=api_version,
         spec=_map(doc.get("spec"), f"{where}.spec"),
         status=status,
@@ -650,8 +782,8 @@ def parse_daemon_set(doc: Mapping[str, Any], where: str) -> DaemonSet:
     meta = _map(doc.get("metadata"), f"{where}.metadata")
     spec = _map(doc.get("spec"), f"{where}.spec")
     template = _map(spec.get("template"), f"{where}.spec.template")
-    namespace = _str(meta.get("namespace"), where, "default") or "default"
-    name = _str(meta.get("name"), f"{where}.metadata.name")
+    namespace = _name(meta.get("namespace"), where, "default") or "default"
+    name = _name(meta.get("name"), f"{where}.metadata.name")
     tmeta = dict(_map(template.get("metadata"), f"{where}.spec.template.metadata"))
     tmeta.setdefault("name", name)
     tmeta.setdefault("namespace", namespace)
@@ -667,7 +799,7 @@ def _int_or_percent(value: Any, where: str) -> str | None:
         return None
     text = _str(value, where)
     body = text[:-1] if text.endswith("%") else text
-    if not body.isdigit():
+    if not _DIGITS_RE.fullmatch(body):
         raise InputError(f"{text!r} must be a whole number or a percentage", where=where)
     return text
 
@@ -677,8 +809,8 @@ def parse_pdb(doc: Mapping[str, Any], where: str) -> PodDisruptionBudget:
     spec = _map(doc.get("spec"), f"{where}.spec")
     status = _map(doc.get("status"), f"{where}.status")
     pdb = PodDisruptionBudget(
-        namespace=_str(meta.get("namespace"), where, "default") or "default",
-        name=_str(meta.get("name"), f"{where}.metadata.name"),
+        namespace=_name(meta.get("namespace"), where, "default") or "default",
+        name=_name(meta.get("name"), f"{where}.metadata.name"),
         selector=parse_label_selector(spec.get("selector"), f"{where}.spec.selector"),
         min_available=_int_or_percent(spec.get("minAvailable"), f"{where}.spec.minAvailable"),
         max_unavailable=_int_or_percent(spec.get("maxUnavailable"),
@@ -688,7 +820,7 @@ def parse_pdb(doc: Mapping[str, Any], where: str) -> PodDisruptionBudget:
         desired_healthy=_int(status.get("desiredHealthy"), f"{where}.status"),
         expected_pods=_int(status.get("expectedPods"), f"{where}.status"),
         unhealthy_pod_eviction_policy=_str(spec.get("unhealthyPodEvictionPolicy"),
-                                           f"{where}.spec.unhealthyPodEvictionPolicy"),
+                                           f"{where}.spec.unhealthyPodEvictionPolicy") or None,
     )
     return _with_raw(pdb, doc)
 
@@ -699,8 +831,8 @@ def parse_pvc(doc: Mapping[str, Any], where: str) -> PersistentVolumeClaim:
     annotations = _labels(meta.get("annotations"), f"{where}.metadata.annotations")
     sc = spec.get("storageClassName")
     pvc = PersistentVolumeClaim(
-        namespace=_str(meta.get("namespace"), where, "default") or "default",
-        name=_str(meta.get("name"), f"{where}.metadata.name"),
+        namespace=_name(meta.get("namespace"), where, "default") or "default",
+        name=_name(meta.get("name"), f"{where}.metadata.name"),
         storage_class_name=_str(sc, f"{where}.spec.storageClassName") if sc is not None
         else annotations.get("volume.beta.kubernetes.io/storage-class"),
         volume_name=_str(spec.get("volumeName"), f"{where}.spec.volumeName"),
@@ -720,7 +852,7 @@ def parse_pv(doc: Mapping[str, Any], where: str) -> PersistentVolume:
     at = f"{where}.spec.nodeAffinity.required.nodeSelectorTerms"
     claim = _map(spec.get("claimRef"), f"{where}.spec.claimRef")
     pv = PersistentVolume(
-        name=_str(meta.get("name"), f"{where}.metadata.name"),
+        name=_name(meta.get("name"), f"{where}.metadata.name"),
         storage_class_name=_str(spec.get("storageClassName"), where) or None,
         node_affinity=tuple(parse_node_selector_term(t, f"{at}[{i}]")
                             for i, t in enumerate(_list(required.get("nodeSelectorTerms"), at))),
@@ -745,7 +877,7 @@ def parse_storage_class(doc: Mapping[str, Any], where: str) -> StorageClass:
             for e in (_map(x, at) for x in _list(term.get("matchLabelExpressions"), at)))
         topologies.append(NodeSelectorTerm(exprs))
     sc = StorageClass(
-        name=_str(meta.get("name"), f"{where}.metadata.name"),
+        name=_name(meta.get("name"), f"{where}.metadata.name"),
         provisioner=_str(doc.get("provisioner"), f"{where}.provisioner"),
         volume_binding_mode=_str(doc.get("volumeBindingMode"), where, "Immediate") or "Immediate",
         allowed_topologies=tuple(topologies),
@@ -834,8 +966,10 @@ def parse_catalog(doc: Mapping[str, Any], where: str) -> InstanceTypeCatalog:
                 raise InputError(f"unknown capacityType {ctype!r} (allowed: on-demand, spot, "
                                  "reserved)", where=f"{oat}.capacityType")
             price = off.get("pricePerHour")
+            # NaN and infinities would end up as invalid JSON (NaN) in -o json.
             if price is not None and (isinstance(price, bool)
-                                      or not isinstance(price, int | float) or price < 0):
+                                      or not isinstance(price, int | float) or price < 0
+                                      or not math.isfinite(price)):
                 raise InputError(f"pricePerHour must be a non-negative number, got {price!r}",
                                  where=f"{oat}.pricePerHour")
             zone = _str(off.get("zone"), f"{oat}.zone")
@@ -982,6 +1116,7 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
     kept: list[Mapping[str, Any]] = []
     namespaces: dict[str, dict[str, str]] = {}
     ignored: dict[str, int] = {}
+    seen: dict[tuple[str, str, str, str], str] = {}  # (bucket, kind, namespace, name)
     all_notes = list(notes)
     parsers = {
         ("", "Node"): ("nodes", parse_node),
@@ -1036,7 +1171,7 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
             group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
             if kind == "Namespace" and group == "":
                 meta = _map(doc.get("metadata"), f"{where}.metadata")
-                namespaces[_str(meta.get("name"), where)] = _labels(meta.get("labels"), where)
+                namespaces[_name(meta.get("name"), where)] = _labels(meta.get("labels"), where)
                 kept.append(doc)
                 continue
             if kind == "Event" and group in ("", "events.k8s.io"):
@@ -1056,7 +1191,16 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
                                  "karpenter.sh/v1); ignored")
                 continue
             bucket, parser = entry
-            buckets[bucket].append(parser(doc, what))
+            parsed = parser(doc, what)
+            key = (bucket, kind, getattr(parsed, "namespace", ""), getattr(parsed, "name", ""))
+            first = seen.get(key)
+            if first is not None:
+                # Two snapshots run together, or a list paged twice: counting it twice (or
+                # picking one of two same-named NodePools) would be silently wrong.
+                raise InputError(f"{kind} {'/'.join(x for x in key[2:] if x)} is also "
+                                 f"defined in {first}", where=what)
+            seen[key] = where
+            buckets[bucket].append(parsed)
             kept.append(doc)
     for kind, count in sorted(ignored.items()):
         all_notes.append(f"ignored {count} object(s) of kind {kind}")
@@ -1115,8 +1259,8 @@ def workload_pods(doc: Mapping[str, Any], where: str, *, replicas: int | None = 
     """
     kind = doc.get("kind")
     meta = _map(doc.get("metadata"), f"{where}.metadata")
-    name = _str(meta.get("name"), f"{where}.metadata.name")
-    namespace = _str(meta.get("namespace"), where, "default") or "default"
+    name = _name(meta.get("name"), f"{where}.metadata.name")
+    namespace = _name(meta.get("namespace"), where, "default") or "default"
     spec = _map(doc.get("spec"), f"{where}.spec")
     if kind == "Pod":
         return [parse_pod(doc, where)]

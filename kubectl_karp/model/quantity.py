@@ -35,10 +35,12 @@ _QUANTITY = re.compile(
 # certainly a typo (a missing unit separator, an extra exponent) and is refused.
 MAX_MILLI = (2**63 - 1) * 1000
 _MAX_EXPONENT = 30
+# Longer than any int64 milli-value written out (and int() refuses > 4300 digits).
+_MAX_LENGTH = 64
 
 
 def _parse(text: str) -> Fraction:
-    match = _QUANTITY.match(text)
+    match = _QUANTITY.match(text) if len(text) <= _MAX_LENGTH else None
     if match is None:
         raise QuantityError(f"invalid quantity {text!r}: expected a number with an optional "
                             "suffix such as 500m, 2, 1.5Gi, 512Mi or 1e3")
@@ -69,6 +71,9 @@ def parse_milli(value: object, *, where: str | None = None) -> int:
     if isinstance(value, bool) or value is None:
         raise QuantityError(f"expected a quantity, got {value!r}", where=where)
     if isinstance(value, int):
+        if abs(value) > MAX_MILLI:
+            raise QuantityError("quantity is out of range (larger than Kubernetes allows)",
+                                where=where)
         text = str(value)
     elif isinstance(value, float):
         text = repr(value) if value == value and value not in (float("inf"), float("-inf")) \

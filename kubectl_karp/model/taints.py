@@ -24,13 +24,19 @@ NO_EXECUTE = "NoExecute"
 TOLERATE_PREFER_NO_SCHEDULE = Toleration(key="", operator="Exists", effect=PREFER_NO_SCHEDULE)
 """The toleration Karpenter's preference relaxation appends (``toleratePreferNoScheduleTaints``)."""
 
-# Present while a node starts; Karpenter ignores them on its own uninitialised nodes.
+# Present while a node starts; Karpenter ignores them on its own nodes until they initialize.
+# upstream: scheduling/taints.go KnownEphemeralTaints (identical v1.8-v1.14). Matched by key
+# and effect only (corev1 MatchTaint), so the values here are for display.
 KNOWN_EPHEMERAL_TAINTS: tuple[Taint, ...] = (
     Taint("node.kubernetes.io/not-ready", NO_SCHEDULE),
+    Taint("node.kubernetes.io/not-ready", NO_EXECUTE),
     Taint("node.kubernetes.io/unreachable", NO_SCHEDULE),
     Taint("node.cloudprovider.kubernetes.io/uninitialized", NO_SCHEDULE, "true"),
-    Taint("karpenter.sh/unregistered", NO_EXECUTE),
 )
+# KnownEphemeralTaintKeyPrefixes (v1.13+, #3025): the NodeReadiness controller's taints.
+KNOWN_EPHEMERAL_TAINT_PREFIXES: tuple[str, ...] = ("readiness.k8s.io/",)
+# What the kubelet registers a Karpenter node with; gone once Karpenter registers it.
+TAINT_UNREGISTERED = Taint("karpenter.sh/unregistered", NO_EXECUTE)
 
 
 def tolerates(toleration: Toleration, taint: Taint) -> bool:

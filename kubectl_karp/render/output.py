@@ -7,6 +7,7 @@ stdout, never colour. Tables follow kubectl: upper-case headers, plain columns.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -40,7 +41,22 @@ def to_yaml(data: Any) -> str:
 
 
 def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str, allow_nan=False)
+    except ValueError:
+        # NaN/Infinity are not JSON (jq and Go refuse them): an unknown number is null.
+        text = json.dumps(_finite(data), indent=2, ensure_ascii=False, default=str)
+    return text + "\n"
+
+
+def _finite(data: Any) -> Any:
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, Mapping):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_finite(v) for v in data]
+    return data
 
 
 def emit_document(data: Any, fmt: str, stream: IO[str] | None = None) -> None:

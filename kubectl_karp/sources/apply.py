@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-import yaml
 
 from kubectl_karp.core.validation.diff import clean
 from kubectl_karp.core.validation.findings import Manifest
 from kubectl_karp.core.validation.placeholders import substitute
 from kubectl_karp.core.validation.schemas import BY_API, BY_GROUP_KIND, Kind
 from kubectl_karp.errors import ClusterError, InputError
+from kubectl_karp.model.names import check_name, is_subdomain, printable
 from kubectl_karp.model.objects import NodeClass
 from kubectl_karp.model.parse import flatten, parse_conditions, parse_node_class
-from kubectl_karp.sources.files import YAML_LOADER, expand_paths
+from kubectl_karp.sources.files import document_nodes, expand_paths, read_input
 
 if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.sources.kubeclient import Connection
@@ -46,28 +44,40 @@ def split_documents(text: str, label: str) -> list[Manifest]:
         except json.JSONDecodeError as err:
             raise InputError(f"{label}:{err.lineno}: malformed JSON at column {err.colno}: "
                              f"{err.msg}") from None
+        except RecursionError:
+            raise InputError(f"{label}: malformed JSON: nested too deeply") from None
+        except ValueError:  # a number of more than 4300 digits
+            raise InputError(f"{label}: malformed JSON: a number is too long") from None
         for index, doc in enumerate(data if isinstance(data, list) else [data], start=1):
             out.extend(Manifest(item, label, index) for item, _ in flatten(doc, label))
         return out
-    loader = YAML_LOADER(text)
-    index = 0
-    try:
-        while loader.check_node():
-            index += 1
-            node = loader.get_node()
-            line = node.start_mark.line + 1 if node is not None else 1
-            doc = loader.construct_document(node) if node is not None else None
-            for item, _ in flatten(doc, label):
-                out.append(Manifest(item, label, index, line))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise InputError(f"{label}{where}: malformed YAML in document {index or 1}: "
-                         f"{problem}") from None
-    finally:
-        loader.dispose()
+    for index, line, doc in document_nodes(text, label, line_style=True):
+        for item, _ in flatten(doc, label):
+            out.append(Manifest(item, label, index, line))
     return out
+
+
+def check_names(manifests: Sequence[Manifest]) -> None:
+    """Refuse, before any request, a NodePool or node class whose name (or nodeClassRef)
+    the API server would reject: names go into request paths."""
+    for m in manifests:
+        if (m.api_version, m.kind) not in BY_API:
+            continue  # refused by validation; never requested
+        meta = m.doc.get("metadata")
+        name = meta.get("name") if isinstance(meta, Mapping) else None
+        if name is not None and name != "":
+            check_name(name, f"{m.origin}: metadata.name")
+        if m.kind == "NodePool":
+            ref = node_class_ref_name(m.doc)
+            if ref is not None and ref != "":
+                check_name(ref, f"{m.origin}: spec.template.spec.nodeClassRef.name")
+
+
+def node_class_ref_name(doc: Mapping[str, Any]) -> object:
+    value: Any = doc
+    for key in ("spec", "template", "spec", "nodeClassRef"):
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value.get("name") if isinstance(value, Mapping) else None
 
 
 def read_manifests(paths: Sequence[str], values: Mapping[str, str], env: Mapping[str, str],
@@ -77,15 +87,7 @@ def read_manifests(paths: Sequence[str], values: Mapping[str, str], env: Mapping
     problems: list[str] = []
     for name, path in expand_paths(paths):
         label = "stdin" if path is None else name
-        try:
-            stream = stdin or sys.stdin
-            if path is None and stream is None:  # stdin closed (`<&-`): sys.stdin is None
-                raise InputError(f"{label}: it is closed, so there is nothing to read for '-'")
-            text = stream.read() if path is None else path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise InputError(f"{label}: not a UTF-8 text file") from None
-        except OSError as err:
-            raise InputError(f"{label}: {err.strerror or err}") from None
+        text = read_input(path, label, stdin=stdin)
         try:
             text, _ = substitute(text, label, values, env)
         except InputError as err:
@@ -96,6 +98,7 @@ def read_manifests(paths: Sequence[str], values: Mapping[str, str], env: Mapping
         raise InputError("; ".join(problems) + " — nothing was applied")
     if not out:
         raise InputError(f"no objects in {', '.join(paths)}")
+    check_names(out)
     return out
 
 
@@ -136,7 +139,10 @@ def conflict_message(ident: str, body: Any) -> str:
 
 
 def object_path(kind: Kind, name: str) -> str:
-    return f"/apis/{kind.api_version}/{kind.plural}/{name}"
+    from kubectl_karp.sources.kubeclient import api_path
+
+    check_name(name, f"{kind.kind} name")
+    return api_path("apis", *kind.api_version.split("/"), kind.plural, name)
 
 
 class ApplyClient:
@@ -149,34 +155,28 @@ class ApplyClient:
               query: Sequence[tuple[str, Any]] = (), body: Any = None,
               content_type: str | None = None) -> tuple[int, Any]:
         """One request; HTTP errors come back as (status, body), never raised."""
-        from kubectl_karp.sources.kubeclient import translate_error
-
         headers = {"Accept": "application/json"}
         if content_type:
             headers["Content-Type"] = content_type
-        conn = self.conn
-        try:
-            m, url, hdrs, payload, _ = conn.api.param_serialize(
-                method, path, query_params=list(query), header_params=headers, body=body,
-                auth_settings=["BearerToken"])
-            timeout = (conn.timeout, conn.timeout) if conn.timeout else None
-            response = conn.api.call_api(m, url, header_params=hdrs, body=payload,
-                                         _request_timeout=timeout)
-            raw = response.read()
-        except Exception as err:  # transport failures: one line, never a traceback
-            raise translate_error(err, verb, resource, host=conn.host, context=conn.context,
-                                  timeout=conn.timeout) from None
+        answer = self.conn.send(method, path, verb=verb, resource=resource, query=query,
+                                body=body, headers=headers)
+        raw = answer.raw
         try:
             decoded = json.loads(raw) if raw else None
-        except ValueError:
-            decoded = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-        return int(response.status), decoded
+        except (ValueError, RecursionError):
+            decoded = raw.decode("utf-8", "replace")
+        if answer.status < 400 and isinstance(decoded, Mapping) \
+                and decoded.get("kind") == "Status" and decoded.get("status") == "Failure":
+            code = decoded.get("code")  # a 200 carrying a failure is still a failure
+            return (code if isinstance(code, int) and 400 <= code <= 599 else 500), decoded
+        return answer.status, decoded
 
     def _fail(self, status: int, body: Any, verb: str, resource: str) -> ClusterError:
         from kubectl_karp.sources.kubeclient import status_error
 
-        return status_error(status, body if body is not None else "", verb, resource,
-                            host=self.conn.host, context=self.conn.context)
+        return self.conn.redact(status_error(status, body if body is not None else "", verb,
+                                             resource, host=self.conn.host,
+                                             context=self.conn.context))
 
     def get(self, path: str, *, resource: str) -> dict[str, Any] | None:
         status, body = self._call("GET", path, verb="get", resource=resource)
@@ -188,7 +188,14 @@ class ApplyClient:
 
     def live(self, m: Manifest) -> dict[str, Any] | None:
         kind = BY_API[(m.api_version, m.kind)]
-        return self.get(object_path(kind, m.name), resource=m.ident)
+        doc = self.get(object_path(kind, m.name), resource=m.ident)
+        # Only ever diff (print) the object asked for: an answer of another kind (a Secret
+        # behind a rewriting proxy) is refused, never shown.
+        if doc is not None and (doc.get("kind") not in (None, m.kind) or str(
+                doc.get("apiVersion") or m.api_version).rpartition("/")[0] != m.group):
+            raise ClusterError(f"refusing to diff {m.ident}: the API server answered with "
+                               f"a {printable(str(doc.get('kind')))[:60]}, not a {m.kind}")
+        return doc
 
     def crds(self, kinds: Iterable[Kind]) -> dict[str, dict[str, Any] | None]:
         """The CRD of each kind (None when the cluster has none)."""
@@ -205,8 +212,8 @@ class ApplyClient:
         out = []
         for group, kind_name, name in sorted(set(refs)):
             kind = BY_GROUP_KIND.get((group, kind_name))
-            if kind is None or not name:
-                continue
+            if kind is None or not is_subdomain(name):
+                continue  # an invalid name was refused by check_names; never requested
             doc = self.get(object_path(kind, name), resource=f"{kind_name} {name}")
             if doc is not None:
                 doc.setdefault("apiVersion", kind.api_version)

@@ -12,30 +12,51 @@ Reused by every command that talks to the API server (live source, apply, TUI)::
 Configuration follows kubectl: ``--kubeconfig`` (one file), else ``$KUBECONFIG`` (several
 files separated by ``os.pathsep``: the first file to name a cluster, user, context or the
 current context wins), else ``~/.kube/config``, else the in-cluster service account.
-``--request-timeout`` bounds every request (connect and read); failed connections are not
-retried, so an unreachable server fails within that time.
+``--request-timeout`` bounds every request as a whole (connect, headers and body, retries
+included), so neither an unreachable server nor one that trickles bytes outlasts it. Failed
+connections are not retried; like client-go, an answer of 429 or 5xx that carries
+``Retry-After`` is retried (a bounded number of times, the wait capped and said on stderr).
+
+Every request path is checked before it is sent: each segment is one plain path segment
+(no ``.``/``..``, no escapes), so a name from a file or a flag can never reach another
+object; callers build paths with ``api_path`` from names already validated by
+``model.names``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import re
-from collections.abc import Mapping, Sequence
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import yaml
 
 from kubectl_karp.errors import ClusterError
+from kubectl_karp.limits import DeadlineExceeded, run_within
+from kubectl_karp.model.names import printable
 
 if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.sources.options import ClusterOptions
 
 IN_CLUSTER = "in-cluster"
 PAGE_SIZE = 500
+# Retries of answers that carry Retry-After (client-go allows 10; fewer keeps a throttled
+# command short), and the longest wait we honour between two attempts.
+MAX_ATTEMPTS = 5
+MAX_RETRY_AFTER = 10.0
+# A credential plugin (`exec:` in the kubeconfig) that never exits must not hang the command.
+EXEC_PLUGIN_TIMEOUT = 60.0
+# More pages than this in one list is a server that never stops paging.
+MAX_PAGES = 100_000
 _OFFLINE_HINT = "use --snapshot FILE or --demo to work without a cluster"
 
 
@@ -69,9 +90,13 @@ def kubeconfig_paths(opts: ClusterOptions) -> tuple[str, ...]:
 def _read_kubeconfig(path: str) -> Mapping[str, Any]:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
+    except UnicodeDecodeError:
+        raise ClusterError(f"kubeconfig {path}: cannot be read: not a UTF-8 text file") \
+            from None
+    except (OSError, yaml.YAMLError, RecursionError) as err:
+        text = "nested too deeply" if isinstance(err, RecursionError) else str(err)
         raise ClusterError(f"kubeconfig {path}: cannot be read: "
-                           f"{' '.join(str(err).split())}") from None
+                           f"{' '.join(text.split())}") from None
     if data is None:
         return {}
     if not isinstance(data, Mapping):
@@ -133,6 +158,8 @@ def load_configuration(opts: ClusterOptions, *, pool_size: int = 8) -> tuple[Any
 
     config: Any = _config  # the package is untyped
     source = resolve_kubeconfig(opts)
+    _check_client_certificate(source)
+    _bound_exec_plugins(opts.request_timeout)
     configuration = client.Configuration()
     # The client logs (instead of raising) when a credential plugin such as
     # `tke-credential` or `aws eks get-token` fails; catch that to report it as one error.
@@ -149,20 +176,155 @@ def load_configuration(opts: ClusterOptions, *, pool_size: int = 8) -> tuple[Any
             config.load_incluster_config(client_configuration=configuration)
     except ConfigException as err:
         raise ClusterError(f"context {source.context}: invalid configuration: "
-                           f"{' '.join(str(err).split())}") from None
+                           f"{printable(' '.join(str(err).split()))}") from None
     except OSError as err:  # e.g. a client certificate file named in the kubeconfig
         raise ClusterError(f"context {source.context}: {err.strerror or err}: "
                            f"{getattr(err, 'filename', '') or ''}".rstrip(": ")) from None
+    except (ValueError, TypeError, AttributeError, KeyError) as err:
+        # The client trips over a kubeconfig of the wrong shape (a list where a mapping
+        # belongs) or data that is not base64 (client-certificate-data: "!!!").
+        raise ClusterError(f"context {source.context}: invalid configuration: "
+                           f"{_config_problem(err)}") from None
     finally:
         root.removeHandler(logged)
     if logged.messages:
         raise ClusterError(f"context {source.context}: the kubeconfig's credential plugin "
-                           f"failed: {logged.messages[0]}")
+                           f"failed: {printable(logged.messages[0])}")
+    _quiet_urllib3()
     # One attempt per request: a retry storm against a dead server would outlast
     # --request-timeout several times over.
     configuration.retries = False
     configuration.connection_pool_maxsize = pool_size
     return configuration, source.context
+
+
+def _config_problem(err: BaseException) -> str:
+    import binascii
+
+    if isinstance(err, binascii.Error):
+        return "certificate or key data is not valid base64"
+    return printable(" ".join(str(err).split()))[:200] or type(err).__name__
+
+
+def _user_entry(source: KubeconfigSource) -> tuple[Mapping[str, Any], str]:
+    """The selected context's user (first file to define it wins) and that file's folder."""
+    user_name: object = None
+    for path in source.paths:
+        for entry in _read_kubeconfig(path).get("contexts") or []:
+            if isinstance(entry, Mapping) and entry.get("name") == source.context \
+                    and isinstance(entry.get("context"), Mapping):
+                user_name = entry["context"].get("user")
+                break
+        if user_name is not None:
+            break
+    for path in source.paths:
+        for entry in _read_kubeconfig(path).get("users") or []:
+            if isinstance(entry, Mapping) and entry.get("name") == user_name \
+                    and isinstance(entry.get("user"), Mapping):
+                return entry["user"], os.path.dirname(path)
+    return {}, ""
+
+
+def _pem(user: Mapping[str, Any], key: str, base: str, context: str) -> bytes | None:
+    import base64
+    import binascii
+
+    data, file = user.get(f"{key}-data"), user.get(key)
+    try:
+        if data:
+            return base64.b64decode(str(data), validate=True)
+        if file:
+            return Path(base, os.path.expanduser(str(file))).read_bytes()
+    except binascii.Error:
+        raise ClusterError(f"context {context}: invalid configuration: {key}-data is not "
+                           "valid base64") from None
+    except OSError as err:
+        raise ClusterError(f"context {context}: invalid configuration: cannot read {key} "
+                           f"{file}: {err.strerror or err}") from None
+    return None
+
+
+def _check_client_certificate(source: KubeconfigSource) -> None:
+    """Refuse a missing, unreadable or garbage client certificate or key up front, as kubectl
+    does; the Python client ignores them for http:// servers and fails late for https."""
+    import ssl
+    import tempfile
+
+    if not source.paths:
+        return
+    context = source.context
+    user, base = _user_entry(source)
+    cert = _pem(user, "client-certificate", base, context)
+    key = _pem(user, "client-key", base, context)
+    if cert is None and key is None:
+        return
+    if cert is None or key is None:
+        raise ClusterError(f"context {context}: invalid configuration: a client "
+                           f"{'key' if key is None else 'certificate'} is missing (the "
+                           "kubeconfig sets only one of client-certificate and client-key)")
+    with tempfile.TemporaryDirectory() as folder:
+        cert_path, key_path = Path(folder, "cert.pem"), Path(folder, "key.pem")
+        cert_path.write_bytes(cert)
+        key_path.write_bytes(key)
+        try:
+            # A password callback, so that an encrypted key fails here instead of OpenSSL
+            # prompting on the terminal (kubectl does not support encrypted keys either).
+            ssl.create_default_context().load_cert_chain(cert_path, key_path,
+                                                         password=lambda: b"")
+        except (OSError, ssl.SSLError, ValueError) as err:
+            why = getattr(err, "reason", None) or getattr(err, "strerror", None) or str(err)
+            raise ClusterError(f"context {context}: invalid configuration: cannot load the "
+                               f"client certificate and key: {' '.join(str(why).split())}"
+                               ) from None
+
+
+def _quiet_urllib3() -> None:
+    """No multi-line warnings from urllib3 on stderr: kubectl says nothing for an insecure
+    (skip-verify) cluster, and the pool's own log lines are not the user's business."""
+    import urllib3
+
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
+
+
+class _BoundedPopen:
+    """``subprocess`` for the client's exec credential plugins, with a time limit: the
+    client calls ``communicate()`` with none, so a plugin that never exits would hang us."""
+
+    PIPE = -1
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+
+    def Popen(self, *args: Any, **kwargs: Any) -> Any:
+        import subprocess
+
+        limit = self.timeout
+
+        class Process(subprocess.Popen):  # type: ignore[type-arg]
+            def communicate(self, input: Any = None, timeout: float | None = None
+                            ) -> Any:
+                try:
+                    return super().communicate(input, timeout or limit)
+                except subprocess.TimeoutExpired:
+                    self.kill()
+                    super().communicate()
+                    from kubernetes.config.config_exception import ConfigException
+
+                    name = os.path.basename(str(self.args[0] if isinstance(
+                        self.args, list | tuple) else self.args))
+                    raise ConfigException(f"exec: the credential plugin {name} did not "
+                                          f"finish within {limit:g}s") from None
+
+        return Process(*args, **kwargs)
+
+
+def _bound_exec_plugins(request_timeout: float | None) -> None:
+    from kubernetes.config import exec_provider
+
+    limit = max(request_timeout or EXEC_PLUGIN_TIMEOUT, 1.0)
+    module: Any = exec_provider  # untyped; it calls subprocess.Popen through this name
+    module.subprocess = _BoundedPopen(limit)
 
 
 def api_client(opts: ClusterOptions, *, pool_size: int = 8) -> Any:
@@ -184,12 +346,12 @@ def _status_message(body: Any) -> str:
     if isinstance(body, str):
         try:
             body = json.loads(body)
-        except ValueError:
-            return " ".join(body.split())[:300]
+        except (ValueError, RecursionError):
+            return printable(" ".join(body.split())[:300])
     if isinstance(body, Mapping):
         message = body.get("message")
         if isinstance(message, str):
-            return " ".join(message.split())
+            return printable(" ".join(message.split()))
     return ""
 
 
@@ -279,6 +441,50 @@ def translate_error(err: BaseException, verb: str, resource: str, *, host: str =
 
 # --------------------------------------------------------------------------- raw JSON access
 
+_SEGMENT_RE = re.compile(r"[A-Za-z0-9._~:-]+")
+
+
+def api_path(*segments: str) -> str:
+    """``/seg/seg/…`` with each segment quoted; ``.``/``..``/empty segments are refused.
+
+    Names should already be validated (``model.names``); this is the second line of defence.
+    """
+    for segment in segments:
+        if segment in ("", ".", ".."):
+            raise ClusterError(f"refusing to build an API path with the segment {segment!r}")
+    return "/" + "/".join(quote(segment, safe="") for segment in segments)
+
+
+def check_path(path: str) -> None:
+    """Refuse a request path whose segments are not plain names (no ``..``, no escapes)."""
+    segments = path.split("/")
+    if segments[0] != "" or not all(s not in (".", "..") and _SEGMENT_RE.fullmatch(s)
+                                    for s in segments[1:]):
+        raise ClusterError(f"refusing to send a request to {printable(repr(path)[:120])}: a "
+                           "path segment is not a plain name (a name with '/' or '..' would "
+                           "reach another object)")
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Seconds from a ``Retry-After: N`` header (client-go reads whole seconds only)."""
+    value = headers.get("Retry-After") if headers is not None else None
+    if not isinstance(value, str) or not value.strip().isascii() \
+            or not value.strip().isdigit():
+        return None
+    return float(int(value.strip()))
+
+
+def _notify(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    raw: bytes
+    headers: Mapping[str, str]
+
+
 class Connection:
     """An ApiClient plus what error messages need: the server address and the context.
 
@@ -286,13 +492,22 @@ class Connection:
     lists) and return plain ``json.loads`` documents.
     """
 
-    def __init__(self, opts: ClusterOptions, *, pool_size: int = 8) -> None:
+    def __init__(self, opts: ClusterOptions, *, pool_size: int = 8,
+                 notify: Callable[[str], None] = _notify,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         from kubernetes import client
 
         configuration, self.context = load_configuration(opts, pool_size=pool_size)
         self.host: str = configuration.host
         self.timeout = opts.request_timeout
         self.api: Any = client.ApiClient(configuration)
+        self.notify = notify
+        self.sleep = sleep
+        # Never echo the credential back, even when a server puts it in a message.
+        keys = getattr(configuration, "api_key", None) or {}
+        auth = str(keys.get("BearerToken") or keys.get("authorization") or "")
+        self._secrets = tuple(x for x in (auth, auth.removeprefix("Bearer ").strip())
+                              if len(x) >= 8)
 
     def close(self) -> None:
         self.api.close()
@@ -303,8 +518,78 @@ class Connection:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _request_timeout(self) -> tuple[float, float] | None:
-        return (self.timeout, self.timeout) if self.timeout else None
+    def redact(self, err: ClusterError) -> ClusterError:
+        text = str(err)
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return err if text == str(err) else type(err)(text)
+
+    def _once(self, method: str, url: str, headers: Any, payload: Any,
+              remaining: float | None) -> Answer:
+        """One attempt, bounded as a whole by ``remaining`` seconds."""
+        holder: list[Any] = []
+
+        def attempt() -> Answer:
+            limit = (remaining, remaining) if remaining is not None else None
+            response = self.api.call_api(method, url, header_params=headers, body=payload,
+                                         _request_timeout=limit)
+            holder.append(response.response)
+            raw = response.read()
+            return Answer(int(response.status), raw or b"", response.headers or {})
+
+        def interrupt() -> None:
+            # Unblock a read in progress (the thread then ends with a socket error).
+            for raw_response in holder:
+                with contextlib.suppress(Exception):  # best effort on an abandoned connection
+                    raw_response.shutdown()
+
+        return run_within(attempt, remaining, on_timeout=interrupt)
+
+    def send(self, method: str, path: str, *, verb: str, resource: str,
+             query: Mapping[str, Any] | Sequence[tuple[str, Any]] = (),
+             body: Any = None, headers: Mapping[str, str] | None = None,
+             scope: str = "") -> Answer:
+        """One request (retried on Retry-After); transport failures raise ClusterError."""
+        import urllib3
+        from kubernetes.client.exceptions import ApiException
+
+        check_path(path)
+        params = list(query.items()) if isinstance(query, Mapping) else list(query)
+        header_params = {"Accept": "application/json"}
+        if body is not None:
+            header_params["Content-Type"] = "application/json"
+        header_params.update(headers or {})
+        m, url, hdrs, payload, _post = self.api.param_serialize(
+            method, path, query_params=params, header_params=header_params, body=body,
+            auth_settings=["BearerToken"])
+        deadline = time.monotonic() + self.timeout if self.timeout else None
+        attempt = 1
+        while True:
+            remaining = None if deadline is None else max(deadline - time.monotonic(), 0.001)
+            try:
+                answer = self._once(m, url, hdrs, payload, remaining)
+            except DeadlineExceeded:
+                # The wording of a socket timeout (unreachable_error), which callers match.
+                raise ClusterError(
+                    f"cannot reach the Kubernetes API server at {self.host}: no answer within "
+                    f"{self.timeout:g}s (--request-timeout)") from None
+            except (urllib3.exceptions.HTTPError, OSError, ApiException, ValueError) as err:
+                raise self.redact(translate_error(
+                    err, verb, resource, host=self.host, context=self.context, scope=scope,
+                    timeout=self.timeout)) from None
+            # upstream: client-go rest/request.go checkWait: 429 and 5xx with Retry-After
+            wait = _retry_after(answer.headers) if (
+                answer.status == 429 or answer.status >= 500) else None
+            if wait is None or attempt >= MAX_ATTEMPTS:
+                return answer
+            wait = min(wait, MAX_RETRY_AFTER)
+            if deadline is not None and time.monotonic() + wait >= deadline:
+                return answer  # the wait would outlast --request-timeout: report the error
+            self.notify(f"note: the API server at {self.host} answered HTTP {answer.status} "
+                        f"to {verb} {resource}; retrying in {wait:g}s as it asked (attempt "
+                        f"{attempt + 1} of {MAX_ATTEMPTS})")
+            self.sleep(wait)
+            attempt += 1
 
     def request(self, method: str, path: str, *, verb: str, resource: str,
                 query: Mapping[str, Any] | Sequence[tuple[str, Any]] = (),
@@ -312,39 +597,40 @@ class Connection:
                 scope: str = "", allow: Sequence[int] = ()) -> tuple[int, Any]:
         """One request; returns ``(status, decoded JSON or None)``.
 
-        Error answers raise ClusterError unless their status is in ``allow``.
+        Error answers raise ClusterError unless their status is in ``allow``; so does an
+        answer of 200 whose body is a ``Status`` of ``Failure`` (some proxies do that).
         """
-        params = list(query.items()) if isinstance(query, Mapping) else list(query)
-        header_params = {"Accept": "application/json"}
-        if body is not None:
-            header_params["Content-Type"] = "application/json"
-        header_params.update(headers or {})
-        import urllib3
-        from kubernetes.client.exceptions import ApiException
-
-        m, url, hdrs, payload, _post = self.api.param_serialize(
-            method, path, query_params=params, header_params=header_params, body=body,
-            auth_settings=["BearerToken"])
-        try:
-            response = self.api.call_api(m, url, header_params=hdrs, body=payload,
-                                         _request_timeout=self._request_timeout())
-            raw = response.read()
-        except (urllib3.exceptions.HTTPError, OSError, ApiException) as err:
-            raise translate_error(err, verb, resource, host=self.host, context=self.context,
-                                  scope=scope, timeout=self.timeout) from None
-        status = int(response.status)
+        answer = self.send(method, path, verb=verb, resource=resource, query=query,
+                           body=body, headers=headers, scope=scope)
+        status, raw = answer.status, answer.raw
         if status >= 400:
             if status in allow:
                 return status, None
-            raise status_error(status, raw, verb, resource, host=self.host,
-                               context=self.context, scope=scope)
+            raise self.redact(status_error(status, raw, verb, resource, host=self.host,
+                                           context=self.context, scope=scope))
         if not raw:
             return status, None
         try:
-            return status, json.loads(raw)
+            doc = json.loads(raw)
+        except RecursionError:
+            raise ClusterError(f"the API server at {self.host} answered {verb} {resource} "
+                               "with JSON nested too deeply") from None
         except ValueError:
             raise ClusterError(f"the API server at {self.host} answered {verb} {resource} "
                                "with something that is not JSON") from None
+        if not isinstance(doc, Mapping):
+            # Every answer of the Kubernetes API is a JSON object (lists too).
+            raise ClusterError(f"the API server at {self.host} answered {verb} {resource} "
+                               f"with JSON that is not an object (a {type(doc).__name__})")
+        if doc.get("kind") == "Status" and doc.get("status") == "Failure":
+            code = doc.get("code")
+            code = code if isinstance(code, int) and not isinstance(code, bool) \
+                and 400 <= code <= 599 else 500
+            if code in allow:
+                return code, None
+            raise self.redact(status_error(code, doc, verb, resource, host=self.host,
+                                           context=self.context, scope=scope))
+        return status, doc
 
     def get_json(self, path: str, *, verb: str = "get", resource: str,
                  query: Mapping[str, Any] | Sequence[tuple[str, Any]] = (),
@@ -358,7 +644,9 @@ class Connection:
         """Every item of a paginated LIST (``limit``/``continue``), in order."""
         items: list[dict[str, Any]] = []
         token = ""
+        seen: set[str] = set()
         restarted = False
+        pages = 0
         while True:
             params: list[tuple[str, Any]] = list((query or {}).items())
             params.append(("limit", limit))
@@ -370,15 +658,32 @@ class Connection:
                 # The continue token expired mid-list: start over once, like kubectl.
                 if restarted or not token:
                     raise status_error(410, None, "list", resource)
-                restarted, token, items = True, "", []
+                restarted, token, items, seen = True, "", [], set()
                 continue
             if not isinstance(page, Mapping):
                 raise ClusterError(f"the API server at {self.host} answered list {resource} "
                                    "with something that is not a list")
-            items.extend(page.get("items") or [])
-            token = (page.get("metadata") or {}).get("continue") or ""
-            if not token:
+            page_items = page.get("items")
+            if page_items is None:
+                page_items = []
+            if not isinstance(page_items, list) or not all(
+                    isinstance(item, Mapping) for item in page_items):
+                raise ClusterError(f"the API server at {self.host} answered list {resource} "
+                                   "with items that are not a list of objects")
+            items.extend(page_items)
+            meta = page.get("metadata")
+            next_token = meta.get("continue") if isinstance(meta, Mapping) else ""
+            if not next_token:
                 return items
+            if not isinstance(next_token, str):
+                raise ClusterError(f"the API server at {self.host} answered list {resource} "
+                                   "with a continue token that is not a string")
+            token = next_token
+            pages += 1
+            if token in seen or pages >= MAX_PAGES:
+                raise ClusterError(f"the API server at {self.host} repeated a continue token "
+                                   f"while listing {resource}: the list would never end")
+            seen.add(token)
 
 
 def connect(opts: ClusterOptions, *, pool_size: int = 8) -> Connection:

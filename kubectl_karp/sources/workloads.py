@@ -30,7 +30,8 @@ def parse_replicas(values: Sequence[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for value in values:
         name, sep, count = value.partition("=")
-        if not sep or not name or not count.strip().isdigit():
+        # isascii: "²" passes isdigit() but int() refuses it.
+        if not sep or not name or not (count.strip().isascii() and count.strip().isdigit()):
             raise UsageError(f"--replicas {value!r}: expected NAME=N with N a whole number")
         out[name.strip()] = int(count)
     return out

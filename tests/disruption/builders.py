@@ -98,7 +98,8 @@ class Cluster:
              annotations: dict[str, str] | None = None, drifted: bool = False,
              drifted_at: datetime | None = None, deleting: bool = False,
              claim_raw: dict[str, Any] | None = None, managed: bool = True,
-             taints: tuple[Taint, ...] = ()) -> Node:
+             taints: tuple[Taint, ...] = (), ready: bool = True,
+             claim_conditions: tuple[Condition, ...] = ()) -> Node:
         it = self.type(type_)
         labels = {**it.labels, LABEL_HOSTNAME: name, LABEL_ZONE: zone,
                   LABEL_CAPACITY_TYPE: capacity_type}
@@ -110,7 +111,7 @@ class Cluster:
                     capacity=it.capacity, allocatable=it.allocatable,
                     provider_id=f"aws:///{zone}/i-{name}", creation_timestamp=created,
                     deletion_timestamp=NOW if deleting else None, taints=taints,
-                    conditions=(Condition("Ready", "True"),))
+                    conditions=(Condition("Ready", "True" if ready else "False"),))
         self.nodes.append(node)
         if managed:
             conditions = [Condition("Launched", "True", last_transition_time=created),
@@ -121,6 +122,7 @@ class Cluster:
             if drifted:
                 conditions.append(Condition("Drifted", "True",
                                             last_transition_time=drifted_at or created))
+            conditions.extend(claim_conditions)
             self.claims.append(NodeClaim(
                 name=f"{name}-claim", labels={LABEL_NODEPOOL: pool, **labels},
                 provider_id=node.provider_id, node_name=name, capacity=it.capacity,
@@ -133,7 +135,8 @@ class Cluster:
             namespace: str = "default", owner: str | None = "ReplicaSet",
             labels: dict[str, str] | None = None, annotations: dict[str, str] | None = None,
             priority: int = 0, created: datetime = LONG_AGO,
-            node_selector: dict[str, str] | None = None) -> Pod:
+            node_selector: dict[str, str] | None = None,
+            started: datetime | None = LONG_AGO, ready: bool = True) -> Pod:
         owners = (OwnerRef(kind=owner, name=f"{name}-owner", controller=True),) if owner else ()
         pod = Pod(namespace=namespace, name=name, uid=f"uid-{name}",
                   labels=labels or {"app": name}, annotations=annotations or {},
@@ -141,17 +144,20 @@ class Cluster:
                   phase="Running" if node else "Pending", priority=priority,
                   node_selector=node_selector or {},
                   requests={"cpu": int(cpu * CPU), "memory": int(mem_gi * GI), "pods": 1000},
-                  conditions=(Condition("Ready", "True"),) if node else ())
+                  conditions=(Condition("Ready", "True" if ready else "False"),)
+                  if node else (), start_time=started if node else None)
         self.pods.append(pod)
         return pod
 
     def pdb(self, name: str, match: dict[str, str], *, allowed: int | None = None,
             min_available: str | None = None, max_unavailable: str | None = None,
-            namespace: str = "default") -> PodDisruptionBudget:
+            namespace: str = "default", unhealthy_policy: str | None = None
+            ) -> PodDisruptionBudget:
         pdb = PodDisruptionBudget(namespace=namespace, name=name,
                                   selector=LabelSelector(match_labels=tuple(match.items())),
                                   min_available=min_available, max_unavailable=max_unavailable,
-                                  disruptions_allowed=allowed)
+                                  disruptions_allowed=allowed,
+                                  unhealthy_pod_eviction_policy=unhealthy_policy)
         self.pdbs.append(pdb)
         return pdb
 

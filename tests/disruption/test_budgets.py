@@ -91,3 +91,13 @@ def test_next_open_skips_the_weekend() -> None:
     friday = MON_NOON + timedelta(days=4)
     assert next_open(window, 5, 0, ["Empty"], friday) == \
         friday.replace(hour=0) + timedelta(days=1)
+
+
+def test_a_schedule_that_never_fires_is_always_active() -> None:
+    # upstream: apis/v1/nodepool.go Budget.IsActive — robfig/cron's Next answers the zero
+    # time for February 31st, which is not after now, so the budget is active (and blocks).
+    never = Budget(nodes="0", schedule="0 0 31 2 *", duration_seconds=HOURS)
+    assert budget_active(never, MON_NOON)
+    pool = NodePool(name="p", budgets=(never,))
+    assert allowed_disruptions(pool, 10, "Empty", MON_NOON) == 0
+    assert next_open(pool, 10, 0, ("Empty",), MON_NOON) is None

@@ -524,8 +524,13 @@ def test_node_close_to_expiry_is_cheaper_to_disrupt() -> None:
     _full(c, "n3", 2)
     c.pod("y", "young")
     c.pod("o", "old")
-    plan = c.plan()
+    # Through v1.13 the order weighs the lifetime left (DisruptionCost × LifetimeRemaining).
+    plan = c.plan(version="1.13")
     assert [a.nodes for a in plan.actions] == [("old",)]
+    # From v1.14 (#2962) sortCandidates uses price ÷ reschedule cost only: all three nodes
+    # tie (same price, one pod each), so the lifetime no longer puts "old" first.
+    plan = c.plan(version="1.14")
+    assert [a.nodes for a in plan.actions] == [("n3",)]
 
 
 # ----------------------------------------------------------------------------- plan shape

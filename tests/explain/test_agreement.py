@@ -112,9 +112,23 @@ def _agree(ctx: SchedulingContext, **options: Any) -> None:
     assert exp == {k: sim[k] for k in exp}
 
 
-@pytest.mark.parametrize("name", SCENARIOS)
-def test_explain_agrees_with_simulate_scenario(name: str) -> None:
+def _releases() -> list[Any]:
+    """Each scenario once, or once per release it names under ``versions``."""
+    cases: list[Any] = []
+    for name in SCENARIOS:
+        versions = runner.load(name).get("versions")
+        if versions:
+            cases += [pytest.param(name, str(v), id=f"{name}@{v}") for v in versions]
+        else:
+            cases.append(pytest.param(name, None, id=name))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "version"), _releases())
+def test_explain_agrees_with_simulate_scenario(name: str, version: str | None) -> None:
     scenario = runner.load(name)
+    if version is not None:
+        scenario["karpenterVersion"] = version
     options = scenario.get("simulate", {})
     _agree(_scenario_context(scenario), node_pools=options.get("nodePools"),
            exclude_nodes=frozenset(options.get("excludeNodes", [])))

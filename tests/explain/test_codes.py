@@ -77,6 +77,18 @@ def _not_ready_class() -> dict[str, Any]:
     return doc
 
 
+def _static_pool(name: str) -> dict[str, Any]:
+    doc = node_pool(name)
+    doc["spec"]["replicas"] = 2
+    return doc
+
+
+def _deleting_pool(name: str) -> dict[str, Any]:
+    doc = node_pool(name)
+    doc["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    return doc
+
+
 _SPREAD = {"topologySpreadConstraints": [{
     "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
     "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {"matchLabels": {"app": "web"}}}]}
@@ -154,6 +166,12 @@ CASES: dict[str, tuple[Callable[[], SchedulingContext], str, tuple[str, ...]]] =
     rc.NODEPOOL_NOT_READY: (
         lambda: context(node_pool("test", ready=False), pod("web")),
         "pool", ("nodepool test",)),
+    rc.NODEPOOL_STATIC: (
+        lambda: context(_static_pool("fixed"), pod("web")),
+        "pool", ("spec.replicas of NodePool fixed", "kubectl scale nodepool fixed")),
+    rc.NODEPOOL_DELETING: (
+        lambda: context(_deleting_pool("old"), pod("web")),
+        "pool", ("NodePool old",)),
     rc.NO_NODEPOOL: (
         lambda: context(node("n1", cpu="1"), pod("web", cpu="2")),
         "pod", ("NodePool",)),

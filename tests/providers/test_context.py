@@ -102,9 +102,10 @@ def test_prices() -> None:
 
 
 def test_pools_are_ordered_by_weight_then_name() -> None:
+    # upstream utils/nodepool OrderByWeight: equal weights go by name, descending.
     ctx = build_context(snap(nodeclass(), nodepool("b"), nodepool("a"),
                              nodepool("z", weight=10)), [catalog()])
-    assert [n.node_pool.name for n in ctx.node_pools] == ["z", "a", "b"]
+    assert [n.node_pool.name for n in ctx.node_pools] == ["z", "b", "a"]
 
 
 def test_unknown_provider_is_reported() -> None:
@@ -163,7 +164,8 @@ def test_what_if_objects_replace_and_add() -> None:
     extra_class = build_snapshot([(nodeclass("other"), "w")], source="w").node_classes
     ctx = build_context(base, [catalog()], extra_node_pools=extra_pool,
                         extra_node_classes=extra_class)
-    assert [n.name for n in ctx.node_pools] == ["new", "test"]
+    # equal weights: name descending (upstream OrderByWeight)
+    assert [n.name for n in ctx.node_pools] == ["test", "new"]
     test = ctx.node_pool("test")
     assert test is not None and test.node_class is not None
     assert test.node_class.name == "other"

@@ -7,7 +7,7 @@ Scenario keys (all optional except ``expect``):
             extraCapacity: {resource: amount} on every type (e.g. tke.cloud.tencent.com/eni-ip)
   nodeClass: {zones: [...], ready: bool, spec: {...} merged into the TKEMachineNodeClass spec}
   nodePools: compact NodePools {name, weight, requirements, taints, startupTaints, labels,
-             limits}
+             limits, replicas (static), deleting: true (deletionTimestamp set)}
   pods: compact pending pods {name, count, cpu, memory, labels, namespace, spec (merged
         into the pod spec), created (seconds offset),
         pvcs (claim names mounted as volumes)}
@@ -21,6 +21,9 @@ Scenario keys (all optional except ``expect``):
          NodeClaim), csi: {driver: attach limit} (adds its CSINode), pods: a number (pod
          capacity) or the bound pods [{name, cpu, memory, labels, annotations, owner
          (controller kind), pvcs}]}
+  daemonSets: compact DaemonSets {name, cpu, memory, namespace, labels, spec (merged into
+              the template's pod spec)}
+  pods may carry ``node: NAME`` (bound and Running there) — for existing pods' labels
   objects: raw Kubernetes documents (nodes, bound pods, DaemonSets, PVs, PVCs, …)
   simulate: {nodePools: [...], excludeNodes: [...]}
   provider: tke (default) | aws | alibaba | huawei — the node class kind (official group) and
@@ -28,7 +31,8 @@ Scenario keys (all optional except ``expect``):
             provider's own overhead formula applies (catalog.gpus: {family: count} adds GPUs)
   karpenterVersion: "1.9" — follow that Karpenter release's rules (default: the newest);
             ``versions: {"1.9": {expect...}, "1.14": {expect...}}`` asserts one answer per release
-  expect: see ``check``.
+  expect: see ``check`` (podsPerZone / podsPerCapacityType: pods on new NodeClaims per
+          domain, sorted — upstream's ExpectSkew)
 Instance types follow Karpenter's fake cloud provider: price = 0.1·vCPU + 0.1·memory GiB
 (spot 30% of that), kubelet overhead 100m CPU / 10Mi, 110 pods.
 """
@@ -193,6 +197,10 @@ def node_pool(spec: dict[str, Any], provider: str = "tke") -> dict[str, Any]:
         doc["spec"]["weight"] = spec["weight"]
     if "limits" in spec:
         doc["spec"]["limits"] = spec["limits"]
+    if "replicas" in spec:
+        doc["spec"]["replicas"] = spec["replicas"]
+    if spec.get("deleting"):
+        doc["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
     return doc
 
 
@@ -214,6 +222,8 @@ def pod_docs(spec: dict[str, Any]) -> list[dict[str, Any]]:
             pod_spec["volumes"] = [*pod_spec.get("volumes", []), *(
                 {"name": f"v{j}", "persistentVolumeClaim": {"claimName": c}}
                 for j, c in enumerate(spec["pvcs"]))]
+        if spec.get("node"):
+            pod_spec["nodeName"] = spec["node"]
         created = spec.get("created", 0) + i
         docs.append({
             "apiVersion": "v1", "kind": "Pod",
@@ -221,8 +231,10 @@ def pod_docs(spec: dict[str, Any]) -> list[dict[str, Any]]:
                          "uid": f"uid-{base}-{i:05d}", "labels": spec.get("labels", {}),
                          "creationTimestamp": f"2026-01-01T00:{created // 60:02d}:"
                                               f"{created % 60:02d}Z"},
-            "spec": pod_spec, "status": {"phase": "Pending"},
+            "spec": pod_spec, "status": {"phase": "Running" if spec.get("node") else "Pending"},
         })
+        if spec.get("owner"):
+            docs[-1]["metadata"]["ownerReferences"] = [dict(spec["owner"], controller=True)]
     return docs
 
 
@@ -360,13 +372,27 @@ def node_docs(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return docs
 
 
+def daemon_set_doc(spec: dict[str, Any]) -> dict[str, Any]:
+    name = spec["name"]
+    requests = {k: spec[k] for k in ("cpu", "memory") if k in spec}
+    pod_spec: dict[str, Any] = {"containers": [{"name": "d", "image": "d",
+                                                "resources": {"requests": requests}}]}
+    pod_spec.update(spec.get("spec", {}))
+    labels = spec.get("labels", {"app": name})
+    return {"apiVersion": "apps/v1", "kind": "DaemonSet",
+            "metadata": {"name": name, "namespace": spec.get("namespace", "kube-system"),
+                         "uid": f"uid-ds-{name}"},
+            "spec": {"selector": {"matchLabels": labels},
+                     "template": {"metadata": {"labels": labels}, "spec": pod_spec}}}
+
+
 def load(name: str) -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load((SCENARIOS / name).read_text(encoding="utf-8"))
     return data
 
 
-def context(scenario: dict[str, Any]) -> SchedulingContext:
-    """The scenario's cluster, catalogue and Karpenter release as a scheduling context."""
+def documents(scenario: dict[str, Any]) -> list[Any]:
+    """Every Kubernetes document the scenario describes."""
     docs: list[Any] = []
     provider = scenario.get("provider", "tke")
     classes = scenario.get("nodeClasses") or [scenario.get("nodeClass", {})]
@@ -377,9 +403,16 @@ def context(scenario: dict[str, Any]) -> SchedulingContext:
     docs += volume_docs(scenario.get("volumes", {}))
     for node in scenario.get("nodes", []):
         docs += node_docs(node)
+    docs += [daemon_set_doc(d) for d in scenario.get("daemonSets", [])]
     docs += scenario.get("objects", [])
-    snapshot = build_snapshot([(d, f"scenario document {i}") for i, d in enumerate(docs)],
-                              source="scenario")
+    return docs
+
+
+def context(scenario: dict[str, Any]) -> SchedulingContext:
+    """The scenario's cluster, catalogue and Karpenter release as a scheduling context."""
+    provider = scenario.get("provider", "tke")
+    snapshot = build_snapshot([(d, f"scenario document {i}")
+                               for i, d in enumerate(documents(scenario))], source="scenario")
     version = scenario.get("karpenterVersion")
     rules = resolve_rules(str(version), SOURCE_FLAG) if version else None
     return build_context(snapshot, [make_catalog(scenario.get("catalog", {}), provider)],
@@ -417,6 +450,16 @@ def check(result: SimulationResult, expect: dict[str, Any]) -> None:
         assert Counter(c.node_pool for c in claims) == Counter(expect["nodePools"]), where
     if "capacityTypes" in expect:
         assert Counter(c.capacity_type for c in claims) == Counter(expect["capacityTypes"]), where
+    if "podsPerZone" in expect:  # upstream's ExpectSkew over zones, for new NodeClaims
+        per_zone = Counter[str]()
+        for c in claims:
+            per_zone[str(c.zone)] += len(c.pods)
+        assert sorted(per_zone.values()) == sorted(expect["podsPerZone"]), where
+    if "podsPerCapacityType" in expect:
+        per_ct = Counter[str]()
+        for c in claims:
+            per_ct[str(c.capacity_type)] += len(c.pods)
+        assert sorted(per_ct.values()) == sorted(expect["podsPerCapacityType"]), where
     if "podsPerClaim" in expect:
         assert sorted(len(c.pods) for c in claims) == sorted(expect["podsPerClaim"]), where
     if "claims" in expect:

@@ -30,7 +30,8 @@ from kubectl_karp.core.diagnosis.verdicts import ClosestType, NodePoolVerdict
 from kubectl_karp.core.diagnosis.volumes import VolumePin
 from kubectl_karp.core.nodepools import template_requirements
 from kubectl_karp.core.reasons import Reason
-from kubectl_karp.core.scheduling.daemonsets import overhead
+from kubectl_karp.core.releases import DAEMONSET_PER_INSTANCE_TYPE
+from kubectl_karp.core.scheduling.daemonsets import daemon_pods, overheads_by_type
 from kubectl_karp.core.scheduling.launch import min_values_shortfall
 from kubectl_karp.errors import InputError
 from kubectl_karp.model import resources as res
@@ -75,13 +76,13 @@ def offering_allowed(offering: Offering, reqs: Requirements) -> bool:
     return offering.allowed_by(reqs)
 
 
-def daemon_overhead(ctx: SchedulingContext, npc: NodePoolContext,
-                    extra: Sequence[DaemonSet] = ()) -> dict[str, int]:
-    """Requests of the daemonset pods that would land on a new node of this NodePool (the
-    scheduler's own rule, so both reserve the same room)."""
-    total, _ = overhead((*ctx.snapshot.daemon_sets, *extra), npc.node_pool.taints,
-                        template_requirements(npc.node_pool), npc.allow_undefined_labels)
-    return total
+def daemon_overheads(ctx: SchedulingContext, npc: NodePoolContext, types: Sequence[InstanceType],
+                     extra: Sequence[DaemonSet] = ()) -> dict[str, dict[str, int]]:
+    """Requests of the daemonset pods that would land on a new node of this NodePool, per
+    instance type (the scheduler's own rule, so both reserve the same room)."""
+    return overheads_by_type(daemon_pods(ctx.snapshot, extra), npc.node_pool.taints,
+                             template_requirements(npc.node_pool), npc.allow_undefined_labels,
+                             types, per_type=ctx.rules.has(DAEMONSET_PER_INSTANCE_TYPE))
 
 
 def pool_usage(ctx: SchedulingContext, pool: NodePool) -> dict[str, int]:
@@ -155,7 +156,7 @@ class _Diagnosis:
     daemonsets: Sequence[DaemonSet] = ()  # hypothetical DaemonSets (-f) besides the cluster's
 
     def __post_init__(self) -> None:
-        self.reasons: list[Reason] = list(self.npc.problems)
+        self.reasons: list[Reason] = list(self.npc.pending_problems)
         self.closest: tuple[ClosestType, ...] = ()
         self.candidates: tuple[str, ...] = ()
         self.pool = self.npc.node_pool
@@ -287,7 +288,7 @@ class _Diagnosis:
     def check_instance_types(self, combined: Requirements) -> None:
         types = self.npc.instance_types
         if not types:
-            if not self.npc.problems:
+            if not self.npc.pending_problems:
                 self.add(rc.NO_INSTANCE_TYPE_FITS,
                          f"no {self.provider_title} instance types are known for NodePool "
                          f"{self.pool.name}",
@@ -300,10 +301,15 @@ class _Diagnosis:
         if not matching:
             self.no_type_matches(types, label_reqs)
             return
-        overhead = daemon_overhead(self.ctx, self.npc, self.daemonsets)
-        need = res.add(self.pod.requests, overhead)
-        roomy = [it for it in matching if res.fits(need, it.allocatable)]
+        overheads = daemon_overheads(self.ctx, self.npc, matching, self.daemonsets)
+        roomy = [it for it in matching
+                 if res.fits(res.add(self.pod.requests, overheads[it.name]), it.allocatable)]
         if not roomy:
+            # Worded with the overhead every type carries (per resource, the least of them;
+            # all of it when the DaemonSets are the same on every type), as the scheduler.
+            names = {k for o in overheads.values() for k in o}
+            overhead = {k: min(o.get(k, 0) for o in overheads.values()) for k in names}
+            need = res.add(self.pod.requests, overhead)
             self.nothing_big_enough(matching, need, overhead, combined)
             return
         offered = [it for it in roomy if any(o.available and offering_allowed(o, combined)

@@ -13,14 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kubectl_karp.core import reasons as R
-from kubectl_karp.core.disruption.costs import disruption_cost
+from kubectl_karp.core import releases
+from kubectl_karp.core.disruption.costs import (
+    PER_NODE_BASE_DISRUPTION_COST,
+    disruption_cost,
+    reschedule_disruption_cost,
+)
 from kubectl_karp.core.disruption.pdbs import PdbIndex
 from kubectl_karp.core.reasons import Reason
+from kubectl_karp.core.releases import DEFAULT_RULES, KarpenterRules
 from kubectl_karp.model.catalog import InstanceType
 from kubectl_karp.model.durations import format_duration
 from kubectl_karp.model.objects import (
     ANNOTATION_DO_NOT_DISRUPT,
-    LABEL_INITIALIZED,
     TAINT_DISRUPTED,
     Node,
     NodeClaim,
@@ -28,13 +33,21 @@ from kubectl_karp.model.objects import (
     Pod,
 )
 from kubectl_karp.model.parse import parse_time
-from kubectl_karp.model.predicates import is_active, is_evictable, is_reschedulable
+from kubectl_karp.model.predicates import (
+    do_not_disrupt_active,
+    do_not_disrupt_until,
+    is_active,
+    is_mirror,
+    is_reschedulable,
+    node_initialized,
+    tolerates_disrupted,
+)
 
 
-def node_initialized(node: Node, claim: NodeClaim | None) -> bool:
-    if claim is not None and claim.has_condition("Initialized"):
-        return True
-    return node.labels.get(LABEL_INITIALIZED) == "true"
+def instance_terminating(claim: NodeClaim | None) -> bool:
+    """The NodeClaim's instance is already being terminated (drained, cloud delete sent)."""
+    cond = claim.condition("InstanceTerminating") if claim is not None else None
+    return cond is not None and cond.is_true
 
 
 def node_disrupting(node: Node, claim: NodeClaim | None) -> str | None:
@@ -43,6 +56,9 @@ def node_disrupting(node: Node, claim: NodeClaim | None) -> str | None:
         return f"node {node.name} is being deleted"
     if claim is not None and claim.deletion_timestamp is not None:
         return f"its NodeClaim {claim.name} is being deleted"
+    if instance_terminating(claim):
+        assert claim is not None
+        return f"NodeClaim {claim.name}'s instance is terminating (InstanceTerminating=True)"
     if any(t.key == TAINT_DISRUPTED for t in node.taints):
         return f"node {node.name} carries the {TAINT_DISRUPTED} taint (Karpenter is draining it)"
     if claim is not None and claim.has_condition("DisruptionReason"):
@@ -50,6 +66,47 @@ def node_disrupting(node: Node, claim: NodeClaim | None) -> str | None:
         why = cond.reason if cond is not None else ""
         return f"NodeClaim {claim.name} is already being disrupted" + (f" ({why})" if why else "")
     return None
+
+
+class PodRules:
+    """What the pod predicates need besides the pod: the clock and the release's rules."""
+
+    __slots__ = ("durations", "now", "rules")
+
+    def __init__(self, now: datetime, rules: KarpenterRules = DEFAULT_RULES) -> None:
+        self.now = now
+        self.rules = rules
+        # Looked up once: the predicates below run for every pod of every node.
+        self.durations = rules.has(releases.DO_NOT_DISRUPT_GRACE)
+
+    def do_not_disrupt(self, pod: Pod) -> bool:
+        if ANNOTATION_DO_NOT_DISRUPT not in pod.annotations:
+            return False
+        return do_not_disrupt_active(pod, self.now, durations=self.durations)
+
+    def evictable(self, pod: Pod) -> bool:
+        """Pods Karpenter would call the eviction API for (the ones PDBs can stop).
+        upstream: pod.IsEvictable"""
+        return is_active(pod) and not tolerates_disrupted(pod) and not is_mirror(pod) \
+            and not self.do_not_disrupt(pod)
+
+    def disruptable(self, pod: Pod) -> bool:
+        """upstream: pod.IsDisruptable — only active pods block with do-not-disrupt."""
+        return not is_active(pod) or not self.do_not_disrupt(pod)
+
+    def currently_reschedulable(self, pod: Pod, pdbs: PdbIndex) -> bool:
+        """The pods a disruption simulation moves: reschedulable, not protected by an active
+        do-not-disrupt, not behind a PDB that can never allow their eviction.
+        upstream: pdb.Limits.IsCurrentlyReschedulable"""
+        return is_reschedulable(pod) and self.stays_movable(pod, pdbs)
+
+    def stays_movable(self, pod: Pod, pdbs: PdbIndex) -> bool:
+        """currently_reschedulable for a pod already known to be reschedulable."""
+        if not self.disruptable(pod):
+            return False
+        if not pdbs.any_in(pod.namespace):
+            return True
+        return not self.evictable(pod) or pdbs.blocking(pod, fully=True) is None
 
 
 def consolidate_after_reference(node: Node, claim: NodeClaim | None, pods: Sequence[Pod]
@@ -95,13 +152,19 @@ class Candidate:
     instance_type: InstanceType | None
     price: float | None  # the node's offering price; None when unknown
     pods: tuple[Pod, ...]  # every non-terminal pod bound to the node
-    reschedulable: tuple[Pod, ...]
+    reschedulable: tuple[Pod, ...]  # upstream reschedulablePods (IsReschedulable)
     disruption_cost: float
     consolidatable: bool  # consolidateAfter set and elapsed
     consolidate_after_block: Reason | None  # why not consolidatable
     pod_blocks: tuple[Reason, ...]  # do-not-disrupt pods, PDBs
     drifted_since: datetime | None  # None: not drifted
     ignores_pod_blocks_for_drift: bool  # NodeClaim has terminationGracePeriod
+    # The pods a simulation moves off this node (currently reschedulable): not the ones an
+    # active do-not-disrupt or a fully blocking PDB keeps in place.
+    moving: tuple[Pod, ...] = ()
+    # 1 + the positive eviction costs of the reschedulable pods (RescheduleDisruptionCost).
+    reschedule_cost: float = 1.0
+    empty: bool = True  # see _is_empty
 
     @property
     def name(self) -> str:
@@ -109,11 +172,22 @@ class Candidate:
 
     @property
     def is_empty(self) -> bool:
-        return not self.reschedulable
+        return self.empty
 
     @property
     def capacity_type(self) -> str | None:
         return self.node.capacity_type
+
+
+@dataclass(frozen=True)
+class PodFacts:
+    """What a node's pods decide, kept between rounds (pods do not change within a plan)."""
+
+    reschedulable: tuple[Pod, ...]
+    moving: tuple[Pod, ...]
+    blocks: tuple[Reason, ...]
+    reschedule_cost: float
+    empty: bool
 
 
 @dataclass(frozen=True)
@@ -130,20 +204,51 @@ class NodeStatus:
     consolidatable_at: datetime | None = None
 
 
-def _pod_blocks(node: Node, pods: Sequence[Pod], pdbs: PdbIndex) -> list[Reason]:
+def _is_empty(reschedulable: Sequence[Pod], reschedule_cost: float,
+              rules: KarpenterRules) -> bool:
+    """Whether emptiness (not consolidation) handles the node. From v1.14 a node is empty when
+    no reschedulable pod adds a positive eviction cost (all clamp to zero or below, e.g. a
+    minimal pod-deletion-cost); before, only when it has no reschedulable pod at all.
+    upstream: disruption/types.go Candidate.IsEmpty (v1.14), len(reschedulablePods) == 0"""
+    if rules.has(releases.EMPTY_BY_EVICTION_COST):
+        return reschedule_cost <= PER_NODE_BASE_DISRUPTION_COST
+    return not reschedulable
+
+
+def _do_not_disrupt_message(pod: Pod, pr: PodRules) -> str:
+    value = pod.annotations.get(ANNOTATION_DO_NOT_DISRUPT, "")
+    until = do_not_disrupt_until(
+        pod, durations=pr.rules.has(releases.DO_NOT_DISRUPT_GRACE))
+    text = f"pod {pod.key} has {ANNOTATION_DO_NOT_DISRUPT}: \"{value}\""
+    if until is not None:
+        return f"{text}, which protects it until {until.isoformat()} (started " \
+               f"{pod.start_time.isoformat() if pod.start_time else '?'})"
+    if value != "true":
+        return f"{text} and no known start time, so the grace period has not begun"
+    return text
+
+
+def _pod_blocks(node: Node, pods: Sequence[Pod], pdbs: PdbIndex, pr: PodRules
+                ) -> list[Reason]:
     out: list[Reason] = []
     for pod in pods:
-        if is_active(pod) and pod.do_not_disrupt:
-            out.append(Reason(
-                code=R.DO_NOT_DISRUPT, node=node.name,
-                message=f"pod {pod.key} has {ANNOTATION_DO_NOT_DISRUPT}: \"true\"",
-                detail="Karpenter never evicts a pod with this annotation, so it leaves the "
-                       "whole node alone.",
-                fix=f"remove the annotation from pod {pod.key} (or its workload template) when "
-                    "it may be moved"))
+        if not pr.disruptable(pod):
+            if pod.annotations.get(ANNOTATION_DO_NOT_DISRUPT) == "true":
+                detail = ("Karpenter never evicts a pod with this annotation, so it leaves "
+                          "the whole node alone.")
+                fix = (f"remove the annotation from pod {pod.key} (or its workload template) "
+                       "when it may be moved")
+            else:
+                detail = ("Karpenter does not evict this pod until its do-not-disrupt grace "
+                          "period has run from the pod's start, so it leaves the node alone "
+                          "until then.")
+                fix = f"wait for the grace period, or shorten the annotation on pod {pod.key}"
+            out.append(Reason(code=R.DO_NOT_DISRUPT, node=node.name,
+                              message=_do_not_disrupt_message(pod, pr), detail=detail,
+                              fix=fix))
     seen: set[str] = set()
     for pod in pods:
-        if not is_evictable(pod):
+        if not pr.evictable(pod):
             continue
         blocked = pdbs.blocking(pod)
         if blocked is None:
@@ -166,13 +271,15 @@ def assess_nodes(nodes: Sequence[Node], pods_by_node: dict[str, list[Pod]],
                  claim_for: dict[str, NodeClaim], pools: dict[str, NodePool],
                  instance_types: dict[str, dict[str, InstanceType]],
                  prices: dict[str, float | None], pdbs: PdbIndex, now: datetime,
-                 *, fresh_pod_events: frozenset[str] = frozenset(),
-                 pod_blocks_cache: dict[str, tuple[Reason, ...]] | None = None
+                 *, rules: KarpenterRules = DEFAULT_RULES,
+                 fresh_pod_events: frozenset[str] = frozenset(),
+                 pod_blocks_cache: dict[str, PodFacts] | None = None
                  ) -> list[NodeStatus]:
     """Candidate selection for every node. ``fresh_pod_events``: nodes that receive pods in
-    the plan so far (their consolidateAfter restarts at ``now``). ``pod_blocks_cache``: the
-    pod-level blockers per node, kept between rounds (pods do not change within a plan)."""
+    the plan so far (their consolidateAfter restarts at ``now``). ``pod_blocks_cache``: what
+    each node's pods decide, kept between rounds (pods do not change within a plan)."""
     cache = pod_blocks_cache if pod_blocks_cache is not None else {}
+    pr = PodRules(now, rules)
     out: list[NodeStatus] = []
     for node in nodes:
         claim = claim_for.get(node.name)
@@ -237,7 +344,15 @@ def assess_nodes(nodes: Sequence[Node], pods_by_node: dict[str, list[Pod]],
                             f"{reference.isoformat()})",
                     detail="Karpenter waits consolidateAfter since the last pod event on the "
                            "node before consolidating it.")
-        resched = tuple(p for p in pods if is_reschedulable(p))
+        facts = cache.get(node.name)
+        if facts is None:
+            resched = tuple(p for p in pods if is_reschedulable(p))
+            cost = reschedule_disruption_cost(resched)
+            facts = cache[node.name] = PodFacts(
+                reschedulable=resched, moving=tuple(
+                    p for p in resched if pr.stays_movable(p, pdbs)),
+                blocks=tuple(_pod_blocks(node, pods, pdbs, pr)), reschedule_cost=cost,
+                empty=_is_empty(resched, cost, rules))
         drifted = claim.condition("Drifted")
         drifted_since = None
         if drifted is not None and drifted.is_true:
@@ -248,11 +363,11 @@ def assess_nodes(nodes: Sequence[Node], pods_by_node: dict[str, list[Pod]],
         cand = Candidate(
             node=node, claim=claim, pool=pool,
             instance_type=instance_types.get(pool.name, {}).get(it_name),
-            price=prices.get(node.name), pods=pods, reschedulable=resched,
+            price=prices.get(node.name), pods=pods, reschedulable=facts.reschedulable,
             disruption_cost=disruption_cost(pods, pool, claim, now),
             consolidatable=ca_block is None, consolidate_after_block=ca_block,
-            pod_blocks=cache.setdefault(node.name, tuple(_pod_blocks(node, pods, pdbs)))
-            if node.name not in cache else cache[node.name],
-            drifted_since=drifted_since, ignores_pod_blocks_for_drift=tgp)
+            pod_blocks=facts.blocks, drifted_since=drifted_since,
+            ignores_pod_blocks_for_drift=tgp, moving=facts.moving,
+            reschedule_cost=facts.reschedule_cost, empty=facts.empty)
         out.append(NodeStatus(node, claim, pool, cand, (), reference, rule, at))
     return out

@@ -12,6 +12,8 @@ import contextlib
 from collections.abc import Iterable
 from datetime import datetime
 
+from kubectl_karp.errors import InputError
+from kubectl_karp.model.durations import parse_duration
 from kubectl_karp.model.objects import ANNOTATION_POD_DELETION_COST, NodeClaim, NodePool, Pod
 
 _DELETION_COST_SCALE = 2.0 ** 27
@@ -33,9 +35,22 @@ def rescheduling_cost(pods: Iterable[Pod]) -> float:
     return sum(eviction_cost(p) for p in pods)
 
 
+def _expire_after(pool: NodePool, claim: NodeClaim | None) -> int | None:
+    # upstream reads the NodeClaim's spec.expireAfter (copied from the NodePool at launch);
+    # a snapshot without it falls back to the NodePool's.
+    spec = claim.raw.get("spec") if claim is not None and isinstance(claim.raw, dict) else None
+    if isinstance(spec, dict) and "expireAfter" in spec:
+        try:
+            return parse_duration(spec["expireAfter"])
+        except InputError:
+            return pool.expire_after_seconds
+    return pool.expire_after_seconds
+
+
 def lifetime_remaining(pool: NodePool, claim: NodeClaim | None, now: datetime) -> float:
-    """Fraction in [0, 1] of the node's ``expireAfter`` lifetime still ahead of it."""
-    total = pool.expire_after_seconds
+    """Fraction in [0, 1] of the node's ``expireAfter`` lifetime still ahead of it.
+    upstream: utils/disruption LifetimeRemaining"""
+    total = _expire_after(pool, claim)
     if not total or claim is None or claim.creation_timestamp is None:
         return 1.0
     age = (now - claim.creation_timestamp).total_seconds()
@@ -55,3 +70,9 @@ def reschedule_disruption_cost(pods: Iterable[Pod]) -> float:
     """upstream computeRescheduleDisruptionCost: 1 plus the positive eviction costs of the
     pods that would move (Balanced scoring weighs moves by it)."""
     return PER_NODE_BASE_DISRUPTION_COST + sum(max(0.0, eviction_cost(p)) for p in pods)
+
+
+def savings_ratio(price: float | None, reschedule_cost: float) -> float:
+    """Price per unit of disruption; consolidation tries the highest first from v1.14 (an
+    unknown price counts as 0). upstream: Candidate.SavingsRatio"""
+    return (price or 0.0) / reschedule_cost

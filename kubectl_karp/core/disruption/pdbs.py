@@ -1,9 +1,14 @@
 """PodDisruptionBudgets as Karpenter reads them before evicting.
 
 A pod blocks eviction when it matches more than one PDB (the eviction API refuses that) or
-when its PDB allows zero disruptions. ``status.disruptionsAllowed`` is used when the
-disruption controller reported it; otherwise (saved files) it is computed from the spec and
-the pods in the snapshot, as the controller would.
+when its PDB allows zero disruptions — except a pod whose Ready condition is False under a
+PDB with ``unhealthyPodEvictionPolicy: AlwaysAllow``, which the eviction API always lets go
+(upstream: utils/pdb/pdb.go isEvictable). A PDB is *fully blocking* when it can never allow
+an eviction (``maxUnavailable: 0`` / ``0%``, ``minAvailable: 100%``): the pods it covers are
+not moved in a disruption simulation (IsCurrentlyReschedulable).
+``status.disruptionsAllowed`` is used when the disruption controller reported it;
+otherwise (saved files) it is computed from the spec and the pods in the snapshot, as the
+controller would.
 """
 
 from __future__ import annotations
@@ -45,6 +50,19 @@ def computed_disruptions_allowed(pdb: PodDisruptionBudget, pods: Iterable[Pod]) 
     return max(0, healthy - max(0, desired))
 
 
+ALWAYS_ALLOW = "AlwaysAllow"
+
+
+def _not_ready(pod: Pod) -> bool:
+    # upstream looks for an explicit Ready=False condition (not Unknown, not missing)
+    return any(c.type == "Ready" and c.status == "False" for c in pod.conditions)
+
+
+def fully_blocking(pdb: PodDisruptionBudget) -> bool:
+    """A PDB that can never allow an eviction, whatever its pods' health. upstream: newPdb"""
+    return pdb.max_unavailable in ("0", "0%") or pdb.min_available == "100%"
+
+
 @dataclass(frozen=True, slots=True)
 class PdbLimit:
     pdb: PodDisruptionBudget
@@ -66,15 +84,31 @@ class PdbIndex:
             by_ns.setdefault(pdb.namespace, []).append(PdbLimit(pdb, allowed))
         self._by_ns = by_ns
 
+    def any_in(self, namespace: str) -> bool:
+        return namespace in self._by_ns
+
     def matching(self, pod: Pod) -> list[PdbLimit]:
         return [lim for lim in self._by_ns.get(pod.namespace, ()) if matches(lim.pdb, pod)]
 
-    def blocking(self, pod: Pod) -> tuple[list[PdbLimit], str] | None:
-        """The PDB(s) that stop ``pod`` from being evicted now, with why; None when evictable."""
+    def blocking(self, pod: Pod, *, fully: bool = False) -> tuple[list[PdbLimit], str] | None:
+        """The PDB(s) that stop ``pod`` from being evicted now, with why; None when evictable.
+
+        ``fully``: only PDBs that can never allow an eviction count (the check the
+        disruption simulation uses to decide which pods to move). The caller has already
+        checked that Karpenter would evict the pod at all."""
         found = self.matching(pod)
         if len(found) > 1:
             return found, "the pod matches several PodDisruptionBudgets, which the eviction " \
                 "API refuses"
-        if found and found[0].disruptions_allowed == 0:
+        if not found:
+            return None
+        limit = found[0]
+        if limit.pdb.unhealthy_pod_eviction_policy == ALWAYS_ALLOW and _not_ready(pod):
+            return None
+        if fully:
+            if fully_blocking(limit.pdb):
+                return found, "it can never allow an eviction"
+            return None
+        if limit.disruptions_allowed == 0:
             return found, "it allows 0 disruptions now"
         return None

@@ -81,6 +81,7 @@ class NodeReport:
     blocks: tuple[Reason, ...]  # empty when the node is in an action
     simulation: tuple[Move, ...] = ()  # where its pods would go in the last attempt
     unplaceable: tuple[tuple[str, tuple[Reason, ...]], ...] = ()  # pod, why
+    order: str = ""  # where consolidation's candidate order puts the node, and by what
     scores: tuple[Score, ...] = ()  # Balanced: the scores of the move that decided
 
 
@@ -162,6 +163,7 @@ def budget_document(budget: PoolBudget, planned: int = 0,
             "disrupting": budget.disrupting, "nodes": budget.nodes, "planned": planned,
             "allowedByReason": dict(budget.allowed_by_reason),
             "nextOpen": _time(budget.next_open),
+            "problem": budget.problem,
             "activeBudgets": [{"nodes": b.nodes, "reasons": list(b.reasons),
                                "schedule": b.schedule, "durationSeconds": b.duration_seconds}
                               for b in budget.active_budgets]}
@@ -175,6 +177,7 @@ def node_document(report: NodeReport) -> dict[str, Any]:
         "pods": list(report.pods),
         "disruptionCost": None if report.disruption_cost is None
         else round(report.disruption_cost, 6),
+        "candidateOrder": report.order or None,
         "consolidateAfter": {"since": _time(report.consolidate_after_since),
                              "rule": report.consolidate_after_rule,
                              "eligibleAt": _time(report.consolidatable_at)},

@@ -27,16 +27,19 @@ from kubectl_karp.core.disruption.budgets import (
     allowed_disruptions,
     limiting_budget,
     pool_budget,
+    pool_budget_problem,
 )
 from kubectl_karp.core.disruption.candidates import (
     Candidate,
     NodeStatus,
+    PodFacts,
+    PodRules,
     assess_nodes,
     consolidate_after_reference,
+    instance_terminating,
     node_disrupting,
-    node_initialized,
 )
-from kubectl_karp.core.disruption.costs import reschedule_disruption_cost
+from kubectl_karp.core.disruption.costs import reschedule_disruption_cost, savings_ratio
 from kubectl_karp.core.disruption.methods.consolidation import (
     Attempt,
     compute_consolidation,
@@ -72,7 +75,7 @@ from kubectl_karp.model.objects import (
     NodeClaim,
     NodePool,
 )
-from kubectl_karp.model.predicates import is_reschedulable
+from kubectl_karp.model.predicates import is_reschedulable, node_initialized
 from kubectl_karp.model.resources import add, subtract
 from kubectl_karp.model.snapshot import ClusterSnapshot
 
@@ -119,7 +122,15 @@ def _consolidation_ready(c: Candidate) -> str | None:
     return None
 
 
-def _order(cands: Sequence[Candidate]) -> list[Candidate]:
+def _order(cands: Sequence[Candidate],
+           rules: releases.KarpenterRules = releases.DEFAULT_RULES) -> list[Candidate]:
+    """Consolidation's candidate order. upstream: consolidation.go sortCandidates — from
+    v1.14 by savings ratio (price ÷ reschedule cost), highest first; before, by disruption
+    cost (eviction costs × lifetime remaining), lowest first. Names break ties (upstream's
+    sort is not stable, so any tie order is Karpenter's)."""
+    if rules.has(releases.CANDIDATE_SAVINGS_RATIO):
+        return sorted(cands, key=lambda c: (-savings_ratio(c.price, c.reschedule_cost),
+                                            c.name))
     return sorted(cands, key=lambda c: (c.disruption_cost, c.name))
 
 
@@ -159,6 +170,10 @@ class _Planner:
             if not node_initialized(node, claim):
                 self.uninitialized.add(node.name)
                 continue
+            if instance_terminating(claim):
+                # upstream BuildDisruptionBudgetMapping: neither a node nor disrupting
+                self.deleting.add(node.name)
+                continue
             self.num_nodes[pool] = self.num_nodes.get(pool, 0) + 1
             marked = node_disrupting(node, claim) is not None
             if marked:
@@ -168,7 +183,7 @@ class _Planner:
         self.planned: dict[str, int] = {}
         # Free room of planned replacements once the pods planned onto them are there.
         self.inflight_room: dict[str, dict[str, int]] = {}
-        self.pod_blocks: dict[str, tuple[Reason, ...]] = {}
+        self.pod_facts: dict[str, PodFacts] = {}
         self.bare = {p.key for p in snap.pods if p.controller is None}
         self.fresh: set[str] = set()
         self.actions: list[Action] = []
@@ -192,9 +207,10 @@ class _Planner:
                 for name, pool in self.pools.items()}
 
     def _env(self) -> Env:
+        pod_rules = PodRules(self.now, self.ctx.rules)
         deleting_pods = tuple(p for name in self.deleting
                               for p in self.current.pods_by_node.get(name, ())
-                              if is_reschedulable(p))
+                              if pod_rules.currently_reschedulable(p, self.pdbs))
         room = RoomIndex.build(
             (n for n in self.current.nodes if n.name not in self.deleting),
             self.current.pods_by_node, self.room_pools, self.inflight_room.items())
@@ -304,15 +320,16 @@ class _Planner:
                 claim_for[node.name] = claim
         return assess_nodes(snap.nodes, snap.pods_by_node, claim_for, self.pools,
                             self.instance_types, self.prices, self.pdbs, self.now,
-                            fresh_pod_events=frozenset(self.fresh),
-                            pod_blocks_cache=self.pod_blocks)
+                            rules=self.ctx.rules, fresh_pod_events=frozenset(self.fresh),
+                            pod_blocks_cache=self.pod_facts)
 
     def _one_round(self) -> Action | None:
         rnd = _Round(statuses=self._statuses(),
                      budget={r: self._budget(r) for r in REASONS})
         self.round = rnd
         cands = _order([s.candidate for s in rnd.statuses
-                        if s.candidate is not None and s.node.name not in self.action_of])
+                        if s.candidate is not None and s.node.name not in self.action_of],
+                       self.ctx.rules)
         # Static NodePools: no emptiness, no consolidation, and StaticDrift instead of drift.
         static = [c for c in cands if self._static(c)]
         cands = [c for c in cands if not self._static(c)]
@@ -411,6 +428,17 @@ class _Planner:
 
     def _budget_block(self, reason: str, pool: str) -> Reason:
         pool_obj = self.pools[pool]
+        broken = pool_budget_problem(pool_obj)
+        if broken is not None:
+            return Reason(
+                code=R.BUDGET_EXHAUSTED, node_pool=pool,
+                message=f"NodePool {pool} has an invalid disruption budget ({broken[1]}), so "
+                        f"Karpenter allows no disruption for any reason, {reason} included",
+                detail="Karpenter fails closed when any budget of a NodePool cannot be "
+                       "evaluated, whatever reasons that budget lists.",
+                fix=f"fix spec.disruption.budgets on NodePool {pool} (schedules use "
+                    "five cron fields: minute hour day-of-month month day-of-week, days "
+                    "of week 0-6 or sun-sat, ranges low-high)")
         limiting = limiting_budget(pool_obj, self.num_nodes.get(pool, 0), reason, self.now)
         which = (f"budget nodes={limiting.nodes}"
                  + (f" reasons={','.join(limiting.reasons)}" if limiting.reasons else "")
@@ -553,6 +581,7 @@ class _Planner:
         cand = status.candidate
         return replace(
             base, disruption_cost=cand.disruption_cost if cand else None,
+            order=self._order_note(cand) if cand else "",
             consolidate_after_since=status.consolidate_after_since,
             consolidate_after_rule=status.consolidate_after_rule,
             consolidatable_at=status.consolidatable_at, checks=tuple(checks), action=None,
@@ -583,6 +612,14 @@ class _Planner:
                                  static_pools={name: p.replicas for name, p in self.pools.items()
                                                if p.replicas is not None and self.static_rule},
                                  currency=self.ctx.currency)
+
+    def _order_note(self, cand: Candidate) -> str:
+        if self.ctx.rules.has(releases.CANDIDATE_SAVINGS_RATIO):
+            return (f"savings ratio {savings_ratio(cand.price, cand.reschedule_cost):.4f} = "
+                    f"price ${cand.price or 0.0:.4f}/h ÷ reschedule cost "
+                    f"{cand.reschedule_cost:.3f} (higher goes first)")
+        return (f"disruption cost {cand.disruption_cost:.3f} = pod eviction costs × node "
+                "lifetime remaining (lower goes first)")
 
     def _bare(self, key: str) -> bool:
         return key in self.bare

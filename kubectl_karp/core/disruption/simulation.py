@@ -69,7 +69,9 @@ def reschedule(env: Env, candidates: Sequence[Candidate], *,
     """``consolidation``: a consolidation simulation (drift's is not: consolidateAfter on
     destinations does not apply to it)."""
     names = frozenset(c.name for c in candidates)
-    own = [p for c in candidates for p in c.reschedulable]
+    # upstream SimulateScheduling: only the currently reschedulable pods move; a pod kept in
+    # place by do-not-disrupt or a fully blocking PDB needs no room elsewhere.
+    own = [p for c in candidates for p in c.moving]
     moving = own + [p for p in env.deleting_pods if p.node_name not in names]
     # Unbind them: they are re-created pods as far as the scheduler is concerned.
     pods = [replace(p, node_name="") for p in moving]

@@ -27,7 +27,8 @@ from kubectl_karp.core.diagnosis.text import (
 from kubectl_karp.core.diagnosis.volumes import VolumePin
 from kubectl_karp.core.explain.result import NodeReasonGroup
 from kubectl_karp.core.reasons import Reason
-from kubectl_karp.core.scheduling.daemonsets import overhead, remaining_overhead
+from kubectl_karp.core.releases import DEFAULT_RULES, NODE_READINESS_TAINTS, KarpenterRules
+from kubectl_karp.core.scheduling.daemonsets import daemon_pods, overhead, remaining_overhead
 from kubectl_karp.core.scheduling.volumes import (
     VolumeSet,
     bound_volumes,
@@ -38,7 +39,6 @@ from kubectl_karp.core.scheduling.volumes import (
 from kubectl_karp.model import resources as res
 from kubectl_karp.model.objects import (
     LABEL_HOSTNAME,
-    LABEL_INITIALIZED,
     LABEL_NODEPOOL,
     DaemonSet,
     Node,
@@ -46,9 +46,9 @@ from kubectl_karp.model.objects import (
     Pod,
     Taint,
 )
+from kubectl_karp.model.predicates import effective_taints
 from kubectl_karp.model.requirements import Requirement, Requirements
 from kubectl_karp.model.snapshot import ClusterSnapshot
-from kubectl_karp.model.taints import KNOWN_EPHEMERAL_TAINTS
 
 # Taints Kubernetes and Karpenter manage themselves: tolerating them is never the fix.
 _SYSTEM_TAINT_PREFIXES = ("node.kubernetes.io/", "node.cloudprovider.kubernetes.io/",
@@ -90,33 +90,20 @@ class NodeState:
     volumes: VolumeSet = field(default_factory=dict)  # claims attached per CSI driver
 
 
-def _effective_taints(node: Node, snapshot: ClusterSnapshot) -> tuple[Taint, ...]:
-    """Karpenter ignores startup and ephemeral taints on its own nodes until they
-    initialize (as the scheduler does)."""
-    claim = snapshot.node_claim_for(node)
-    managed = claim is not None or LABEL_NODEPOOL in node.labels
-    if not managed or node.labels.get(LABEL_INITIALIZED) == "true" or (
-            claim is not None and claim.has_condition("Initialized")):
-        return node.taints
-    startup = set(claim.startup_taints) if claim is not None else set()
-    pool = snapshot.node_pool_by_name.get(node.labels.get(LABEL_NODEPOOL, ""))
-    if pool is not None:
-        startup.update(pool.startup_taints)
-    ignore = startup | set(KNOWN_EPHEMERAL_TAINTS)
-    return tuple(t for t in node.taints if t not in ignore
-                 and not any(t.key == s.key and t.effect == s.effect for s in startup))
-
-
 def node_states(snapshot: ClusterSnapshot, batch: Mapping[str, Sequence[Pod]] | None = None,
-                extra_daemonsets: Sequence[DaemonSet] = ()) -> tuple[NodeState, ...]:
+                extra_daemonsets: Sequence[DaemonSet] = (),
+                rules: KarpenterRules = DEFAULT_RULES) -> tuple[NodeState, ...]:
     batch = batch or {}
-    daemonsets = (*snapshot.daemon_sets, *extra_daemonsets)
+    daemonsets = daemon_pods(snapshot, extra_daemonsets)
     csi = node_volume_limits(snapshot)
     out = []
     for node in snapshot.nodes:
         bound = snapshot.pods_by_node.get(node.name, ())
         placed = batch.get(node.name, ())
-        taints = _effective_taints(node, snapshot)
+        taints = effective_taints(
+            node, snapshot.node_claim_for(node),
+            snapshot.node_pool_by_name.get(node.labels.get(LABEL_NODEPOOL, "")),
+            readiness_prefixes=rules.has(NODE_READINESS_TAINTS))
         free = free_resources(node, snapshot)
         if daemonsets:
             # DaemonSet pods the node should run but does not yet will take their room first.

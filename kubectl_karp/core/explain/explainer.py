@@ -66,10 +66,10 @@ def blockers(ctx: SchedulingContext) -> tuple[Reason, ...]:
     if not ctx.node_pools:
         out.append(no_node_pool_reason())
     for npc in ctx.node_pools:
-        out.extend(npc.problems)
+        out.extend(npc.pending_problems)
         pool = npc.node_pool
         sold_out = sold_out_reason(npc)
-        if sold_out is not None and not npc.problems:
+        if sold_out is not None and not npc.pending_problems:
             out.append(sold_out)
         if not pool.limits:
             continue
@@ -114,7 +114,7 @@ class _Explainer:
         self.batch: dict[str, list[Pod]] = {}
         for placement in result.existing:
             self.batch[placement.node] = [pods[k] for k in placement.pods if k in pods]
-        self.states = node_states(ctx.snapshot, self.batch, daemonsets)
+        self.states = node_states(ctx.snapshot, self.batch, daemonsets, ctx.rules)
         self.planned: dict[str, list[tuple[int, dict[str, int]]]] = {}
         for index, claim in enumerate(result.node_claims):
             it = ctx.instance_type(claim.instance_type)

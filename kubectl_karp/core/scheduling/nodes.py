@@ -227,6 +227,11 @@ class Template:
     daemon_overhead: dict[str, int] = field(default_factory=dict)
     daemon_ports: list[PortKey] = field(default_factory=list)
     daemon_names: tuple[str, ...] = ()
+    # v1.14 per-type DaemonSets: host ports of the type's own daemons beyond daemon_ports
+    # (keyed by id of the TypeEntry in ``types``); empty when every type runs the same ones.
+    type_ports: dict[int, frozenset[PortKey]] = field(default_factory=dict)
+    port_blocks: dict[Any, frozenset[int]] = field(default_factory=dict)  # cache, see scheduler
+    type_overhead: dict[str, dict[str, int]] = field(default_factory=dict)  # by type name
     catalog: Catalog | None = None  # over ``types``
     compat: dict[Any, tuple[list[TypeEntry], frozenset[int] | None]] = \
         field(default_factory=dict)

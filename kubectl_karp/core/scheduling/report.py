@@ -30,6 +30,7 @@ from kubectl_karp.core.reasons import (
     VOLUME_ZONE_CONFLICT,
     Reason,
 )
+from kubectl_karp.core.scheduling.hostports import conflict
 from kubectl_karp.core.scheduling.hostports import describe as describe_port
 from kubectl_karp.core.scheduling.launch import choose, rank
 from kubectl_karp.core.scheduling.nodes import (
@@ -104,7 +105,10 @@ def _planned(sched: Scheduler, claim: Claim) -> PlannedNodeClaim:
         instance_type_options=option_names,
         pods=tuple(pp.key for pp in claim.pods), requests=dict(claim.requests),
         hostname=claim.hostname, requirements=triples,
-        daemonset_overhead=dict(claim.template.daemon_overhead),
+        # v1.14: the DaemonSets of the chosen type (they differ by type only when some
+        # DaemonSet's affinity picks types); else the NodePool's.
+        daemonset_overhead=dict(claim.template.type_overhead.get(
+            choice.instance_type.name, claim.template.daemon_overhead)),
         allocatable=dict(choice.instance_type.allocatable))
 
 
@@ -377,9 +381,21 @@ def _pool_reason(sched: Scheduler, shape: PodShape, tpl: Template) -> Reason | N
                       fix=f"add a toleration for {shown} to the pod, or use a NodePool "
                           "without that taint")
     if code == HOST_PORT_CONFLICT:
+        daemon_ports = set(tpl.daemon_ports).union(*tpl.type_ports.values())
+        if conflict(daemon_ports, [result.info]) is not None:
+            return Reason(code=code, node_pool=name,
+                          message=f"NodePool {name}: hostPort {describe_port(result.info)} is "
+                                  "already used by a DaemonSet on every new node")
+        # Only before v1.13: the NodePool's planned NodeClaims share one host-port book.
         return Reason(code=code, node_pool=name,
                       message=f"NodePool {name}: hostPort {describe_port(result.info)} is "
-                              "already used by a DaemonSet on every new node")
+                              "already booked by another pending pod of this NodePool in "
+                              f"this provisioning round ({sched.ctx.rules.label} shares host "
+                              "ports between all NodeClaims of a NodePool)",
+                      detail="Karpenter before v1.13 launches a node for this pod only in its "
+                             "next provisioning round (#3022 fixed it in v1.13)",
+                      fix="nothing to change: the next round gives the pod its own node; "
+                          "Karpenter v1.13 or later does it in one round")
     if code == NODE_SELECTOR_MISMATCH:
         return _incompatibility_reason(shape, result.info, f"NodePool {name}", name,
                                        tpl.allow_undefined, tpl.requirements)

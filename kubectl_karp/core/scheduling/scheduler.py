@@ -2,9 +2,9 @@
 
 For each pod, in queue order: an existing node (initialized ones first, then by name), else a
 NodeClaim already planned in this run (fewest pods first), else a new NodeClaim from the first
-NodePool (weight, then name) that can take it. A pod that fits nowhere has its preferences
-relaxed one step and goes to the back of the queue; the run ends when a full pass over the
-queue makes no progress.
+NodePool that can take it (weight, then name descending: model.predicates.order_by_weight). A
+pod that fits nowhere has its preferences relaxed one step and goes to the back of the queue;
+the run ends when a full pass over the queue makes no progress.
 
 Speed comes from sharing work between identical pods (:class:`PodShape`): taint checks,
 instance-type compatibility (cached per NodePool and requirement set), and "this place can never
@@ -44,8 +44,19 @@ from kubectl_karp.core.reasons import (
     VOLUME_LIMIT_EXCEEDED,
     Reason,
 )
-from kubectl_karp.core.scheduling.daemonsets import overhead, remaining_overhead
-from kubectl_karp.core.scheduling.hostports import conflict, port_keys
+from kubectl_karp.core.releases import (
+    DAEMONSET_PER_INSTANCE_TYPE,
+    HOSTPORTS_PER_NODECLAIM,
+    NODE_READINESS_TAINTS,
+)
+from kubectl_karp.core.scheduling.daemonsets import (
+    daemon_pods,
+    daemons_for,
+    overhead,
+    remaining_overhead,
+    requests_of,
+)
+from kubectl_karp.core.scheduling.hostports import PortKey, conflict, port_keys
 from kubectl_karp.core.scheduling.launch import min_values_shortfall
 from kubectl_karp.core.scheduling.nodes import (
     DEFAULT_MAX_PODS,
@@ -89,7 +100,6 @@ from kubectl_karp.model.catalog import InstanceType
 from kubectl_karp.model.objects import (
     LABEL_CAPACITY_TYPE,
     LABEL_HOSTNAME,
-    LABEL_INITIALIZED,
     LABEL_NODEPOOL,
     LABEL_ZONE,
     TAINT_DISRUPTED,
@@ -101,9 +111,11 @@ from kubectl_karp.model.objects import (
     Toleration,
 )
 from kubectl_karp.model.predicates import (
+    effective_taints,
     has_dra_requirements,
     is_mirror,
     is_reschedulable,
+    node_initialized,
     why_not_currently_reschedulable,
 )
 from kubectl_karp.model.requirements import (
@@ -113,7 +125,6 @@ from kubectl_karp.model.requirements import (
 )
 from kubectl_karp.model.selectors import selector_matches
 from kubectl_karp.model.taints import (
-    KNOWN_EPHEMERAL_TAINTS,
     prefer_no_schedule_relaxation,
     tolerates_all,
 )
@@ -122,6 +133,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.core.context import NodePoolContext, SchedulingContext
 
 NO_UNDEFINED: frozenset[str] = frozenset()
+_NO_PORTS: set[PortKey] = set()
 MAX_SKEW_NONE = 2**31 - 1
 TOPOLOGY_CODES = {SPREAD: TOPOLOGY_SPREAD, AFFINITY: POD_AFFINITY, ANTI_AFFINITY: POD_ANTI_AFFINITY}
 KARPENTER_SCHEDULERS = ("default-scheduler", "")
@@ -321,8 +333,12 @@ class Scheduler:
         self.snapshot = ctx.snapshot
         self.exclude_nodes = exclude_nodes
         self.ignore_pods_on = ignore_pods_on
-        self.daemonsets = list(self.snapshot.daemon_sets) + list(extra_daemonsets)
         self.extra_daemonsets = tuple(extra_daemonsets)
+        self.cache = context_cache(ctx)
+        modelled = self.cache.get("daemon-pods")
+        if modelled is None:
+            modelled = self.cache["daemon-pods"] = daemon_pods(self.snapshot)
+        self.daemonsets: list[DaemonSet] = [*modelled, *extra_daemonsets]
         self.pool_filter = set(node_pools) if node_pools is not None else None
         self.notes: list[str] = []
         self.pool_reasons: list[Reason] = []  # NodePools that cannot provision at all
@@ -348,9 +364,14 @@ class Scheduler:
         self.universe: dict[str, dict[str, set[int]]] = {}
         self._taint_cache: dict[tuple[tuple[Toleration, ...], tuple[Taint, ...]], bool] = {}
         self._hostname_seq = 0
-        self.cache = context_cache(ctx)
         self._ds_key = tuple(id(ds) for ds in extra_daemonsets)
         self._volume_limits = node_volume_limits(self.snapshot)
+        # Before v1.13 every NodeClaim of a NodePool shared one HostPortUsage (upstream
+        # nodeclaim.go NewNodeClaim took the template's without copying it; #3022 copies it):
+        # a host port booked on one planned claim is taken on all of them, and on new ones,
+        # for the rest of the run. None = each claim tracks its own (v1.13+).
+        self._pool_ports: dict[int, set[PortKey]] | None = (
+            None if ctx.rules.has(HOSTPORTS_PER_NODECLAIM) else {})
         self.tolerate_prefer_no_schedule = prefer_no_schedule_relaxation(
             npc.node_pool for npc in ctx.node_pools)
 
@@ -373,8 +394,8 @@ class Scheduler:
         for npc in self.ctx.node_pools:
             if self.pool_filter is not None and npc.name not in self.pool_filter:
                 continue
-            if npc.problems:
-                self.pool_reasons.extend(npc.problems)
+            if npc.pending_problems:
+                self.pool_reasons.extend(npc.pending_problems)
                 continue
             try:
                 self.templates.append(self._template(len(self.templates), npc))
@@ -394,9 +415,16 @@ class Scheduler:
         keys: set[str] = {LABEL_ZONE, LABEL_CAPACITY_TYPE}
         for t in entries:
             keys.update(t.requirements.keys())
-        ds_overhead, chosen = overhead(self.daemonsets, pool.taints, reqs,
-                                       npc.allow_undefined_labels)
-        ports = [k for ds in chosen for k in port_keys(ds.template.host_ports)]
+        type_ports: dict[int, frozenset[PortKey]] = {}
+        type_overhead: dict[str, dict[str, int]] = {}
+        if self.ctx.rules.has(DAEMONSET_PER_INSTANCE_TYPE) and self.daemonsets:
+            types, ds_overhead, ports, names, type_ports, type_overhead = \
+                self._daemons_per_type(pool.taints, reqs, npc.allow_undefined_labels, types)
+        else:
+            ds_overhead, chosen = overhead(self.daemonsets, pool.taints, reqs,
+                                           npc.allow_undefined_labels)
+            ports = [k for ds in chosen for k in port_keys(ds.template.host_ports)]
+            names = tuple(ds.key for ds in chosen)
         if not types and entries:
             self.notes.append(self._no_type_note(pool.name, reqs, npc.instance_types))
         return Template(index=index, npc=npc, requirements=reqs, taints=pool.taints,
@@ -404,7 +432,65 @@ class Scheduler:
                         allow_undefined=npc.allow_undefined_labels, types=types,
                         all_types=entries, type_keys=tuple(sorted(keys)),
                         daemon_overhead=ds_overhead, daemon_ports=ports,
-                        daemon_names=tuple(ds.key for ds in chosen))
+                        daemon_names=names, type_ports=type_ports,
+                        type_overhead=type_overhead)
+
+    def _daemons_per_type(self, taints: tuple[Taint, ...], reqs: Requirements,
+                          allow_undefined: frozenset[str], types: list[TypeEntry]
+                          ) -> tuple[list[TypeEntry], dict[str, int], list[PortKey],
+                                     tuple[str, ...], dict[int, frozenset[PortKey]],
+                                     dict[str, dict[str, int]]]:
+        """DaemonSet overhead and host ports per instance type (Karpenter v1.14+).
+
+        upstream: scheduling/scheduler.go buildDaemonOverheadGroups groups the NodePool's
+        types by the DaemonSets that would run on them; nodeclaim.go
+        filterInstanceTypesByRequirements then fits pod + that group's overhead on each type
+        and drops the types whose group's host ports the pod clashes with.
+
+        Kept exact and fast by splitting each group's overhead in two: the part every group
+        shares (the per-resource minimum) stays on the claim's requests, as before; the rest
+        is taken off that type's allocatable (a type whose own daemons do not fit at all can
+        never be chosen and goes). Host ports every group holds stay on the claim; the others
+        are kept per type (``Template.type_ports``)."""
+        groups: dict[tuple[str, ...], tuple[DaemonSet, ...]] = {}
+        of_type: list[tuple[str, ...]] = []
+        for t in types:
+            chosen = daemons_for(self.daemonsets, taints, reqs, allow_undefined, t.requirements)
+            key = tuple(sorted(ds.key for ds in chosen))
+            groups.setdefault(key, chosen)
+            of_type.append(key)
+        loads = {key: requests_of(chosen) for key, chosen in groups.items()}
+        port_sets = {key: frozenset(k for ds in chosen for k in port_keys(ds.template.host_ports))
+                     for key, chosen in groups.items()}
+        names = tuple(sorted({name for key in groups for name in key}))
+        if len(groups) <= 1:
+            key = next(iter(groups), ())
+            return types, loads.get(key, {}), sorted(port_sets.get(key, frozenset())), \
+                names, {}, {}
+        shared: dict[str, int] = {}
+        for name in {n for load in loads.values() for n in load}:
+            shared[name] = min(load.get(name, 0) for load in loads.values())
+        common = frozenset.intersection(*port_sets.values())
+        kept: list[TypeEntry] = []
+        type_ports: dict[int, frozenset[PortKey]] = {}
+        for t, key in zip(types, of_type, strict=True):
+            load = loads[key]
+            if not _fits(load, t.allocatable):
+                continue
+            extra = {name: milli - shared.get(name, 0) for name, milli in load.items()
+                     if milli > shared.get(name, 0)}
+            entry = t
+            if extra:
+                alloc = dict(t.allocatable)
+                for name, milli in extra.items():
+                    alloc[name] = alloc.get(name, 0) - milli
+                entry = replace(t, allocatable=alloc)
+            if port_sets[key] - common:
+                type_ports[id(entry)] = port_sets[key] - common
+            kept.append(entry)
+        by_name = {t.name: loads[key] for t, key in zip(types, of_type, strict=True)}
+        return kept, {k: v for k, v in shared.items() if v}, sorted(common), names, type_ports, \
+            by_name
 
     @staticmethod
     def _no_type_note(name: str, reqs: Requirements, types: Sequence[InstanceType]) -> str:
@@ -443,19 +529,10 @@ class Scheduler:
                         slot.setdefault(value, set()).add(tpl.index)
         self.universe = universe
 
-    def _node_taints(self, node: Node, claim: NodeClaim | None, initialized: bool
-                     ) -> tuple[Taint, ...]:
-        if initialized or (claim is None and LABEL_NODEPOOL not in node.labels):
-            return node.taints
-        # Karpenter ignores startup and ephemeral taints on its own nodes until they initialize.
-        startup = set(claim.startup_taints) if claim is not None else set()
-        pool = self.snapshot.node_pool_by_name.get(node.labels.get(LABEL_NODEPOOL, ""))
-        if pool is not None:
-            startup.update(pool.startup_taints)
-        ignore = startup | set(KNOWN_EPHEMERAL_TAINTS)
-        return tuple(t for t in node.taints
-                     if t not in ignore and not any(t.key == s.key and t.effect == s.effect
-                                                    for s in startup))
+    def _node_taints(self, node: Node, claim: NodeClaim | None) -> tuple[Taint, ...]:
+        return effective_taints(
+            node, claim, self.snapshot.node_pool_by_name.get(node.labels.get(LABEL_NODEPOOL, "")),
+            readiness_prefixes=self.ctx.rules.has(NODE_READINESS_TAINTS))
 
     def _daemon_expectation(self, taints: tuple[Taint, ...], reqs: Requirements
                             ) -> dict[str, int]:
@@ -468,9 +545,7 @@ class Scheduler:
     def _node_base(self, node: Node, bound: Sequence[Pod]) -> ExistingNode:
         snap = self.snapshot
         claim = snap.node_claim_for(node)
-        managed = claim is not None or LABEL_NODEPOOL in node.labels
-        initialized = not managed or node.labels.get(LABEL_INITIALIZED) == "true" or (
-            claim is not None and claim.has_condition("Initialized"))
+        initialized = node_initialized(node, claim)
         used: dict[str, int] = {}
         ports: set[Any] = set()
         for p in bound:
@@ -485,7 +560,7 @@ class Scheduler:
         hostname = node.labels.get(LABEL_HOSTNAME) or node.name
         reqs = Requirements.from_labels(node.labels).add(
             Requirement.of(LABEL_HOSTNAME, IN, (hostname,)))
-        taints = self._node_taints(node, claim, initialized)
+        taints = self._node_taints(node, claim)
         expected = self._daemon_expectation(taints, reqs)
         daemon = remaining_overhead(expected, (p for p in bound if p.is_daemonset_pod))
         limits = self._volume_limits.get(node.name, {})
@@ -940,8 +1015,24 @@ class Scheduler:
         incompatible = node.requirements.compatible(shape.requirements, NO_UNDEFINED)
         if incompatible is not None:
             return Miss(NODE_SELECTOR_MISMATCH, True, incompatible)
+        unlabelled = self._unlabelled_key(shape, node.requirements)
+        if unlabelled is not None:
+            return unlabelled
         merged = node.requirements.intersect(shape.requirements)
         return self._topology(shape, merged, NO_UNDEFINED)
+
+    def _unlabelled_key(self, shape: PodShape, node_reqs: Requirements) -> Miss | None:
+        """A node without a label for a key the pod's own spread or (anti-)affinity counts
+        by can never take it: the domain topology picks is a label the node lacks.
+
+        upstream: scheduling/existingnode.go CanAdd — Topology.AddRequirements answers In
+        (domain) for the pod's own groups, which Requirements.Compatible refuses on a key
+        the node does not define. Inverse anti-affinity answers NotIn, which it accepts."""
+        for group, _ in self._owned_groups(shape):
+            if node_reqs.defined(group.key) is None:
+                return Miss(TOPOLOGY_CODES[group.kind], True,
+                            (group, shape.strict.get(group.key), node_reqs.get(group.key)))
+        return None
 
     def _compat(self, tpl: Template, reqs: Requirements
                 ) -> tuple[list[TypeEntry], frozenset[int] | None]:
@@ -971,7 +1062,10 @@ class Scheduler:
             if not ok:
                 return Miss(UNTOLERATED_TAINT, True)
         if shape.host_ports:
-            clash = conflict(claim.ports, port_keys(shape.host_ports))
+            wanted = port_keys(shape.host_ports)
+            clash = conflict(claim.ports, wanted)
+            if clash is None and self._pool_ports is not None:
+                clash = conflict(self._pool_ports.get(tpl.index, _NO_PORTS), wanted)
             if clash is not None:
                 return Miss(HOST_PORT_CONFLICT, True, clash)
         matching = self._matching(shape)
@@ -1001,6 +1095,16 @@ class Scheduler:
                         return blame
                 return Miss(NO_INSTANCE_TYPE_FITS, lasting, "requirements")
         ts = claim.ts
+        if tpl.type_ports and shape.host_ports:
+            blocked = self._port_blocked(tpl, shape)
+            if blocked:
+                allowed = (allowed if allowed is not None
+                           else frozenset(id(t) for t in tpl.types)) - blocked
+                if not ts.any_fit({}, allowed):
+                    wanted = port_keys(shape.host_ports)
+                    clash = next(c for c in (conflict(set(p), wanted)
+                                             for p in tpl.type_ports.values()) if c is not None)
+                    return Miss(HOST_PORT_CONFLICT, lasting, clash)
         if not (allowed is None and ts.all_fit(requests)) and not ts.any_fit(requests, allowed):
             return Miss(INSUFFICIENT_RESOURCE, lasting, requests)
         # minValues only ever come from the NodePool (pods cannot carry them).
@@ -1009,6 +1113,19 @@ class Scheduler:
             if shortfall:
                 return Miss(NO_INSTANCE_TYPE_FITS, lasting, ("minValues", shortfall))
         return ClaimPlan(topo, allowed, requests)
+
+    @staticmethod
+    def _port_blocked(tpl: Template, shape: PodShape) -> frozenset[int]:
+        """The template's types whose own DaemonSets hold a host port the pod wants (v1.14:
+        filterInstanceTypesByRequirements skips a group whose HostPortUsage conflicts)."""
+        key = shape.host_ports
+        hit = tpl.port_blocks.get(key)
+        if hit is None:
+            wanted = port_keys(shape.host_ports)
+            hit = frozenset(i for i, ports in tpl.type_ports.items()
+                            if conflict(set(ports), wanted) is not None)
+            tpl.port_blocks[key] = hit
+        return hit
 
     def _domain_blame(self, shape: PodShape, tpl: Template, merged: Requirements,
                       topo: Requirements) -> Miss | None:
@@ -1130,6 +1247,9 @@ class Scheduler:
             self._pin(claim)
         if shape.host_ports:
             claim.ports.update(port_keys(shape.host_ports))
+            if self._pool_ports is not None:
+                self._pool_ports.setdefault(claim.template.index, set()).update(
+                    port_keys(shape.host_ports))
         self._record(shape, reqs, claim.template.taints, claim.template.allow_undefined)
 
     # ================================================================== the run

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from croniter import croniter
-
+from kubectl_karp.core.disruption.cron import schedule_problem
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.durations import parse_duration
 from kubectl_karp.model.objects import (
@@ -123,8 +122,9 @@ def _cron_problem(schedule: str) -> str | None:
         return None
     if len(text.split()) != 5:
         return None  # the schema's pattern reports the field count
-    if not croniter.is_valid(text):
-        return f"schedule {schedule!r} is not a valid cron expression"
+    problem = schedule_problem(text)
+    if problem is not None:
+        return f"schedule {schedule!r} is not a valid cron expression: {problem}"
     return None
 
 

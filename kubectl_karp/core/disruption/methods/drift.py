@@ -19,7 +19,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 def drift(env: Env, candidates: Sequence[Candidate], budget: dict[str, int],
           replacement_prefix: str) -> tuple[Action | None, dict[str, Attempt]]:
     ordered = sorted(candidates, key=lambda c: (c.drifted_since or _EPOCH, c.name))
-    ordered = [c for c in ordered if c.is_empty] + [c for c in ordered if not c.is_empty]
+    # upstream drift.go: "empty" here means no reschedulable pod, in every release
+    ordered = [c for c in ordered if not c.reschedulable] + \
+        [c for c in ordered if c.reschedulable]
     failures: dict[str, Attempt] = {}
     for cand in ordered:
         if budget.get(cand.pool.name, 0) <= 0:
