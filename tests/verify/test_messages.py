@@ -170,3 +170,10 @@ def test_unknown_messages_are_kept_verbatim(message: str) -> None:
     said = interpret(_event(reason, message), V1_14)
     assert not said.known
     assert said.event.message == message  # never dropped or rewritten
+
+
+def test_buffer_pod_wording_belongs_to_v1_14() -> None:
+    # disruption/emptiness.go (v1.14, #3028): "Node %q has buffer pods"
+    event = _event("Unconsolidatable", 'Node "ip-1" has buffer pods', "Node")
+    assert interpret(event, V1_14).other_release == ""
+    assert interpret(event, V1_9).other_release == "v1.14 and later"

@@ -28,7 +28,7 @@ from kubectl_karp.core.diagnosis.text import (
 )
 from kubectl_karp.core.diagnosis.verdicts import ClosestType, NodePoolVerdict
 from kubectl_karp.core.diagnosis.volumes import VolumePin
-from kubectl_karp.core.nodepools import template_requirements
+from kubectl_karp.core.nodepools import effective_limits, template_requirements
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.releases import DAEMONSET_PER_INSTANCE_TYPE
 from kubectl_karp.core.scheduling.daemonsets import daemon_pods, overheads_by_type
@@ -479,7 +479,7 @@ class _Diagnosis:
                      f"and the pod with the zones of {nc_text} (or add subnets there)")
 
     def check_limits(self, offered: Sequence[InstanceType]) -> list[InstanceType]:
-        limits = self.pool.limits
+        limits = effective_limits(self.pool, self.ctx.rules)
         if not limits:
             return list(offered)
         usage = pool_usage(self.ctx, self.pool)
