@@ -157,7 +157,8 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], output: str,
         emit_document(document(result, ctx, reported), output)
     else:
         click.echo(render_text(result, Style(use_color()), wide=output == "wide",
-                               reported=reported, header=ctx.rules.header), nl=False)
+                               currency=ctx.currency, reported=reported,
+                               header=ctx.rules.header), nl=False)
     return 0 if result.all_schedulable else EXIT_PENDING
 
 

@@ -651,7 +651,8 @@ class _Planner:
                                  prices_known=self.ctx.prices_known, notes=tuple(notes),
                                  options={"spotToSpot": self.spot_to_spot},
                                  static_pools={name: p.replicas for name, p in self.pools.items()
-                                               if p.replicas is not None and self.static_rule})
+                                               if p.replicas is not None and self.static_rule},
+                                 currency=self.ctx.currency)
 
     def _order_note(self, cand: Candidate) -> str:
         if self.ctx.rules.has(releases.CANDIDATE_SAVINGS_RATIO):

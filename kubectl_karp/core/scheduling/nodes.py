@@ -11,7 +11,7 @@ from typing import Any
 from kubectl_karp.core.context import NodePoolContext
 from kubectl_karp.core.scheduling.hostports import PortKey
 from kubectl_karp.model.catalog import InstanceType, Offering
-from kubectl_karp.model.objects import LABEL_CAPACITY_TYPE, LABEL_ZONE, Taint
+from kubectl_karp.model.objects import Taint
 from kubectl_karp.model.requirements import Requirements
 
 DEFAULT_MAX_PODS = 110
@@ -41,14 +41,7 @@ class TypeEntry:
         return self.it.name
 
     def has_offering(self, requirements: Requirements) -> bool:
-        zone = requirements.defined(LABEL_ZONE)
-        ctype = requirements.defined(LABEL_CAPACITY_TYPE)
-        if zone is None and ctype is None:
-            return bool(self.offerings)
-        for o in self.offerings:
-            if (zone is None or zone.has(o.zone)) and (ctype is None or ctype.has(o.capacity_type)):
-                return True
-        return False
+        return any(o.allowed_by(requirements) for o in self.offerings)
 
 
 class Catalog:
