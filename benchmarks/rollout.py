@@ -5,6 +5,8 @@ budget) with every NodeClaim drifted by a change (a new image): the rollout repl
 fleet wave by wave. Reported: one plan (the reference, measured in the same run), the rollout
 to steady state, their ratio (target: within 10x at 1,000 nodes) and the number of rounds.
 
+Times are process CPU seconds (a busy shared host distorts them far less than wall time).
+
 Run: python benchmarks/rollout.py [--nodes 250,1000]
 """
 
@@ -35,12 +37,12 @@ def main() -> None:
         ctx = cluster.context()
         drift = [DriftFinding(c.name, c.node_name, c.node_pool or "", AMI_DRIFTED, "new image")
                  for c in cluster.claims]
-        start = time.perf_counter()
+        start = time.process_time()
         plan_consolidation(ctx, NOW)
-        one = time.perf_counter() - start
-        start = time.perf_counter()
+        one = time.process_time() - start
+        start = time.process_time()
         result = rollout(ctx, NOW, drift=drift)
-        whole = time.perf_counter() - start
+        whole = time.process_time() - start
         print(f"{nodes:>6} {one:11.2f} {whole:10.2f} {whole / one:7.1f} {result.rounds:>7}")
 
 

@@ -459,8 +459,8 @@ def _tencent_error(code: str, message: str) -> Response:
 
 
 class FakeCvm:
-    """A CVM endpoint: every action gets ``answer`` (default: AuthFailure); ``actions`` logs
-    what was asked."""
+    """A Tencent Cloud endpoint (TKE): every action gets ``answer`` (default: AuthFailure);
+    ``actions`` logs what was asked."""
 
     def __init__(self) -> None:
         self.actions: list[str] = []
@@ -492,11 +492,13 @@ def test_bad_tencent_credentials_catalog(tencent: FakeCvm,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = invoke(capsys, ["catalog", "--provider", "tke", "--region",
                                        "ap-guangzhou"])
-    assert_one_error(status, out, err, "Tencent Cloud API DescribeZones (ap-guangzhou)",
+    assert_one_error(status, out, err,
+                     "Tencent Cloud API DescribeZoneInstanceConfigInfos (ap-guangzhou)",
                      "refused the credentials from environment TENCENTCLOUD_SECRET_ID",
                      "AuthFailure.SecretIdNotFound")
     _assert_no_secret(out, err)
-    assert tencent.actions == ["DescribeZones"]  # no retries of a credentials failure
+    # no retries of a credentials failure
+    assert tencent.actions == ["DescribeZoneInstanceConfigInfos"]
 
 
 @pytest.mark.parametrize("command", ["simulate", "explain", "consolidate", "catalog"])
@@ -515,7 +517,8 @@ def test_tencent_api_error(tencent: FakeCvm, capsys: pytest.CaptureFixture[str])
     tencent.answer = _tencent_error(
         "UnsupportedOperation", "The region does not support this operation")
     status, out, err = invoke(capsys, ["catalog", "--region", "ap-guangzhou"])
-    assert_one_error(status, out, err, "Tencent Cloud API DescribeZones (ap-guangzhou) failed",
+    assert_one_error(status, out, err,
+                     "Tencent Cloud API DescribeZoneInstanceConfigInfos (ap-guangzhou) failed",
                      "UnsupportedOperation")
 
 
@@ -524,7 +527,8 @@ def test_tencent_answer_that_is_not_json(tencent: FakeCvm,
     tencent.answer = Response("<html>gateway</html>", status=200,
                                                     content_type="text/html")
     status, out, err = invoke(capsys, ["catalog", "--region", "ap-guangzhou"])
-    assert_one_error(status, out, err, "Tencent Cloud API DescribeZones (ap-guangzhou)")
+    assert_one_error(status, out, err,
+                     "Tencent Cloud API DescribeZoneInstanceConfigInfos (ap-guangzhou)")
 
 
 # --------------------------------------------------------------------------- real processes

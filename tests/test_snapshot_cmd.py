@@ -202,9 +202,11 @@ def test_yaml_layout_is_kubectl_like() -> None:
     write_list([{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "labels": {}},
                  "spec": {"containers": [{"name": "c", "args": ["x", "z"]}]}}], "yaml", out)
     assert out.getvalue() == (
+        "# kubectl-karp snapshot\n"
         "apiVersion: v1\nkind: List\nitems:\n"
         "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: a\n    labels: {}\n"
-        "  spec:\n    containers:\n    - name: c\n      args:\n      - x\n      - z\n")
+        "  spec:\n    containers:\n    - name: c\n      args:\n      - x\n      - z\n"
+        "# end of kubectl-karp snapshot: 1 objects\n")
 
 
 def test_unquoted_yaml_timestamps_are_written_as_kubernetes_does(tmp_path: Path) -> None:
@@ -260,3 +262,24 @@ def test_anything_outside_the_written_subset_goes_to_pyyaml(tmp_path: Path,
     path.write_text(text, encoding="utf-8")
     expected = list(yaml.safe_load_all(text))
     assert [doc for doc, _origin in read_documents([str(path)])] == expected
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.6, 0.95])
+def test_a_yaml_snapshot_cut_at_a_line_break_is_refused(tmp_path: Path, keep: float,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    # YAML has no closing bracket: without the end marker a copy cut between two lines
+    # parses, one object short or with half a Pod, and nobody notices.
+    from kubectl_karp.cli.app import run
+
+    assert run(["snapshot", "--demo", "-o", "yaml"]) == 0
+    text = capsys.readouterr().out
+    lines = text.splitlines(keepends=True)
+    cut = tmp_path / "cut.yaml"
+    cut.write_text("".join(lines[:int(len(lines) * keep)]), encoding="utf-8")
+    assert run(["simulate", "--snapshot", str(cut)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("error: ") == 1 and "cut short" in err and "Traceback" not in err
+    whole = tmp_path / "whole.yaml"
+    whole.write_text(text, encoding="utf-8")
+    assert run(["simulate", "--snapshot", str(whole)]) == 3  # the demo's pending pods

@@ -150,7 +150,8 @@ def _table(ctx: SchedulingContext, rows: Sequence[Row], *, wide: bool, nodepool:
             format_cpu(it.allocatable.get("cpu", 0)), _gib(it.allocatable.get("memory", 0)),
             str(it.allocatable.get("pods", it.capacity.get("pods", 0)) // 1000),
             _zones(ctx, row.offerings), ctypes,
-            money(_price(row.offerings, "on-demand")), money(_price(row.offerings, "spot"))]
+            money(_price(row.offerings, "on-demand"), currency=ctx.currency),
+            money(_price(row.offerings, "spot"), currency=ctx.currency)]
         if wide:
             cells[1:1] = [row.provider, family, it.labels.get(LABEL_ARCH, "-")]
             if nodepool:
@@ -281,7 +282,7 @@ def _documents(ctx: SchedulingContext, catalogs: Sequence[InstanceTypeCatalog],
         types = [replace(r.it, offerings=r.offerings) for r in rows if not r.excluded]
         docs.append(catalog_to_document(InstanceTypeCatalog(
             provider=provider, source=ctx.catalog_source, instance_types=tuple(types),
-            illustrative_prices=ctx.illustrative_prices)))
+            illustrative_prices=ctx.illustrative_prices, currency=ctx.currency)))
     return docs or [catalog_to_document(InstanceTypeCatalog(provider=catalogs[0].provider
                                                             if catalogs else "generic"))]
 

@@ -12,7 +12,7 @@ import click
 from kubectl_karp.cli.common import node_pool_warnings, rules_warning
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import InputError, UsageError
-from kubectl_karp.model.prices import money
+from kubectl_karp.model.prices import money, money_month
 
 if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.core.context import SchedulingContext
@@ -48,9 +48,10 @@ def _actions(plan: ConsolidationPlan, style: Style, wide: bool) -> list[str]:
     rows = []
     for i, a in enumerate(plan.actions, 1):
         rep = ", ".join(f"{r.instance_type} {r.capacity_type} {r.zone_name or r.zone} "
-                        f"{money(r.price_per_hour)}" for r in a.replacements) or "-"
+                        f"{money(r.price_per_hour, currency=plan.currency)}"
+                        for r in a.replacements) or "-"
         rows.append([str(i), style.bold(a.type), a.method, ",".join(a.nodes), rep,
-                     str(len(a.moves)), money(a.savings_per_hour)])
+                     str(len(a.moves)), money(a.savings_per_hour, currency=plan.currency)])
     lines = [style.bold(f"Actions ({len(plan.actions)})")]
     if not rows:
         return [*lines, "  none: Karpenter would not disrupt any node now", ""]
@@ -149,8 +150,6 @@ def _reported(reported: Mapping[str, Comparison], style: Style) -> list[str]:
 def render_plan(plan: ConsolidationPlan, style: Style, wide: bool,
                 reported: Mapping[str, Comparison] | None = None, header: str = "") -> str:
     """``header``: which Karpenter release's rules were followed, under the first line."""
-    from kubectl_karp.model.prices import HOURS_PER_MONTH
-
     lines = [style.dim(f"Dry run at {_when(plan.now)} — nothing is changed in the cluster."),
              *([style.dim(header)] if header else []), ""]
     lines += _actions(plan, style, wide)
@@ -158,8 +157,8 @@ def render_plan(plan: ConsolidationPlan, style: Style, wide: bool,
     lines += _reported(reported or {}, style)
     lines += _budgets(plan, style)
     per_hour = plan.savings_per_hour
-    lines.append(style.bold("Savings: ") + f"{money(per_hour)}/hour, "
-                 f"${per_hour * HOURS_PER_MONTH:,.2f}/month"
+    lines.append(style.bold("Savings: ") + f"{money(per_hour, currency=plan.currency)}/hour, "
+                 f"{money_month(per_hour, plan.currency)}/month"
                  + ("" if plan.prices_known else " (prices unknown)"))
     return "\n".join(lines) + "\n"
 
@@ -170,7 +169,7 @@ def render_node(plan: ConsolidationPlan, report: NodeReport, style: Style,
 
     lines = [style.bold(f"Node {report.node}") + f"  NodePool {report.node_pool or '-'}, "
              f"{report.instance_type or '?'} {report.capacity_type or '?'} "
-             f"{report.zone or '?'}, {money(report.price_per_hour)}/h",
+             f"{report.zone or '?'}, {money(report.price_per_hour, currency=plan.currency)}/h",
              *([style.dim(header)] if header else [])]
     said = reported_line(reported) if reported is not None else None
     if said:
@@ -181,7 +180,8 @@ def render_node(plan: ConsolidationPlan, report: NodeReport, style: Style,
                      + f" (action #{report.action + 1}, with {', '.join(a.nodes)})")
         for r in a.replacements:
             lines.append(f"  replacement {r.name}: {r.instance_type} {r.capacity_type} "
-                         f"{r.zone_name or r.zone} {money(r.price_per_hour)}/h")
+                         f"{r.zone_name or r.zone} "
+                         f"{money(r.price_per_hour, currency=plan.currency)}/h")
     else:
         lines.append("Decision: " + style.bad("left alone"))
         for reason in report.blocks:

@@ -196,7 +196,8 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], no_pending: bo
         emit_document(document(result, ctx, reported), output)
     else:
         echo(render_text(result, Style(use_color()), wide=output == "wide",
-                               reported=reported, header=ctx.rules.header), nl=False)
+                         currency=ctx.currency, reported=reported, header=ctx.rules.header),
+             nl=False)
     return 0 if result.all_schedulable else EXIT_PENDING
 
 

@@ -59,6 +59,7 @@ def document(result: Any, ctx: Any) -> dict[str, Any]:
         **rules_fields(ctx.rules),
         "catalog": ctx.catalog_source,
         "illustrativePrices": ctx.illustrative_prices,
+        **({"currency": ctx.currency} if ctx.currency else {}),
         "podsConsidered": result.pods_considered,
         "nodeClaims": [{
             "nodePool": c.node_pool, "instanceType": c.instance_type, "zone": c.zone,
@@ -81,21 +82,23 @@ def document(result: Any, ctx: Any) -> dict[str, Any]:
 
 
 def render_table(result: Any, ctx: Any, wide: bool) -> str:
-    from kubectl_karp.model.prices import money
+    from kubectl_karp.model.prices import currency_sign, money, money_month
     from kubectl_karp.render.output import Style, table, use_color
 
     style = Style(use_color())
     out: list[str] = [style.dim(ctx.rules.header)]
     if result.node_claims:
         out.append(style.bold(f"New NodeClaims ({len(result.node_claims)})"))
-        headers = ["nodepool", "instance-type", "zone", "capacity", "$/h", "pods"]
+        sign = currency_sign(ctx.currency).strip()
+        headers = ["nodepool", "instance-type", "zone", "capacity", f"{sign}/h", "pods"]
         if wide:
             headers.append("instance-type-options")
         rows = []
         for c in result.node_claims:
             zone = f"{c.zone} ({c.zone_name})" if c.zone_name else c.zone
             row = [c.node_pool, c.instance_type, zone, c.capacity_type,
-                   money(c.price_per_hour), _pods_text(list(c.pods), wide)]
+                   money(c.price_per_hour, currency=ctx.currency),
+                   _pods_text(list(c.pods), wide)]
             if wide:
                 row.append(",".join(c.instance_type_options))
             rows.append(row)
@@ -123,9 +126,9 @@ def render_table(result: Any, ctx: Any, wide: bool) -> str:
         if per_hour is None:
             out.append("Added cost: unknown (prices not in the catalogue)\n")
         else:
-            month = result.new_cost_per_month or 0.0
             illustrative = " (illustrative prices)" if ctx.illustrative_prices else ""
-            out.append(f"Added cost: {money(per_hour)}/h, ${month:,.2f}/month{illustrative}\n")
+            out.append(f"Added cost: {money(per_hour, currency=ctx.currency)}/h, "
+                       f"{money_month(per_hour, ctx.currency)}/month{illustrative}\n")
     return "\n".join(part.rstrip("\n") + "\n" for part in out if part)
 
 

@@ -1,17 +1,25 @@
 """The live TKE catalogue from the Tencent Cloud API, through the official Python SDK.
 
-``DescribeZones`` maps zone names to the numeric zone IDs TKE nodes carry; then
-``DescribeZoneInstanceConfigInfos`` is asked once per charge type (POSTPAID_BY_HOUR →
-on-demand, SPOTPAID → spot). An offering is available only when Status is SELL and, where the
-answer reports it, Inventory > 0.
+As karpenter-provider-tke does (pkg/providers/instancetype/instancetype.go getInstanceTypes),
+TKE 2022-05-01 ``DescribeZoneInstanceConfigInfos`` is asked four times — on-demand
+(POSTPAID_BY_HOUR) and spot (SPOTPAID), each for amd64 and arm64 — filtered by the zones of
+the node classes' subnets. An offering is available iff ``Status == "SELL"`` and
+``Inventory > 0`` (an item without Inventory has none); its price is ``Price.UnitPrice``;
+``StatusCategory`` and the like are not read, as the provider does not read them. Zone IDs
+come from the provider's own region table (``providers.tke.zone_id_from_name``).
 
-Max pods per node (``capacity.pods``) comes from the cluster, as karpenter-provider-tke decides
-it: TKE 2018-05-25 ``DescribeClusters`` (MaxNodePodNum and the network mode) and, on VPC-CNI
-clusters, ``DescribeVpcCniPodLimits`` per zone of the node classes' subnets. The cluster ID is
+Max pods per node (``capacity.pods``) and the VPC-CNI extended resources
+(``tke.cloud.tencent.com/eni-ip``, ``direct-eni``, ``eni``, ``sub-eni``, ``eip``) come from
+the cluster: TKE 2018-05-25 ``DescribeClusters`` (MaxNodePodNum and the network mode) and
+``DescribeVpcCniPodLimits`` per zone of the node classes' subnets. The cluster ID is
 ``TKE_CLUSTER_ID``, else what the snapshot names (``kubectl_karp.providers.tke.cluster_hints``).
 Without an ID, or when those calls fail (e.g. the credentials may not read the cluster), the
-catalogue leaves pods out and carries a note: max pods then comes from the cluster's nodes,
+catalogue leaves them out and carries a note: max pods then comes from the cluster's nodes,
 else 110.
+
+Prices are in the currency of the account's site: CNY on the China site. The API answer
+names no currency, so ``KARP_TENCENTCLOUD_CURRENCY`` (e.g. USD for an international
+account) says otherwise; an item's ``Price.Currency``, where present, wins.
 
 ``KARP_TENCENTCLOUD_ENDPOINT`` (a URL; ``http://`` allowed) sends every call to another
 endpoint: private/internal endpoints, or a local test server. The SDK is imported lazily.
@@ -22,6 +30,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import time
 import urllib.error
 import urllib.request
@@ -39,30 +48,37 @@ from kubectl_karp.providers.tke import (
     LABEL_FAMILY,
     ClusterHints,
     ClusterNetwork,
+    PodLimits,
     cluster_id_of,
     max_pods,
+    network_capacity,
     zone_id_from_name,
 )
 
 ENV_ENDPOINT = "KARP_TENCENTCLOUD_ENDPOINT"
 ENV_METADATA = "KARP_TENCENTCLOUD_METADATA_ENDPOINT"
 ENV_CLUSTER_ID = "TKE_CLUSTER_ID"
+ENV_CURRENCY = "KARP_TENCENTCLOUD_CURRENCY"
+DEFAULT_CURRENCY = "CNY"  # the China site's; the API answer does not say
 METADATA_URL = "http://metadata.tencentyun.com/latest/meta-data/"
-SERVICE, VERSION = "cvm", "2017-03-12"
+# The catalogue's call (TKE 2022-05-01) and the cluster's (TKE 2018-05-25).
+SERVICE, VERSION = "tke", "2022-05-01"
 TKE_SERVICE, TKE_VERSION = "tke", "2018-05-25"
 CHARGE_TYPES = {"POSTPAID_BY_HOUR": "on-demand", "SPOTPAID": "spot"}
+ARCHITECTURES = ("amd64", "arm64")
+ZONE_NOT_SUPPORTED = "ZoneNotSupported"
 RETRYABLE = ("RequestLimitExceeded", "InternalError", "ServerNetworkError", "ClientNetworkError",
              "ResourceUnavailable")
 AUTH_CODES = ("AuthFailure", "UnauthorizedOperation", "InvalidCredential")
-_ARM_CPUS = ("ampere", "kunpeng", "yitian", "arm")
 
 
 class TencentCloudError(CloudError):
     """A Tencent Cloud API failure; ``no_credentials`` lets callers fall back quietly."""
 
-    def __init__(self, message: str, *, no_credentials: bool = False) -> None:
+    def __init__(self, message: str, *, no_credentials: bool = False, code: str = "") -> None:
         super().__init__(message)
         self.no_credentials = no_credentials
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -156,6 +172,21 @@ def _client_profile(endpoint: str, timeout: int) -> Any:
     return ClientProfile(httpProfile=http)
 
 
+def _sdk_client(service: str, version: str, credential: Any, region: str, profile: Any) -> Any:
+    """TKE 2022-05-01 through the TKE SDK package's client; other APIs through the common one.
+
+    The catalogue action is not modelled by the SDK's typed response (it drops
+    InstanceTypeQuotaSet), so both are driven with ``call_json``, as the provider sends a
+    CommonRequest."""
+    if (service, version) == (SERVICE, VERSION):
+        from tencentcloud.tke.v20220501.tke_client import TkeClient
+
+        return TkeClient(credential, region, profile)
+    from tencentcloud.common.common_client import CommonClient
+
+    return CommonClient(service, version, credential, region, profile=profile)
+
+
 class TencentClient:
     """Calls with retries: RequestLimitExceeded, 5xx and network errors back off and retry."""
 
@@ -163,8 +194,6 @@ class TencentClient:
                  attempts: int = 5, base_delay: float = 0.5, timeout: float | None = None,
                  sleep: Callable[[float], None] = time.sleep, service: str = SERVICE,
                  version: str = VERSION) -> None:
-        from tencentcloud.common.common_client import CommonClient
-
         self.region = region
         self.credentials = credentials
         self.attempts = attempts
@@ -175,8 +204,8 @@ class TencentClient:
         # (the SDK's own timeout bounds each socket read only).
         self.timeout = timeout if timeout is not None else limits.request_timeout()
         socket_timeout = max(1, math.ceil(self.timeout)) if self.timeout else 60
-        self._client = CommonClient(service, version, credentials.credential, region,
-                                    profile=_client_profile(endpoint, socket_timeout))
+        self._client = _sdk_client(service, version, credentials.credential, region,
+                                   _client_profile(endpoint, socket_timeout))
 
     def _redact(self, text: str) -> str:
         for secret in self.credentials.secrets:
@@ -213,6 +242,9 @@ class TencentClient:
                     raise TencentCloudError(
                         f"{where} refused the credentials from {self.credentials.source}: "
                         f"{code}: {message[:200]}") from None
+                if ZONE_NOT_SUPPORTED in code:
+                    raise TencentCloudError(f"{where}: {code}: {message[:200]}",
+                                            code=code) from None
                 delay = min(self.base_delay * 2 ** (attempt - 1), 8.0)
                 if code.startswith(RETRYABLE) and attempt < self.attempts and (
                         deadline is None or time.monotonic() + delay < deadline):
@@ -222,7 +254,7 @@ class TencentClient:
                     message = "the server answered with an HTTP error"
                 raise TencentCloudError(f"{where} failed: {code}: {message[:200]}"
                                         + (f" (after {attempt} attempts)" if attempt > 1
-                                           else "")) from None
+                                           else ""), code=code) from None
             except (ValueError, KeyError, TypeError) as err:
                 raise TencentCloudError(f"{where} returned a malformed answer: "
                                         f"{type(err).__name__}") from None
@@ -232,22 +264,22 @@ class TencentClient:
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def zones(self) -> dict[str, str]:
-        """Zone name → zone ID, for zones in state AVAILABLE."""
-        response = self.call("DescribeZones", {})
-        out: dict[str, str] = {}
-        for i, item in enumerate(_items(response, "ZoneSet", "DescribeZones")):
-            name, zone_id = item.get("Zone"), item.get("ZoneId")
-            if not isinstance(name, str) or not isinstance(zone_id, str | int):
-                raise TencentCloudError(f"Tencent Cloud API DescribeZones returned a malformed "
-                                        f"answer: ZoneSet[{i}] lacks Zone or ZoneId")
-            if item.get("ZoneState", "AVAILABLE") == "AVAILABLE":
-                out[name] = str(zone_id)
-        return out
-
-    def quotas(self, charge_type: str) -> list[Mapping[str, Any]]:
-        response = self.call("DescribeZoneInstanceConfigInfos", {
-            "Filters": [{"Name": "instance-charge-type", "Values": [charge_type]}]})
+    def quotas(self, charge_type: str, arch: str, zones: Sequence[str]
+               ) -> list[Mapping[str, Any]]:
+        """One DescribeZoneInstanceConfigInfos (TKE 2022-05-01) with the provider's filters:
+        zone (the node classes' subnet zones), architecture, instance-charge-type. A zone the
+        API does not support gives no types, as upstream skips it."""
+        filters: list[dict[str, Any]] = []
+        if zones:
+            filters.append({"Name": "zone", "Values": list(zones)})
+        filters += [{"Name": "architecture", "Values": [arch]},
+                    {"Name": "instance-charge-type", "Values": [charge_type]}]
+        try:
+            response = self.call("DescribeZoneInstanceConfigInfos", {"Filters": filters})
+        except TencentCloudError as err:
+            if ZONE_NOT_SUPPORTED in err.code:
+                return []
+            raise
         return _items(response, "InstanceTypeQuotaSet", "DescribeZoneInstanceConfigInfos")
 
     # TKE 2018-05-25 (a client made with service=TKE_SERVICE, version=TKE_VERSION)
@@ -278,24 +310,35 @@ class TencentClient:
             vpc_cni_type=str(prop.get("VpcCniType") or ""),
             meta_feature=isinstance(prop.get("MetaFeatureParam"), dict))
 
-    def eni_limits(self, zones: Sequence[str]) -> dict[str, dict[str, int]]:
-        """Zone name → instance type → VPC-CNI pods (TKERouteENIStaticIP), per zone asked
-        (DescribeVpcCniPodLimits); one unfiltered call when no zone is known."""
-        out: dict[str, dict[str, int]] = {}
+    def eni_limits(self, zones: Sequence[str]) -> dict[str, dict[str, PodLimits]]:
+        """Zone name → instance type → its PodLimits, per zone asked (DescribeVpcCniPodLimits);
+        one unfiltered call when no zone is known. A zone the API does not support is left
+        out, as upstream (getENILimits) skips it."""
+        out: dict[str, dict[str, PodLimits]] = {}
         for zone in zones or [""]:
-            response = self.call("DescribeVpcCniPodLimits", {"Zone": zone} if zone else {})
+            try:
+                response = self.call("DescribeVpcCniPodLimits", {"Zone": zone} if zone else {})
+            except TencentCloudError as err:
+                if ZONE_NOT_SUPPORTED in err.code:
+                    continue
+                raise
             items = [] if response.get("PodLimitsInstanceSet") is None else _items(
                 response, "PodLimitsInstanceSet", "DescribeVpcCniPodLimits")
             if zone:
                 out.setdefault(zone, {})
             for item in items:
                 name, limits = item.get("InstanceType"), item.get("PodLimits")
-                value = limits.get("TKERouteENIStaticIP") if isinstance(limits, dict) else None
                 where = str(item.get("Zone") or zone)
-                if isinstance(name, str) and where and isinstance(value, int) \
-                        and not isinstance(value, bool):
-                    out.setdefault(where, {})[name] = value
+                if isinstance(name, str) and where and isinstance(limits, dict):
+                    out.setdefault(where, {})[name] = PodLimits(
+                        eni_ip=_count(limits.get("TKERouteENIStaticIP")),
+                        direct_eni=_count(limits.get("TKEDirectENI")),
+                        sub_eni=_count(limits.get("TKESubENI")))
         return out
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _items(response: Mapping[str, Any], key: str, action: str) -> list[Mapping[str, Any]]:
@@ -328,87 +371,95 @@ def _number(item: Mapping[str, Any], key: str, where: str) -> float:
 
 
 def _price(item: Mapping[str, Any]) -> float | None:
+    """upstream: createOfferings — Price.UnitPrice (None here when the item has no price)."""
     price = item.get("Price")
-    if not isinstance(price, dict):
-        return None
-    for key in ("UnitPriceDiscount", "UnitPrice"):
-        value = price.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 \
-                and math.isfinite(value):
-            return float(value)
+    value = price.get("UnitPrice") if isinstance(price, dict) else None
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 \
+            and math.isfinite(value):
+        return float(value)
     return None
 
 
-def _arch(item: Mapping[str, Any]) -> str:
-    arch = item.get("Arch") or item.get("CpuArch")
-    if isinstance(arch, str) and arch:
-        return {"x86_64": "amd64", "aarch64": "arm64"}.get(arch.lower(), arch.lower())
-    cpu_type = str(item.get("CpuType") or "").lower()
-    return "arm64" if any(h in cpu_type for h in _ARM_CPUS) else "amd64"
+def _currency(item: Mapping[str, Any]) -> str:
+    price = item.get("Price")
+    value = price.get("Currency") if isinstance(price, dict) else None
+    return value.upper() if isinstance(value, str) and re.fullmatch(r"[A-Za-z]{3}", value) \
+        else ""
 
 
-def build_catalog(region: str, zones: Mapping[str, str],
-                  quotas: Mapping[str, Sequence[Mapping[str, Any]]], *, source: str,
+def _in_stock(item: Mapping[str, Any]) -> bool:
+    """upstream: createOfferings — Status == "SELL" && Inventory > 0 (absent Inventory is 0)."""
+    inventory = item.get("Inventory")
+    return item.get("Status") == "SELL" and isinstance(inventory, int | float) \
+        and not isinstance(inventory, bool) and inventory > 0
+
+
+@dataclass(frozen=True)
+class QuotaAnswer:
+    """One DescribeZoneInstanceConfigInfos answer and the filters that asked for it."""
+
+    charge_type: str  # POSTPAID_BY_HOUR | SPOTPAID
+    arch: str  # amd64 | arm64 (the provider labels the items with the filter's value)
+    items: Sequence[Mapping[str, Any]]
+
+
+def build_catalog(region: str, answers: Sequence[QuotaAnswer], *, source: str,
                   network: ClusterNetwork | None = None,
-                  eni: Mapping[str, Mapping[str, int]] | None = None,
-                  notes: Sequence[str] = ()) -> InstanceTypeCatalog:
-    """Pure conversion of the API answers (charge type → items) into a catalogue.
+                  eni: Mapping[str, Mapping[str, PodLimits]] | None = None,
+                  notes: Sequence[str] = (), currency: str = "") -> InstanceTypeCatalog:
+    """Pure conversion of the API answers (on-demand first, then spot) into a catalogue.
 
-    With the cluster's ``network`` (and ``eni``: zone name → type → ENI-IP pods), every type
-    gets ``capacity.pods``. Like the provider, a type's ENI limit is the one of the zone of its
-    last on-demand item (else its first spot item) among the zones ``eni`` covers.
+    upstream: instancetype.go List. A type's figures are those of its last on-demand item
+    (else its first spot item); with the cluster's ``network`` its pods and VPC-CNI resources
+    follow the ENI limits of that item's zone (``eni``: zone name → type → limits).
     """
-    capacity: dict[str, dict[str, int]] = {}
-    eni_zone: dict[str, str] = {}
-    labels: dict[str, dict[str, str]] = {}
+    chosen: dict[str, tuple[Mapping[str, Any], str]] = {}
     offerings: dict[str, dict[tuple[str, str], Offering]] = {}
-    for charge_type, items in quotas.items():
-        capacity_type = CHARGE_TYPES[charge_type]
-        for i, item in enumerate(items):
+    currencies = set()
+    for answer in answers:
+        capacity_type = CHARGE_TYPES[answer.charge_type]
+        for i, item in enumerate(answer.items):
             where = (f"Tencent Cloud API DescribeZoneInstanceConfigInfos returned a malformed "
                      f"answer: InstanceTypeQuotaSet[{i}]")
             name, zone_name = item.get("InstanceType"), item.get("Zone")
             if not isinstance(name, str) or not name or not isinstance(zone_name, str):
                 raise TencentCloudError(f"{where} lacks InstanceType or Zone")
-            if item.get("InstanceChargeType", charge_type) != charge_type:
-                continue
-            cpu = int(_number(item, "Cpu", where))
-            memory_gb = int(_number(item, "Memory", where))
-            gpu = item.get("GpuCount") or item.get("Gpu") or 0
-            res = {"cpu": cpu * 1000, "memory": memory_gb * 2**30 * 1000}
-            if isinstance(gpu, int | float) and not isinstance(gpu, bool) and gpu >= 1 \
-                    and math.isfinite(gpu) and gpu < 1e6:
-                res["nvidia.com/gpu"] = int(gpu) * 1000
-            capacity.setdefault(name, res)
-            family = item.get("InstanceFamily") or name.split(".")[0]
-            labels.setdefault(name, {LABEL_FAMILY: str(family), "kubernetes.io/arch": _arch(item)})
-            zone_id = zones.get(zone_name) or zone_id_from_name(zone_name) or zone_name
-            inventory = item.get("Inventory")
-            in_stock = inventory is None or (isinstance(inventory, int | float) and inventory > 0)
-            # A zone DescribeZones did not list as AVAILABLE cannot launch anything.
-            zone_open = not zones or zone_name in zones
-            offering = Offering(zone=zone_id, capacity_type=capacity_type,
-                                price_per_hour=_price(item),
-                                available=item.get("Status") == "SELL" and in_stock and zone_open,
-                                zone_name=zone_name if zone_name != zone_id else "")
-            offerings.setdefault(name, {})[(zone_id, capacity_type)] = offering
-            if eni and zone_name in eni and (capacity_type == "on-demand"
-                                             or name not in eni_zone):
-                eni_zone[name] = zone_name
-    if network is not None:
-        for name, res in capacity.items():
-            zone_limits = (eni or {}).get(eni_zone.get(name, ""), {})
-            res["pods"] = max_pods(network, zone_limits.get(name)) * 1000
-    types = tuple(
-        InstanceType(name=name, labels=labels[name], capacity=capacity[name],
-                     offerings=tuple(sorted(offerings[name].values(),
-                                            key=lambda o: (o.zone, o.capacity_type))))
-        for name in sorted(capacity))
+            _number(item, "Cpu", where)
+            _number(item, "Memory", where)
+            if capacity_type == "on-demand" or name not in chosen:
+                chosen[name] = (item, answer.arch)
+            zone_id = zone_id_from_name(zone_name) or zone_name
+            offerings.setdefault(name, {})[(zone_id, capacity_type)] = Offering(
+                zone=zone_id, capacity_type=capacity_type, price_per_hour=_price(item),
+                available=_in_stock(item), zone_name=zone_name if zone_name != zone_id else "")
+            currencies.add(_currency(item))
+    limits = (eni or {}) if network is not None and network.uses_eni_limits else {}
+    types = []
+    for name in sorted(chosen):
+        item, arch = chosen[name]
+        cpu = int(_number(item, "Cpu", name))
+        res = {"cpu": cpu * 1000, "memory": int(_number(item, "Memory", name)) * 2**30 * 1000}
+        gpu = item.get("Gpu")
+        if isinstance(gpu, int | float) and not isinstance(gpu, bool) and gpu >= 1 \
+                and math.isfinite(gpu) and gpu < 1e6:
+            res["nvidia.com/gpu"] = int(gpu) * 1000
+        if network is not None:
+            zone_limits = limits.get(str(item.get("Zone")), {})
+            own = zone_limits.get(name)
+            res.update(network_capacity(cpu, own, bool(zone_limits)))
+            res["pods"] = max_pods(network, own.eni_ip if own else None) * 1000
+        family = item.get("InstanceFamily") or name.split(".")[0]
+        types.append(InstanceType(
+            name=name, labels={LABEL_FAMILY: str(family), "kubernetes.io/arch": arch},
+            capacity=res, offerings=tuple(sorted(offerings[name].values(),
+                                                 key=lambda o: (o.zone, o.capacity_type)))))
+    stated = sorted(c for c in currencies if c)
     return InstanceTypeCatalog(provider="tke", region=region, source=source,
-                               instance_types=types,
+                               instance_types=tuple(types),
                                prices_known=any(o.price_per_hour is not None
                                                 for t in types for o in t.offerings),
-                               origin="tencentcloud-api", notes=tuple(notes))
+                               origin="tencentcloud-api", notes=tuple(notes),
+                               currency=stated[0] if len(stated) == 1 else currency)
 
 
 MAX_PODS_FALLBACK = "using the pods capacity of the cluster's nodes, else 110"
@@ -430,12 +481,11 @@ def resolve_cluster_id(hints: ClusterHints | None) -> tuple[str, str]:
 
 
 def fetch_pod_limits(client: TencentClient, cluster_id: str, zones: Sequence[str]
-                     ) -> tuple[ClusterNetwork | None, dict[str, dict[str, int]], str]:
+                     ) -> tuple[ClusterNetwork | None, dict[str, dict[str, PodLimits]], str]:
     """(network, ENI limits, note): any failure is a note, never an error."""
     try:
         network = client.cluster_network(cluster_id)
-        eni = client.eni_limits(zones) if (network.node_pod_num is None
-                                           and network.uses_eni_limits) else {}
+        eni = client.eni_limits(zones) if network.uses_eni_limits else {}
     except TencentCloudError as err:
         return None, {}, f"max pods per node: {err}; {MAX_PODS_FALLBACK}"
     return network, eni, ""
@@ -447,20 +497,29 @@ def fetch_catalog(region: str, *, credentials: Credentials | None = None, endpoi
     """Ask the API now (no cache)."""
     creds = credentials or find_credentials()
     client = TencentClient(region, creds, endpoint=endpoint, sleep=sleep)
-    zones = client.zones()
-    quotas = {charge: client.quotas(charge) for charge in CHARGE_TYPES}
+    zones = hints.zones if hints else ()
+    answers = [QuotaAnswer(charge, arch, client.quotas(charge, arch, zones))
+               for charge in CHARGE_TYPES for arch in ARCHITECTURES]
+    notes = []
+    if not zones:
+        notes.append("no TKEMachineNodeClass subnet zones known: instance types of every zone "
+                     f"of {region} are listed")
     cluster_id, why = resolve_cluster_id(hints)
     network: ClusterNetwork | None = None
-    eni: dict[str, dict[str, int]] = {}
+    eni: dict[str, dict[str, PodLimits]] = {}
     if cluster_id:
         tke = TencentClient(region, creds, endpoint=endpoint, sleep=sleep,
                             service=TKE_SERVICE, version=TKE_VERSION)
-        network, eni, note = fetch_pod_limits(tke, cluster_id, hints.zones if hints else ())
+        network, eni, note = fetch_pod_limits(tke, cluster_id, zones)
     else:
         note = f"max pods per node: {why}; {MAX_PODS_FALLBACK}"
+    if note:
+        notes.append(note)
     where = f" via {endpoint}" if endpoint else ""
-    return build_catalog(region, zones, quotas, source=f"Tencent Cloud API {region}{where}",
-                         network=network, eni=eni, notes=(note,) if note else ())
+    return build_catalog(region, answers, source=f"Tencent Cloud API {region}{where}",
+                         network=network, eni=eni, notes=notes,
+                         currency=os.environ.get(ENV_CURRENCY, "").strip().upper()
+                         or DEFAULT_CURRENCY)
 
 
 def load_live_catalog(region: str, *, refresh: bool = False, now: datetime | None = None,
@@ -469,13 +528,16 @@ def load_live_catalog(region: str, *, refresh: bool = False, now: datetime | Non
                       hints: ClusterHints | None = None) -> InstanceTypeCatalog:
     """The live catalogue for ``region``, from the disk cache unless stale or ``refresh``.
 
-    ``hints`` (the cluster the catalogue is for) decide max pods; they are part of the cache
-    key, as the pods figures depend on them.
+    ``hints`` (the cluster the catalogue is for) decide the zones asked and max pods; they
+    are part of the cache key, as the answer depends on them (so is the currency setting).
     """
     endpoint = endpoint_from_env()
     moment = now or datetime.now(timezone.utc)
     cluster_id, _ = resolve_cluster_id(hints)
-    variant = f"{cluster_id} {','.join(hints.zones)}" if cluster_id and hints else cluster_id
+    zones = ",".join(hints.zones) if hints else ""
+    currency = os.environ.get(ENV_CURRENCY, "").strip().upper()
+    # The API version is in the key so answers cached from the CVM call of old are not reused.
+    variant = " ".join(part for part in (VERSION, cluster_id, zones, currency) if part)
     path = cache_path("tke", region, endpoint, variant)
     if not refresh:
         cached = read_cached(path, now=moment, ttl=ttl_from_env())

@@ -31,7 +31,7 @@ from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offeri
 from kubectl_karp.model.objects import CAPACITY_ON_DEMAND, Node, NodeClass, NodePool
 from kubectl_karp.model.predicates import order_by_weight
 from kubectl_karp.model.snapshot import ClusterSnapshot
-from kubectl_karp.providers.base import BaseProvider
+from kubectl_karp.providers.base import BaseProvider, ClusterFacts
 from kubectl_karp.providers.registry import (
     INFERRED_ORIGIN,
     cluster_max_pods,
@@ -57,6 +57,8 @@ class NodePoolContext:
     allow_undefined_labels: frozenset[str]
     # Zones the node class launches in (label values and human names); None = unrestricted.
     node_class_zones: frozenset[str] | None = None
+    # Where the node class's ephemeral storage comes from (TKE: which disk), for fixes.
+    ephemeral_storage_source: str = ""
     # Set for a NodePool that can launch nodes but never for pending pods (a static one: its
     # StaticDrift replacements still come from it).
     refusal: Reason | None = None
@@ -88,6 +90,13 @@ class SchedulingContext:
     catalogs: tuple[InstanceTypeCatalog, ...] = field(default=(), repr=False)
     # The Karpenter release whose rules the preview follows (core.releases).
     rules: KarpenterRules = DEFAULT_RULES
+
+    @cached_property
+    def currency(self) -> str:
+        """The ISO code the catalogues' prices are in ("" when none names one or they differ:
+        prices in two currencies are not compared here anyway)."""
+        named = {c.currency for c in self.catalogs if c.prices_known and c.currency}
+        return next(iter(named)) if len(named) == 1 else ""
 
     def node_pool(self, name: str) -> NodePoolContext | None:
         return next((npc for npc in self.node_pools if npc.node_pool.name == name), None)
@@ -194,6 +203,7 @@ def _add_zones(types: Sequence[InstanceType], provider: BaseProvider,
         extra = tuple(Offering(zone=z, capacity_type=ct, price_per_hour=None,
                                zone_name=provider.zone_name(z) or "")
                       for z in ids for ct in ctypes if (z, ct) not in have)
+        extra = tuple(replace(o, labels=provider.offering_labels(o)) for o in extra)
         out.append(replace(it, offerings=it.offerings + extra))
     return tuple(out)
 
@@ -318,8 +328,13 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
     classes = _merge_classes(snapshot.node_classes, extra_node_classes)
     all_notes = list(notes)
     chosen = list(catalogs) or list(snapshot.catalogs)
-    completed = tuple(complete_catalog(c, max_pods=cluster_max_pods(snapshot.nodes, c.provider))
+    facts = cluster_facts(snapshot)
+    completed = tuple(complete_catalog(c, max_pods=cluster_max_pods(snapshot.nodes, c.provider),
+                                       cluster=facts)
                       for c in chosen)
+    # completed catalogue → the raw one, to redo it for each NodePool's node class
+    raw_of = {id(done): raw for raw, done in zip(chosen, completed, strict=True)}
+    per_class: dict[tuple[int, int], InstanceTypeCatalog] = {}
     # A NodePool of a cloud no catalogue covers still gets the types its nodes show.
     covered = {c.provider for c in completed}
     wanted = {p.name for p in (provider_for_ref(np.node_class_ref) for np in pools) if p}
@@ -360,9 +375,22 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
             all_notes.append(f"{node_class.kind} {node_class.name} has no status (not "
                              "reconciled by Karpenter yet?): assumed Ready, any zone")
         types: tuple[InstanceType, ...] = ()
+        storage_source = ""
         if provider is not None:
             own = [c for c in completed if c.provider == provider.name]
             own = own or [c for c in completed if c.provider == "generic"]
+            if node_class is not None:
+                # upstream: the provider lists instance types per node class (its disks).
+                configured = provider.configured(node_class, facts)
+                storage_source = configured.ephemeral_storage_source()
+                for c in own:
+                    if id(c) in raw_of:
+                        all_notes.extend(n for n in configured.catalogue_notes(raw_of[id(c)])
+                                         if n not in all_notes)
+                own = [per_class.setdefault((id(c), id(node_class)), complete_catalog(
+                    raw_of[id(c)], max_pods=cluster_max_pods(snapshot.nodes, c.provider),
+                    node_class=node_class, cluster=facts)) if id(c) in raw_of else c
+                    for c in own]
             types = _merge_types(own)
             if node_class is not None and all(c.provider == provider.name for c in own) \
                     and not all(c.origin == INFERRED_ORIGIN for c in own):
@@ -382,7 +410,8 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
             node_pool=pool, node_class=node_class,
             provider=provider.name if provider else None, instance_types=types,
             problems=tuple(problems), allow_undefined_labels=well_known_labels(provider),
-            node_class_zones=zones, refusal=_static_refusal(pool, rules)))
+            node_class_zones=zones, ephemeral_storage_source=storage_source,
+            refusal=_static_refusal(pool, rules)))
 
     if snapshot.node_overlays:
         overlaid, overlay_notes = apply_overlays(
@@ -409,6 +438,31 @@ def build_context(snapshot: ClusterSnapshot, catalogs: Sequence[InstanceTypeCata
         catalog_source=catalog_source or _describe_catalogs(completed), prices_known=prices_known,
         illustrative_prices=illustrative, zone_names=zone_names, notes=tuple(all_notes),
         catalogs=completed, rules=rules)
+
+
+_STANDARD_RESOURCES = frozenset({"cpu", "memory", "pods", "ephemeral-storage", "storage"})
+
+
+def _extended(name: str) -> bool:
+    return name not in _STANDARD_RESOURCES and not name.startswith("hugepages-")
+
+
+def cluster_facts(snapshot: ClusterSnapshot) -> ClusterFacts:
+    """What the snapshot tells providers: the server version, the extended resources its
+    nodes expose per instance type (largest seen) and those its pods request."""
+    seen: dict[str, dict[str, int]] = {}
+    for node in snapshot.nodes:
+        if not node.instance_type:
+            continue
+        mine = seen.setdefault(node.instance_type, {})
+        for name, value in node.capacity.items():
+            if _extended(name) and value > mine.get(name, -1):
+                mine[name] = value
+    requested = frozenset(name for pod in snapshot.pods for name, value in pod.requests.items()
+                          if value > 0 and _extended(name))
+    return ClusterFacts(kubernetes_version=snapshot.kubernetes_version,
+                        node_extended={k: v for k, v in seen.items() if v},
+                        requested=requested)
 
 
 def snapshot_rules(snapshot: ClusterSnapshot) -> KarpenterRules:

@@ -114,6 +114,7 @@ class NodeRow:
     created: datetime | None
     state: str
     node_claim: str = ""
+    currency: str = ""  # ISO code of ``price`` ("" unnamed)
     # The consolidation dry run's word on the node (dry_run_verdicts): "#1 delete",
     # "BudgetExhausted"…; "" until the plan is ready.
     dry_run: str = ""
@@ -175,7 +176,7 @@ def node_rows(ctx: SchedulingContext) -> tuple[NodeRow, ...]:
             instance_type=_label_or(node.instance_type),
             zone=ctx.zone_name(zone) if zone else "-",
             capacity_type=_label_or(node.capacity_type),
-            price=ctx.node_price(node),
+            price=ctx.node_price(node), currency=ctx.currency,
             cpu_requested=cpu, cpu_allocatable=node.allocatable.get("cpu", 0),
             memory_requested=memory, memory_allocatable=node.allocatable.get("memory", 0),
             pods=len(pods), created=node.creation_timestamp,
@@ -193,7 +194,7 @@ def node_rows(ctx: SchedulingContext) -> tuple[NodeRow, ...]:
             key=f"nodeclaim/{claim.name}", kind="NodeClaim", name=claim.name,
             node_pool=_label_or(claim.node_pool), instance_type=_label_or(itype),
             zone=ctx.zone_name(zone) if zone else "-", capacity_type=_label_or(ctype),
-            price=ctx.price_of(itype, zone, ctype),
+            price=ctx.price_of(itype, zone, ctype), currency=ctx.currency,
             cpu_requested=0, cpu_allocatable=claim.allocatable.get("cpu", 0),
             memory_requested=0, memory_allocatable=claim.allocatable.get("memory", 0),
             pods=0, created=claim.creation_timestamp, state=state, node_claim=claim.name))
@@ -212,6 +213,7 @@ class Totals:
     cost_per_hour: float
     unpriced: int  # nodes whose price is unknown (not in cost_per_hour)
     pending_pods: int
+    currency: str = ""
 
     @property
     def cost_per_month(self) -> float:
@@ -229,11 +231,12 @@ def totals(rows: Sequence[NodeRow], pending_pods: int = 0) -> Totals:
         pods=sum(r.pods for r in nodes),
         cost_per_hour=sum(r.price for r in rows if r.price is not None),
         unpriced=sum(1 for r in rows if r.price is None),
-        pending_pods=pending_pods)
+        pending_pods=pending_pods, currency=next((r.currency for r in rows), ""))
 
 
 def totals_line(t: Totals) -> str:
-    cost = f"{money(t.cost_per_hour, digits=3)}/h  {money(t.cost_per_month, digits=0)}/month"
+    cost = (f"{money(t.cost_per_hour, digits=3, currency=t.currency)}/h  "
+            f"{money(t.cost_per_month, digits=0, currency=t.currency)}/month")
     if t.unpriced:
         cost += f" (+{t.unpriced} unpriced)"
     launching = f" (+{t.launching} launching)" if t.launching else ""
@@ -258,7 +261,8 @@ NODE_COLUMNS: tuple[Column[NodeRow], ...] = (
     Column("zone", "ZONE", lambda r, _: r.zone, lambda r: r.zone, "Z"),
     Column("capacity", "CAPACITY", lambda r, _: r.capacity_type, lambda r: r.capacity_type,
            "K"),
-    Column("price", "$/H", lambda r, _: money(r.price), lambda r: _missing_last(r.price), "H"),
+    Column("price", "PRICE/H", lambda r, _: money(r.price, currency=r.currency),
+           lambda r: _missing_last(r.price), "H"),
     Column("cpu", "CPU", lambda r, _: bar(r.cpu_requested, r.cpu_allocatable),
            lambda r: _missing_last(percent(r.cpu_requested, r.cpu_allocatable)), "C"),
     Column("memory", "MEMORY", lambda r, _: bar(r.memory_requested, r.memory_allocatable),
@@ -392,6 +396,7 @@ class NodePoolRow:
     disruptions_allowed: int
     consolidation: str
     ready: str  # "True", or "False: <why>"
+    currency: str = ""
 
 
 def _pool_ready(ctx: SchedulingContext, pool: NodePool) -> str:
@@ -431,7 +436,7 @@ def node_pool_rows(ctx: SchedulingContext, node_rows_: Sequence[NodeRow], now: d
             memory_used=memory, memory_limit=pool.limits.get("memory"),
             cost_per_hour=sum(r.price for r in rows if r.price is not None),
             disruptions_allowed=pool_budget(pool, len(nodes), disrupting, now).allowed_min,
-            consolidation=policy, ready=_pool_ready(ctx, pool)))
+            consolidation=policy, ready=_pool_ready(ctx, pool), currency=ctx.currency))
     return tuple(out)
 
 
@@ -481,7 +486,8 @@ NODE_POOL_COLUMNS: tuple[Column[NodePoolRow], ...] = (
     Column("memory", "MEMORY USED/LIMIT",
            lambda r, _: _used_of(r.memory_used, r.memory_limit, memory_text),
            lambda r: r.memory_used, "M"),
-    Column("cost", "$/H", lambda r, _: money(r.cost_per_hour), lambda r: r.cost_per_hour, "H"),
+    Column("cost", "COST/H", lambda r, _: money(r.cost_per_hour, currency=r.currency),
+           lambda r: r.cost_per_hour, "H"),
     Column("disruptions", "DISRUPT NOW", lambda r, _: str(r.disruptions_allowed),
            lambda r: r.disruptions_allowed, "D"),
     Column("consolidation", "CONSOLIDATION", lambda r, _: r.consolidation,
@@ -600,6 +606,7 @@ class ConsolidationRow:
     savings: float | None  # of the whole action
     pods: int
     blocked: str  # "Code: message" of the first block, "" when in an action
+    currency: str = ""
 
 
 def consolidation_rows(plan: ConsolidationPlan, pods_on: Mapping[str, int] | None = None
@@ -622,7 +629,7 @@ def consolidation_rows(plan: ConsolidationPlan, pods_on: Mapping[str, int] | Non
             instance_type=report.instance_type or "-", price=report.price_per_hour,
             action=action, method=method, savings=savings,
             pods=pods_on.get(report.node, len(report.pods)) if pods_on is not None
-            else len(report.pods), blocked=blocked))
+            else len(report.pods), blocked=blocked, currency=plan.currency))
     return tuple(rows)
 
 
@@ -631,11 +638,12 @@ CONSOLIDATION_COLUMNS: tuple[Column[ConsolidationRow], ...] = (
     Column("nodepool", "NODEPOOL", lambda r, _: r.node_pool, lambda r: r.node_pool, "P"),
     Column("type", "INSTANCE TYPE", lambda r, _: r.instance_type, lambda r: r.instance_type,
            "T"),
-    Column("price", "$/H", lambda r, _: money(r.price), lambda r: _missing_last(r.price), "H"),
+    Column("price", "PRICE/H", lambda r, _: money(r.price, currency=r.currency),
+           lambda r: _missing_last(r.price), "H"),
     Column("pods", "PODS", lambda r, _: str(r.pods), lambda r: r.pods, "O"),
     Column("action", "ACTION", lambda r, _: r.action or "-", lambda r: (r.action == "",
                                                                         r.action), "C"),
-    Column("savings", "SAVES $/H", lambda r, _: money(r.savings),
+    Column("savings", "SAVES/H", lambda r, _: money(r.savings, currency=r.currency),
            lambda r: _missing_last(-r.savings if r.savings is not None else None), "S"),
     Column("blocked", "BLOCKED BY", lambda r, _: r.blocked or "-", lambda r: r.blocked, "B"),
 )

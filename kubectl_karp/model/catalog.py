@@ -18,6 +18,22 @@ class Offering:
     price_per_hour: float | None = None  # None: price unknown
     available: bool = True
     zone_name: str = ""  # human name (ap-guangzhou-3) when it differs from ``zone``
+    # Further labels the provider sets per offering (TKE: the CBS zone by name), as
+    # (key, value) pairs so offerings stay hashable.
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def label_items(self) -> tuple[tuple[str, str], ...]:
+        """Every label this offering puts on a node: zone, capacity type, then its own."""
+        return ((LABEL_ZONE, self.zone), (LABEL_CAPACITY_TYPE, self.capacity_type), *self.labels)
+
+    def allowed_by(self, requirements: Requirements) -> bool:
+        """Whether the requirements admit this offering (upstream Offerings.Compatible: every
+        offering requirement intersects)."""
+        for key, value in self.label_items():
+            req = requirements.defined(key)
+            if req is not None and not req.has(value):
+                return False
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,25 +43,34 @@ class InstanceType:
     capacity: Resources = field(default_factory=dict)
     allocatable: Resources = field(default_factory=dict)  # already computed by the provider
     offerings: tuple[Offering, ...] = ()
-    # Provider labels this type does not have: upstream gives each a DoesNotExist requirement,
-    # so a pod asking for one (a GPU count on a CPU type) cannot land here. Filled by the
-    # provider (``providers.registry.complete_instance_type``), never by catalogue files.
+    # Label keys the type requires to be absent (upstream: a DoesNotExist requirement): those
+    # the provider always sets so (TKE: node.kubernetes.io/windows-build) and the provider labels
+    # this type has no value for (a GPU count on a CPU type). Filled by the provider
+    # (``providers.registry.complete_instance_type``) or a catalogue's ``absentLabels``.
     absent_labels: frozenset[str] = frozenset()
 
     def available_offerings(self) -> tuple[Offering, ...]:
         return tuple(o for o in self.offerings if o.available)
 
+    def offering_keys(self) -> tuple[str, ...]:
+        """Label keys set per offering rather than per type (zone, capacity type, …)."""
+        keys = {LABEL_ZONE: None, LABEL_CAPACITY_TYPE: None}
+        for offering in self.offerings:
+            keys.update(dict.fromkeys(k for k, _ in offering.labels))
+        return tuple(keys)
+
     def requirements(self) -> Requirements:
-        """The type's requirements as its provider builds them (computeRequirements): each
-        label In its value, zone and capacity type In those of the available offerings, each
-        label the type lacks (``absent_labels``) DoesNotExist."""
-        offering_keys = (LABEL_ZONE, LABEL_CAPACITY_TYPE)
-        reqs = Requirements.from_labels({k: v for k, v in self.labels.items()
-                                         if k not in offering_keys})
+        """The type's requirements as the provider builds them: each label as In, and each
+        per-offering key In the values of the available offerings (upstream: the TKE
+        provider's computeRequirements; an empty set when nothing is available)."""
+        keys = self.offering_keys()
+        reqs = Requirements.from_labels({k: v for k, v in self.labels.items() if k not in keys})
         available = self.available_offerings()
-        reqs = reqs.add(Requirement.of(LABEL_ZONE, IN, {o.zone for o in available}),
-                        Requirement.of(LABEL_CAPACITY_TYPE, IN,
-                                       {o.capacity_type for o in available}))
+        values: dict[str, set[str]] = {key: set() for key in keys}
+        for offering in available:
+            for key, value in offering.label_items():
+                values[key].add(value)
+        reqs = reqs.add(*(Requirement.of(key, IN, vals) for key, vals in values.items()))
         return reqs.add(*(Requirement.of(key, DOES_NOT_EXIST) for key in sorted(
             self.absent_labels) if key not in self.labels))
 
@@ -62,6 +87,7 @@ class InstanceTypeCatalog:
     prices_known: bool = True
     origin: str = ""  # file path, "tencentcloud-api", "bundled", "inferred from nodes"
     notes: tuple[str, ...] = ()  # caveats about the figures (e.g. how max pods was decided)
+    currency: str = ""  # ISO 4217 code of the prices (CNY, USD); "" when not stated
 
     def by_name(self) -> dict[str, InstanceType]:
         return {it.name: it for it in self.instance_types}

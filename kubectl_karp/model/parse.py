@@ -979,13 +979,19 @@ def parse_catalog(doc: Mapping[str, Any], where: str) -> InstanceTypeCatalog:
             offerings.append(Offering(
                 zone=zone or zone_name, capacity_type=ctype,
                 price_per_hour=float(price) if price is not None else None,
-                available=bool(off.get("available", True)), zone_name=zone_name))
+                available=bool(off.get("available", True)), zone_name=zone_name,
+                labels=tuple(sorted(_labels(off.get("labels"), f"{oat}.labels").items()))))
+        absent = entry.get("absentLabels")
+        if absent is not None and not (isinstance(absent, list)
+                                       and all(isinstance(k, str) for k in absent)):
+            raise InputError("absentLabels must be a list of label keys",
+                             where=f"{at}.absentLabels")
         types.append(InstanceType(
             name=name,
             labels=_labels(entry.get("labels"), f"{at}.labels"),
             capacity=capacity,
             allocatable=parse_resources(entry.get("allocatable"), f"{at}.allocatable"),
-            offerings=tuple(offerings)))
+            offerings=tuple(offerings), absent_labels=frozenset(absent or ())))
     return InstanceTypeCatalog(
         provider=provider,
         region=_str(doc.get("region"), f"{where}.region"),
@@ -994,7 +1000,16 @@ def parse_catalog(doc: Mapping[str, Any], where: str) -> InstanceTypeCatalog:
         illustrative_prices=bool(doc.get("illustrativePrices", False)),
         prices_known=any(o.price_per_hour is not None for t in types for o in t.offerings),
         origin=where,
+        currency=_currency(doc.get("currency"), f"{where}.currency"),
     )
+
+
+def _currency(value: Any, where: str) -> str:
+    text = _str(value, where)
+    if text and not re.fullmatch(r"[A-Z]{3}", text):
+        raise InputError(f"currency must be a three-letter ISO 4217 code such as CNY or USD, "
+                         f"got {text!r}", where=where)
+    return text
 
 
 def _exact_quantity(resource: str, milli: int) -> str:
@@ -1019,6 +1034,8 @@ def catalog_to_document(catalog: InstanceTypeCatalog, *, with_allocatable: bool 
         doc["source"] = catalog.source
     if catalog.illustrative_prices:
         doc["illustrativePrices"] = True
+    if catalog.currency:
+        doc["currency"] = catalog.currency
     types = []
     for it in catalog.instance_types:
         entry: dict[str, Any] = {"name": it.name}
@@ -1036,8 +1053,12 @@ def catalog_to_document(catalog: InstanceTypeCatalog, *, with_allocatable: bool 
             if off.price_per_hour is not None:
                 item["pricePerHour"] = off.price_per_hour
             item["available"] = off.available
+            if off.labels:
+                item["labels"] = dict(off.labels)
             offerings.append(item)
         entry["offerings"] = offerings
+        if it.absent_labels:
+            entry["absentLabels"] = sorted(it.absent_labels)
         types.append(entry)
     doc["instanceTypes"] = types
     return doc
@@ -1060,10 +1081,29 @@ def flatten(doc: Any, origin: str) -> Iterable[tuple[Mapping[str, Any], str]]:
     yield doc, origin
 
 
+def newest_kubelet(nodes: Sequence[Node]) -> str:
+    """The newest ``status.nodeInfo.kubeletVersion`` among the nodes ("" if none): kubelets
+    are never newer than their API server, so this is the best offline stand-in for it."""
+    best: tuple[tuple[int, ...], str] | None = None
+    for node in nodes:
+        status = node.raw.get("status") if isinstance(node.raw, Mapping) else None
+        info = status.get("nodeInfo") if isinstance(status, Mapping) else None
+        version = info.get("kubeletVersion") if isinstance(info, Mapping) else None
+        if not isinstance(version, str):
+            continue
+        numbers = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", version.strip())
+        if numbers:
+            key = tuple(int(n or 0) for n in numbers.groups())
+            if best is None or key > best[0]:
+                best = (key, version.strip())
+    return best[1] if best else ""
+
+
 def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
                    captured_at: datetime | None = None,
                    karpenter_apis: Sequence[str] = (),
-                   notes: Sequence[str] = ()) -> ClusterSnapshot:
+                   notes: Sequence[str] = (),
+                   kubernetes_version: str = "") -> ClusterSnapshot:
     """Turn ``(document, origin)`` pairs into a snapshot.
 
     Unknown kinds are skipped with a note; malformed known objects raise ``InputError``
@@ -1169,6 +1209,7 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
         | {"nodeclaims.karpenter.sh" for _ in buckets["node_claims"][:1]}))
     version, reason = _recorded_release(recorded, controllers, crds, all_notes)
     return ClusterSnapshot(
+        kubernetes_version=kubernetes_version or newest_kubelet(buckets["nodes"]),
         source=source, captured_at=captured_at,
         nodes=tuple(buckets["nodes"]), pods=tuple(buckets["pods"]),
         node_pools=tuple(buckets["node_pools"]), node_claims=tuple(buckets["node_claims"]),

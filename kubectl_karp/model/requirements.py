@@ -658,30 +658,38 @@ def label_domain(key: str) -> str:
     return prefix if slash else ""
 
 
-def is_restricted_node_label(key: str, well_known: frozenset[str] = WELL_KNOWN_LABELS) -> bool:
+def is_restricted_node_label(key: str, well_known: frozenset[str] = WELL_KNOWN_LABELS,
+                             domains: frozenset[str] = RESTRICTED_LABEL_DOMAINS) -> bool:
     """Upstream ``IsRestrictedNodeLabel``: labels Karpenter sets itself (well-known ones
-    included) or that kubelet would refuse; requirements on them do not become node labels."""
+    included) or that kubelet would refuse; requirements on them do not become node labels.
+    ``domains``: the restricted domains, with those the cloud provider adds (TKE:
+    karpenter.k8s.tke)."""
     if key in well_known:
         return True
     domain = label_domain(key)
     # Suffix matching without a dot boundary is what upstream does.
     if any(domain.endswith(d) for d in LABEL_DOMAIN_EXCEPTIONS):
         return False
-    if any(domain.endswith(d) for d in RESTRICTED_LABEL_DOMAINS):
+    if any(domain.endswith(d) for d in domains):
         return True
     return key in RESTRICTED_LABELS
 
 
-def restricted_label_problem(key: str, well_known: frozenset[str] = WELL_KNOWN_LABELS
-                             ) -> str | None:
+def restricted_label_problem(key: str, well_known: frozenset[str] = WELL_KNOWN_LABELS,
+                             domains: frozenset[str] = RESTRICTED_LABEL_DOMAINS) -> str | None:
     """Why a NodePool may not use label ``key`` (upstream ``IsRestrictedLabel``), or None."""
-    if key in well_known or not is_restricted_node_label(key, well_known):
+    if key in well_known or not is_restricted_node_label(key, well_known, domains):
         return None
     domain = label_domain(key)
     what = f"domain {domain!r}" if domain else "label"
-    return (f"label {key!r} is restricted: its {what} is reserved for Kubernetes/Karpenter; "
-            f"use a well-known label ({', '.join(sorted(well_known))}) or a custom label outside "
-            f"{', '.join(sorted(RESTRICTED_LABEL_DOMAINS))}")
+    # A key in a restricted domain is most often a typo of one of its well-known labels.
+    close = difflib.get_close_matches(key, sorted(k for k in well_known
+                                                  if label_domain(k) == domain), n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return (f"label {key!r} is restricted{hint}: its {what} is reserved for Kubernetes/"
+            f"Karpenter or the cloud provider; use a well-known label "
+            f"({', '.join(sorted(well_known))}) or a custom label outside "
+            f"{', '.join(sorted(domains))}")
 
 
 # --------------------------------------------------------------------------- pods

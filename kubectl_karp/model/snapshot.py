@@ -61,6 +61,10 @@ class ClusterSnapshot:
     notes: tuple[str, ...] = ()
     # Which Karpenter APIs the source found (live: discovered CRDs; files: kinds present).
     karpenter_apis: tuple[str, ...] = ()
+    # The Kubernetes version providers key formulas on (TKE: kube-reserved before/after
+    # 1.29): the API server's gitVersion for a live cluster, else the newest kubelet version
+    # the nodes report; "" when nothing tells.
+    kubernetes_version: str = ""
     # The Karpenter release the source found ("v1.9.0"), how it is known ("detected" for a
     # live cluster, "snapshot" for a saved file) and the words saying why (the image, the CRD
     # feature). Empty when nothing told; core.releases.resolve_rules turns it into rules.

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from kubectl_karp.model.catalog import InstanceType
+from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.objects import (
     LABEL_ARCH,
     LABEL_CAPACITY_TYPE,
@@ -43,6 +43,19 @@ class Problem:
     message: str
     detail: str = ""
     fix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterFacts:
+    """What the cluster (not the catalogue) tells that changes how a provider lists types."""
+
+    kubernetes_version: str = ""  # the API server's gitVersion (v1.30.0-tke.5); "" unknown
+    # Extended resources (beyond cpu/memory/pods/storage) the cluster's nodes expose, by
+    # instance type: the node's own figure for a type the catalogue gives none for.
+    node_extended: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # Extended resources pending pods request (names), so a provider can tell the cluster
+    # needs them (TKE: pods carrying tke.cloud.tencent.com/eni-ip run VPC-CNI).
+    requested: frozenset[str] = frozenset()
 
 
 # Karpenter's core well-known labels, plus the hostname every new NodeClaim gets (a
@@ -127,6 +140,29 @@ class BaseProvider:
     unset_labels: frozenset[str] = frozenset()
     # Capacity types the provider ever offers (None: whatever the catalogue lists).
     capacity_types: frozenset[str] | None = None
+
+    # ------------------------------------------------------------------ per node class
+    def configured(self, node_class: NodeClass | None, cluster: ClusterFacts) -> BaseProvider:
+        """This provider as it lists instance types for one node class of one cluster (disks,
+        kubelet settings, server version); the default ignores both."""
+        return self
+
+    def launch_capacity(self, it: InstanceType, *, max_pods: int | None = None
+                        ) -> dict[str, int]:
+        """A node's capacity as the provider computes it from the catalogue's figures."""
+        return dict(it.capacity)
+
+    def offering_labels(self, offering: Offering) -> tuple[tuple[str, str], ...]:
+        """Labels the provider sets per offering beyond zone and capacity type."""
+        return ()
+
+    def catalogue_notes(self, catalog: InstanceTypeCatalog) -> tuple[str, ...]:
+        """Caveats about the figures the configured provider computes for ``catalog``."""
+        return ()
+
+    def ephemeral_storage_source(self) -> str:
+        """Where the configured node class's ephemeral storage comes from ("" unknown)."""
+        return ""
 
     # ------------------------------------------------------------------ labels
     def family_of(self, instance_type: str) -> str:

@@ -17,14 +17,17 @@ from kubectl_karp.model.objects import (
     LABEL_REGION,
     LABEL_ZONE,
     Node,
+    NodeClass,
     ObjectRef,
 )
+from kubectl_karp.model.requirements import RESTRICTED_LABEL_DOMAINS
 from kubectl_karp.providers import alibaba, aws, generic, huawei, tke
-from kubectl_karp.providers.base import CORE_WELL_KNOWN_LABELS, BaseProvider
+from kubectl_karp.providers.base import CORE_WELL_KNOWN_LABELS, BaseProvider, ClusterFacts
 
 PROVIDERS: dict[str, BaseProvider] = {p.name: p for p in (
     tke.PROVIDER, aws.PROVIDER, alibaba.PROVIDER, huawei.PROVIDER, generic.PROVIDER)}
 INFERRED_ORIGIN = "inferred from nodes"
+NO_FACTS = ClusterFacts()
 # ACK nodes (and the official provider's NodeClaims) carry "<region>.<instance id>".
 # upstream: karpenter-provider-alibabacloud pkg/cloudprovider/cloudprovider.go (ProviderID)
 _ACK_PROVIDER_ID = re.compile(r"^[a-z]{2,}-[a-z0-9-]+\.i-[a-z0-9]+$")
@@ -59,16 +62,30 @@ def well_known_labels(provider: BaseProvider | None) -> frozenset[str]:
     return CORE_WELL_KNOWN_LABELS | (provider.labels if provider else frozenset())
 
 
+def restricted_label_domains(provider: BaseProvider | None) -> frozenset[str]:
+    return RESTRICTED_LABEL_DOMAINS | (provider.restricted_domains if provider else frozenset())
+
+
 def complete_instance_type(provider: BaseProvider, it: InstanceType,
                            *, max_pods: int | None = None) -> InstanceType:
-    """Labels derived, allocatable computed, zone IDs and names filled in both ways."""
+    """Labels derived, capacity and allocatable computed, zone IDs and names filled in both
+    ways, per-offering labels set. ``provider`` may be one ``configured`` for a node class."""
     labelled = replace(it, labels=provider.derive_labels(it))
-    # What the file leaves out and the provider knows (e.g. the default root volume).
-    capacity = provider.type_capacity(labelled)
+    # What the file leaves out and the provider knows (e.g. the default root volume), then
+    # what the provider computes (TKE: the node class's disk, pods by ENI-IP limit). Pods:
+    # the catalogue's own figure, else the provider's per-type rule, else the cluster's
+    # setting (max_pods), else the default.
+    labelled = replace(labelled, capacity=provider.type_capacity(labelled))
+    capacity = provider.launch_capacity(
+        labelled, max_pods=None if "pods" in labelled.capacity else max_pods)
     labelled = replace(labelled, capacity=capacity)
-    # Pods: the catalogue's own figure, else the cluster's setting (max_pods), else the default.
-    allocatable = dict(it.allocatable) if it.allocatable else provider.type_allocatable(
+    computed = provider.type_allocatable(
         labelled, max_pods=None if "pods" in capacity else max_pods)
+    allocatable = dict(it.allocatable) if it.allocatable else computed
+    # A catalogue's own allocatable usually lists cpu/memory/pods: what the provider adds to
+    # capacity (the node class's disk, VPC-CNI resources) is allocatable as it computes it.
+    for name, value in computed.items():
+        allocatable.setdefault(name, value)
     if "pods" not in capacity and "pods" in allocatable:
         capacity["pods"] = allocatable["pods"]
     offerings = []
@@ -80,15 +97,20 @@ def complete_instance_type(provider: BaseProvider, it: InstanceType,
             zone = provider.zone_id(name) or name
         if not name or name == zone:
             name = provider.zone_name(zone) or name
-        offerings.append(replace(off, zone=zone, zone_name="" if name == zone else name))
+        off = replace(off, zone=zone, zone_name="" if name == zone else name)
+        offerings.append(replace(off, labels=off.labels or provider.offering_labels(off)))
     completed = replace(it, capacity=capacity, allocatable=allocatable, offerings=tuple(offerings))
     labels = provider.derive_labels(completed)
-    return replace(completed, labels=labels, absent_labels=provider.missing_labels(labels))
+    return replace(completed, labels=labels,
+                   absent_labels=it.absent_labels | provider.missing_labels(labels))
 
 
-def complete_catalog(catalog: InstanceTypeCatalog, *, max_pods: int | None = None
-                     ) -> InstanceTypeCatalog:
-    provider = PROVIDERS.get(catalog.provider, generic.PROVIDER)
+def complete_catalog(catalog: InstanceTypeCatalog, *, max_pods: int | None = None,
+                     node_class: NodeClass | None = None,
+                     cluster: ClusterFacts = NO_FACTS) -> InstanceTypeCatalog:
+    """Every type completed by the catalogue's provider, configured for ``node_class`` (its
+    disks, kubelet settings…) and the cluster (its server version)."""
+    provider = PROVIDERS.get(catalog.provider, generic.PROVIDER).configured(node_class, cluster)
     return replace(catalog, instance_types=tuple(
         complete_instance_type(provider, it, max_pods=max_pods)
         for it in catalog.instance_types))
@@ -155,6 +177,10 @@ def infer_catalogs(nodes: Sequence[Node], *, extra_zones: Iterable[str] = ()
                 Offering(zone=z, capacity_type=ct, price_per_hour=None, available=True,
                          zone_name=provider.zone_name(z) or "")
                 for z in zones for ct in sorted(capacity_types))
+            offerings = tuple(replace(o, labels=provider.offering_labels(o)) for o in offerings)
+            # A per-offering label (TKE's CBS zone) is the sample node's zone, not the type's.
+            for key in {k for o in offerings for k, _ in o.labels}:
+                labels.pop(key, None)
             it = InstanceType(name=name, labels=labels, capacity=dict(sample.capacity),
                               allocatable=dict(sample.allocatable or sample.capacity),
                               offerings=offerings)

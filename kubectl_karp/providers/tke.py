@@ -9,18 +9,22 @@ type (at least 61), else 110; the cloud adapter passes the figures in as data.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
+from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.objects import Node, NodeClass
+from kubectl_karp.model.requirements import LABEL_WINDOWS_BUILD
 from kubectl_karp.model.resources import Resources
 from kubectl_karp.providers.base import (
     CORE,
     GI,
     MI,
     BaseProvider,
+    ClusterFacts,
     status_list,
 )
 
@@ -247,15 +251,231 @@ def cluster_hints(nodes: Sequence[Node], node_classes: Sequence[NodeClass]) -> C
                 str(subnet.get("zoneID") or "")) or ""
             if zone:
                 zones.add(zone)
+    # upstream: getInstanceTypes also asks for the CBS zones of the class's existing
+    # NodeClaims (a subnet since removed still has nodes to price); their nodes carry both.
+    classes = {nc.name for nc in mine}
+    zones.update(node.labels[LABEL_CBS_ZONE] for node in nodes
+                 if node.labels.get(LABEL_NODE_CLASS) in classes
+                 and node.labels.get(LABEL_CBS_ZONE))
     return ClusterHints(tuple(dict.fromkeys(ids)), tuple(sorted(zones)))
+
+
+# --------------------------------------------------------------------------- node class disks
+
+SYSTEM_DISK_DEFAULT_GB = 50  # the CRD's default systemDisk.size
+SYSTEM_DISK_KEPT_GB = 15  # the provider leaves this much of the system disk out of the storage
+DATA_DISK_KEPT_GB = 5  # … and this much of a data disk that holds the kubelet's files
+# A data disk mounted at one of these (after path cleaning) holds the kubelet's and the
+# runtime's files, so its size is the node's ephemeral storage. Not /var/lib/containerd.
+STORAGE_MOUNTS = ("/var/lib/container", "/var/lib/kubelet", "/var/lib", "/var")
+DECIMAL_G = 10**9  # the provider writes the storage as "<n>G"
+
+
+@dataclass(frozen=True)
+class NodeStorage:
+    """The ephemeral storage a TKEMachineNodeClass gives its nodes, and the disk it comes from."""
+
+    gigabytes: int  # decimal GB of capacity, as the provider computes it
+    disk: str  # e.g. "spec.systemDisk (60G)" or "spec.dataDisks[0] (100G at /var/lib/kubelet)"
+    ignored: tuple[str, ...] = ()  # data disks mounted elsewhere (e.g. /var/lib/containerd)
+
+
+def _size(value: object, default: int) -> int:
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return default
+
+
+def node_storage(node_class: NodeClass) -> NodeStorage:
+    """upstream: instancetype.go List — system disk size − 15, or the size − 5 of the last data
+    disk mounted at /var, /var/lib, /var/lib/container or /var/lib/kubelet; never below 0."""
+    spec = node_class.spec
+    system = spec.get("systemDisk")
+    size = _size(system.get("size"), SYSTEM_DISK_DEFAULT_GB) if isinstance(system, Mapping) \
+        else SYSTEM_DISK_DEFAULT_GB
+    storage = NodeStorage(max(size - SYSTEM_DISK_KEPT_GB, 0),
+                          f"spec.systemDisk ({size}G"
+                          + (")" if isinstance(system, Mapping) else ", the default)"))
+    ignored: list[str] = []
+    disks = spec.get("dataDisks")
+    for i, disk in enumerate(disks if isinstance(disks, list) else ()):
+        if not isinstance(disk, Mapping):
+            continue
+        target = str(disk.get("mountTarget") or "")
+        cleaned = posixpath.normpath(target) if target else "."
+        disk_size = _size(disk.get("size"), 0)
+        if cleaned in STORAGE_MOUNTS:
+            storage = NodeStorage(max(disk_size - DATA_DISK_KEPT_GB, 0),
+                                  f"spec.dataDisks[{i}] ({disk_size}G at {target})")
+            ignored = []
+        elif target:
+            ignored.append(f"spec.dataDisks[{i}] ({disk_size}G at {target})")
+    return NodeStorage(storage.gigabytes, storage.disk, tuple(ignored))
+
+
+# --------------------------------------------------------------------------- VPC-CNI capacity
+
+RESOURCE_ENI_IP = "tke.cloud.tencent.com/eni-ip"
+RESOURCE_DIRECT_ENI = "tke.cloud.tencent.com/direct-eni"
+RESOURCE_ENI = "tke.cloud.tencent.com/eni"
+RESOURCE_SUB_ENI = "tke.cloud.tencent.com/sub-eni"
+RESOURCE_EIP = "tke.cloud.tencent.com/eip"
+NETWORK_RESOURCES = (RESOURCE_ENI_IP, RESOURCE_DIRECT_ENI, RESOURCE_ENI, RESOURCE_SUB_ENI,
+                     RESOURCE_EIP)
+
+
+@dataclass(frozen=True)
+class PodLimits:
+    """One type's DescribeVpcCniPodLimits entry (TKE 2018-05-25 PodLimits); None = not given."""
+
+    eni_ip: int | None = None  # TKERouteENIStaticIP
+    direct_eni: int | None = None  # TKEDirectENI
+    sub_eni: int | None = None  # TKESubENI
+
+
+def eip_capacity(cpu: int) -> int:
+    """upstream: types.go eip — one EIP fewer than the type's public-IP quota by vCPU band."""
+    if cpu >= 48:
+        return 9
+    for low, high, quota in ((1, 5, 2), (6, 11, 3), (12, 17, 4), (18, 23, 5), (24, 29, 6),
+                             (30, 35, 7), (36, 41, 8), (42, 47, 9)):
+        if low <= cpu <= high:
+            return quota - 1
+    return 1
+
+
+def network_capacity(cpu: int, limits: PodLimits | None, zone_has_limits: bool
+                     ) -> dict[str, int]:
+    """The VPC-CNI extended resources computeCapacity puts on a type (milli-units).
+
+    upstream: types.go computeCapacity — eip whenever the zone has ENI limits at all (the
+    cluster's network mode keeps them), eni-ip / direct-eni (+ eni, same figure) / sub-eni
+    when the type's own entry gives them."""
+    out: dict[str, int] = {}
+    if zone_has_limits:
+        out[RESOURCE_EIP] = eip_capacity(cpu) * CORE
+    if limits is not None:
+        if limits.eni_ip is not None:
+            out[RESOURCE_ENI_IP] = limits.eni_ip * CORE
+        if limits.direct_eni is not None:
+            out[RESOURCE_DIRECT_ENI] = limits.direct_eni * CORE
+            out[RESOURCE_ENI] = limits.direct_eni * CORE
+        if limits.sub_eni is not None:
+            out[RESOURCE_SUB_ENI] = limits.sub_eni * CORE
+    return out
+
+
+# ------------------------------------------------------------------- kube-reserved by version
+
+_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def legacy_kube_reserved_for(kubernetes_version: str) -> bool | None:
+    """True before Kubernetes 1.29, False from 1.29 on, None when the version is unknown.
+
+    upstream: types.go kubeReservedResources — k8sVersion.GT("1.29.0-0") picks the new CPU
+    tiers and the smaller of 20Mi·pods+256Mi and the memory tiers; older servers get the
+    legacy CPU tiers and the memory tiers alone. Any 1.29.0 build (even a pre-release such as
+    1.29.0-tke.1) is above 1.29.0-0."""
+    match = _VERSION.match(kubernetes_version.strip())
+    if not match:
+        return None
+    return (int(match.group(1)), int(match.group(2))) < (1, 29)
+
+
+NO_FACTS = ClusterFacts()
 
 
 @dataclass(frozen=True)
 class TKEProvider(BaseProvider):
     legacy_kube_reserved: bool = False
+    # Set by ``configured`` from the NodePool's TKEMachineNodeClass; None: no node class known.
+    storage: NodeStorage | None = None
+    cluster: ClusterFacts = NO_FACTS
 
     def memory_label_value(self, memory_milli: int) -> str:
         return str(memory_milli // GI)
+
+    def configured(self, node_class: NodeClass | None, cluster: ClusterFacts) -> TKEProvider:
+        legacy = legacy_kube_reserved_for(cluster.kubernetes_version)
+        storage = node_storage(node_class) if node_class is not None and (
+            node_class.group, node_class.kind) == (GROUP, KIND) else None
+        return replace(self, legacy_kube_reserved=self.legacy_kube_reserved if legacy is None
+                       else legacy, storage=storage, cluster=cluster)
+
+    def offering_labels(self, offering: Offering) -> tuple[tuple[str, str], ...]:
+        # upstream: instancetype.go createOfferings — the CBS CSI zone (by name) per offering.
+        name = offering.zone_name or zone_name_from_id(offering.zone) or ""
+        return ((LABEL_CBS_ZONE, name),) if name else ()
+
+    def launch_capacity(self, it: InstanceType, *, max_pods: int | None = None
+                        ) -> dict[str, int]:
+        """upstream: types.go computeCapacity — the disk from the node class, and pods from the
+        type's ENI-IP limit (at least 61) when the catalogue gives no pods figure.
+
+        A catalogue without VPC-CNI figures (the bundled one, a file) takes those the cluster's
+        nodes of the type expose; failing that, on a VPC-CNI cluster (its pods request them or
+        its nodes expose them), eni-ip is estimated as the type's pods figure (upstream's pods
+        are max(eni-ip, 61): an upper bound of the real limit) and eip from the vCPU count as
+        upstream computes it. ``catalogue_notes`` says so."""
+        out = dict(it.capacity)
+        if self.storage is not None:
+            out["ephemeral-storage"] = self.storage.gigabytes * DECIMAL_G * 1000
+        out.update(self._network_from_nodes(it))
+        if "pods" not in out:
+            # upstream: types.go pods. A catalogue with ENI limits comes from a cluster whose
+            # network mode uses them; the cluster's own figure (max_pods, read off its nodes)
+            # stands in for MaxNodePodNum otherwise.
+            eni_ip = out.get(RESOURCE_ENI_IP, 0) // 1000
+            if eni_ip > 0:
+                out["pods"] = max(eni_ip, MIN_ENI_MAX_PODS) * CORE
+            elif max_pods:
+                out["pods"] = max_pods * CORE
+        if self.needs_vpc_cni_estimate(out):
+            out[RESOURCE_ENI_IP] = out.get("pods", DEFAULT_MAX_PODS * CORE)
+            out[RESOURCE_EIP] = eip_capacity(out.get("cpu", 0) // CORE) * CORE
+        return out
+
+    def _network_from_nodes(self, it: InstanceType) -> dict[str, int]:
+        """The VPC-CNI figures the cluster's nodes of this type expose, when the catalogue
+        gives none."""
+        if any(name in it.capacity for name in NETWORK_RESOURCES):
+            return {}
+        seen = self.cluster.node_extended.get(it.name, {})
+        return {k: v for k, v in seen.items() if k in NETWORK_RESOURCES}
+
+    def needs_vpc_cni_estimate(self, capacity: Resources) -> bool:
+        """A type without VPC-CNI figures in a cluster that runs VPC-CNI: its pods request
+        them, or its nodes expose them."""
+        vpc_cni = bool(self.cluster.requested & {RESOURCE_ENI_IP, RESOURCE_EIP}) or any(
+            RESOURCE_ENI_IP in seen for seen in self.cluster.node_extended.values())
+        return vpc_cni and not any(n in capacity for n in NETWORK_RESOURCES)
+
+    def catalogue_notes(self, catalog: InstanceTypeCatalog) -> tuple[str, ...]:
+        estimated = [it.name for it in catalog.instance_types if self.needs_vpc_cni_estimate(
+            {**it.capacity, **self._network_from_nodes(it)})]
+        if not estimated:
+            return ()
+        where = catalog.source or "the catalogue"
+        return (f"pods request {RESOURCE_ENI_IP} (VPC-CNI) but {where} has no VPC-CNI limits "
+                f"for {len(estimated)} type(s): their "
+                f"{RESOURCE_ENI_IP} is estimated as their pods figure and {RESOURCE_EIP} from "
+                "the vCPU count; the live catalogue (credentials and the cluster ID) has the "
+                "real limits",)
+
+    def ephemeral_storage_source(self) -> str:
+        if self.storage is None:
+            return ""
+        text = self.storage.disk
+        if self.storage.ignored:
+            text += ("; not counted: " + ", ".join(self.storage.ignored)
+                     + " (the provider only counts a data disk mounted at "
+                     + ", ".join(STORAGE_MOUNTS) + ")")
+        return text
 
     def allocatable(self, capacity: Resources, *, max_pods: int | None = None) -> dict[str, int]:
         cpu = capacity.get("cpu", 0)
@@ -269,9 +489,10 @@ class TKEProvider(BaseProvider):
         out["cpu"] = max(cpu - cpu_reserved, 0)
         out["memory"] = max(memory, 0)
         out["pods"] = pods * CORE
-        if "ephemeral-storage" in capacity:  # nodefs.available 10% eviction threshold
-            storage = capacity["ephemeral-storage"]
-            out["ephemeral-storage"] = storage - storage // 10
+        if "ephemeral-storage" in capacity:
+            # upstream: types.go evictionThreshold — nodefs.available is ceil(10%) of the disk.
+            storage_bytes = capacity["ephemeral-storage"] // 1000
+            out["ephemeral-storage"] = (storage_bytes - -(-storage_bytes // 10)) * 1000
         return out
 
     def node_class_zones(self, node_class: NodeClass) -> frozenset[str] | None:
@@ -305,9 +526,14 @@ class TKEProvider(BaseProvider):
 
 PROVIDER = TKEProvider(
     name="tke", title="TKE", node_class_group=GROUP, node_class_kind=KIND,
+    # upstream: apis/v1beta1/labels.go WellKnownLabels (the VPC-CNI resource names too)
     labels=frozenset({LABEL_FAMILY, LABEL_CPU, LABEL_MEMORY_GB, LABEL_NODE_CLASS,
-                      LABEL_NODECLAIM, LABEL_CBS_ZONE}),
+                      LABEL_NODECLAIM, LABEL_CBS_ZONE, *NETWORK_RESOURCES}),
     catalog_loader="kubectl_karp.cloud.tencent:load_live_catalog",
     family_label=LABEL_FAMILY, cpu_label=LABEL_CPU, memory_label=LABEL_MEMORY_GB,
     resolved_status_key="subnets",
+    # upstream: apis/v1beta1/labels.go RestrictedLabelDomains
+    restricted_domains=frozenset({GROUP}),
+    # upstream: types.go computeRequirements — node.kubernetes.io/windows-build DoesNotExist
+    absent_labels=frozenset({LABEL_WINDOWS_BUILD}),
 )

@@ -108,6 +108,7 @@ def document(explanation: Explanation, ctx: SchedulingContext | None = None,
         **rules_fields(ctx.rules),
         "catalog": ctx.catalog_source,
         "illustrativePrices": ctx.illustrative_prices,
+        **({"currency": ctx.currency} if ctx.currency else {}),
         "pricesKnown": ctx.prices_known,
     }
     return {
@@ -134,8 +135,10 @@ def _with_reported(doc: dict[str, Any], p: PodExplanation,
 # --------------------------------------------------------------------------- text
 
 class _Writer:
-    def __init__(self, style: Style, width: int | None, wide: bool) -> None:
+    def __init__(self, style: Style, width: int | None, wide: bool, currency: str = ""
+                 ) -> None:
         self.style = style
+        self.currency = currency
         self.width = width
         self.wide = wide
         self.lines: list[str] = []
@@ -162,7 +165,7 @@ class _Writer:
             self.para(text, indent, styler=self.style.dim)
 
 
-def _headline(p: PodExplanation, style: Style) -> str:
+def _headline(p: PodExplanation, style: Style, currency: str = "") -> str:
     who = p.pod if p.count == 1 else f"{p.owner or p.pod} ({p.count} pods, e.g. {p.pod})"
     if p.owner and p.count == 1:
         who += f" ({p.owner})"
@@ -181,7 +184,8 @@ def _headline(p: PodExplanation, style: Style) -> str:
             return f"{style.bold(who)}: {style.ok('fits')} existing {what}s {shown}"
         return f"{style.bold(who)}: {style.ok('fits')} existing {what} {v.existing_node}"
     zone = v.zone_name or v.zone or ""
-    price = f", {money(v.price_per_hour)}/h" if v.price_per_hour is not None else ""
+    price = f", {money(v.price_per_hour, currency=currency)}/h" \
+        if v.price_per_hour is not None else ""
     return (f"{style.bold(who)}: {style.ok('new NodeClaim')} from NodePool {v.node_pool}: "
             f"{v.instance_type} in {zone} ({v.capacity_type}{price})")
 
@@ -212,7 +216,7 @@ def _render_pool(w: _Writer, p: NodePoolVerdict, schedulable: bool) -> None:
 def _render_pod(w: _Writer, p: PodExplanation,
                 reported: Mapping[str, Comparison] | None = None) -> None:
     style = w.style
-    w.para(_headline(p, style), 0, hang=2)
+    w.para(_headline(p, style, w.currency), 0, hang=2)
     row = reported.get(p.pod) if reported else None
     line = reported_line(row) if row is not None else None
     if line:
@@ -259,12 +263,12 @@ def _render_pools(w: _Writer, p: PodExplanation) -> None:
 
 def render_text(explanation: Explanation, style: Style, *, wide: bool = False,
                 width: int | None = None, reported: Mapping[str, Comparison] | None = None,
-                header: str = "") -> str:
+                header: str = "", currency: str = "") -> str:
     """``header``: the first line, e.g. which Karpenter release's rules were followed.
     ``width``: wrap at this many columns (default: the terminal's, render/width.py; prose
     read through a pipe still wraps at ``PROSE_WIDTH``: it is for people, scripts read -o
     json)."""
-    w = _Writer(style, width or current_width() or PROSE_WIDTH, wide)
+    w = _Writer(style, width or current_width() or PROSE_WIDTH, wide, currency)
     if header:
         w.para(header, 0, styler=style.dim, hang=2)
         w.line()

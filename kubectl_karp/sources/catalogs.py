@@ -66,6 +66,15 @@ def bundled_catalogs(provider: str = "tke", region: str | None = None
     return catalogs
 
 
+def bundled_source(catalogs: Sequence[InstanceTypeCatalog]) -> str:
+    """How the bundled catalogue is named to users: a subset, with its families, and
+    illustrative prices."""
+    families = dict.fromkeys(it.name.split(".", 1)[0] for c in catalogs
+                             for it in c.instance_types)
+    return (f"bundled TKE catalogue (a subset: families {', '.join(families)}; illustrative "
+            "prices)")
+
+
 def bundled_region(region: str, provider: str = "tke") -> tuple[InstanceTypeCatalog, ...]:
     """The bundled catalogue of exactly ``region``; an error names the regions there are."""
     region = normalize_region(region)
@@ -137,8 +146,8 @@ def choose_catalogs(opts: ClusterOptions, snapshot: ClusterSnapshot, *,
     if snapshot.catalogs:
         return CatalogChoice(snapshot.catalogs, None)
     if opts.demo:  # the demo cluster lives in its own region, whatever the environment says
-        return CatalogChoice(bundled_catalogs("tke", cluster_region(snapshot) or "ap-guangzhou"),
-                             "bundled TKE catalogue (illustrative prices)")
+        bundled = bundled_catalogs("tke", cluster_region(snapshot) or "ap-guangzhou")
+        return CatalogChoice(bundled, bundled_source(bundled))
     region = resolve_region(opts, snapshot)
     if not force_live and (opts.offline or not _uses_tke(snapshot)):
         return CatalogChoice()
@@ -155,7 +164,7 @@ def choose_catalogs(opts: ClusterOptions, snapshot: ClusterSnapshot, *,
         bundled = tuple(c for c in bundled_catalogs("tke") if c.region == region)
         if not bundled:
             return CatalogChoice(notes=(f"{err}; instance types are inferred from the nodes",))
-        return CatalogChoice(bundled, "bundled TKE catalogue (illustrative prices)", notes=(
+        return CatalogChoice(bundled, bundled_source(bundled), notes=(
             f"{err}; using the bundled TKE catalogue for {region} (illustrative prices)",))
     return CatalogChoice((live,), live.source or f"Tencent Cloud API {region}",
                          notes=live.notes)

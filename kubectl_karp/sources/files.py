@@ -23,7 +23,7 @@ import yaml
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.parse import build_snapshot
 from kubectl_karp.model.snapshot import ClusterSnapshot
-from kubectl_karp.sources.listfile import read_list
+from kubectl_karp.sources.listfile import check_complete, read_list
 
 SUFFIXES = (".yaml", ".yml", ".json")
 # Nodes that aliases may add beyond the nodes actually written (yaml.v3 in kubectl refuses
@@ -269,6 +269,9 @@ def parse_text(text: str, label: str, *, notes: list[str] | None = None
         # mid-line was most likely cut short, and its last object may be incomplete.
         notes.append(f"{label} does not end with a line break: it may have been cut short "
                      "(its last object may be incomplete)")
+    cut = check_complete(text)
+    if cut is not None:
+        raise InputError(f"{label}: {cut}")
     items = read_list(text)  # `kubectl karp snapshot` output, read without PyYAML
     if items is not None:
         return [({"apiVersion": "v1", "kind": "List", "items": items}, f"{label} document 1")]

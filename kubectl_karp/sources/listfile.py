@@ -28,15 +28,19 @@ def write_list(items: Iterable[Mapping[str, Any]], fmt: str, out: IO[str]) -> No
             out.write(json.dumps(item, ensure_ascii=False, default=_plain))
         out.write("\n  ]\n}\n" if items else "]\n}\n")
         return
-    out.write("apiVersion: v1\nkind: List\n")
+    # YAML has no closing bracket: a copy cut at a line break still parses, one object short
+    # or with half a Pod. The opening and closing comments make such a cut detectable
+    # (``check_complete``); YAML readers ignore them.
+    out.write(OPENING + "apiVersion: v1\nkind: List\n")
     if not items:
         out.write("items: []\n")
-        return
-    out.write("items:\n")
-    for item in items:
-        lines: list[str] = []
-        _yaml_item(item, 0, lines)
-        out.write("".join(lines))
+    else:
+        out.write("items:\n")
+        for item in items:
+            lines: list[str] = []
+            _yaml_item(item, 0, lines)
+            out.write("".join(lines))
+    out.write(f"{CLOSING}{len(items)} objects\n")
 
 
 # --------------------------------------------------------------------------- YAML emitter
@@ -199,6 +203,22 @@ def _key(content: str) -> tuple[str, str | None] | None:
     return match.group(1), match.group(2)
 
 
+OPENING = "# kubectl-karp snapshot\n"
+CLOSING = "# end of kubectl-karp snapshot: "
+_CLOSING_LINE = re.compile(r"# end of kubectl-karp snapshot: (\d+) objects\n?\Z")
+
+
+def check_complete(text: str) -> str | None:
+    """Why a YAML snapshot written by ``write_list`` is incomplete, or None when it is whole
+    (or was not written by it: older snapshots and kubectl's output carry no markers)."""
+    if not text.startswith(OPENING):
+        return None
+    if _CLOSING_LINE.search(text) is None:
+        return ("it was cut short: a kubectl-karp snapshot ends with "
+                f"'{CLOSING}N objects' and this one does not (a truncated copy?)")
+    return None
+
+
 def read_list(text: str) -> list[Any] | None:
     """The items of a List written by ``write_list(..., "yaml")``, parsed without PyYAML.
 
@@ -208,6 +228,11 @@ def read_list(text: str) -> list[Any] | None:
     multi-line scalars or unquoted strings YAML could read differently) and returns None
     for anything else, so the caller falls back to a real YAML parser.
     """
+    if text.startswith(OPENING):
+        closing = _CLOSING_LINE.search(text)
+        if closing is None:
+            return None
+        text = text[len(OPENING):closing.start()]
     if not text.startswith(HEADER):
         return None
     try:

@@ -328,11 +328,13 @@ class LiveRead:
     # What detect_version found; None when it did not run (--karpenter-version given, or
     # Karpenter not installed).
     version: VersionFinding | None = None
+    server_version: str = ""  # the API server's gitVersion; "" when /version did not answer
 
 
 def read_documents(opts: ClusterOptions, *, require_karpenter: bool = True) -> LiveRead:
     """List everything kubectl-karp reads (see the module docstring); no modelling."""
     with connect(opts, pool_size=WORKERS) as conn, ThreadPoolExecutor(WORKERS) as pool:
+        version_future = pool.submit(_server_version, conn)
         discovery = discover(conn, pool)
         notes = list(discovery.notes)
         has_node_pools = any(spec.kind == "NodePool" for spec in discovery.lists)
@@ -362,6 +364,7 @@ def read_documents(opts: ClusterOptions, *, require_karpenter: bool = True) -> L
         detecting = (pool.submit(detect_version, conn, read_pods)
                      if has_node_pools and not opts.karpenter_version else None)
         results = [future.result() for future in futures]
+        server_version = version_future.result()
         version = detecting.result() if detecting is not None else None
     documents: list[dict[str, Any]] = []
     for spec, result in zip(specs, results, strict=True):
@@ -382,7 +385,17 @@ def read_documents(opts: ClusterOptions, *, require_karpenter: bool = True) -> L
         notes.extend(version.notes)
     return LiveRead(conn.context, tuple(documents), tuple(notes),
                     tuple(sorted(spec.resource for spec in discovery.lists)),
-                    datetime.now(timezone.utc), version)
+                    datetime.now(timezone.utc), version, server_version)
+
+
+def _server_version(conn: Any) -> str:
+    """The gitVersion of /version; "" when it cannot be read (the nodes' kubelets stand in)."""
+    try:
+        version = conn.get_json("/version", resource="the server version")
+    except ClusterError:
+        return ""
+    git_version = version.get("gitVersion") if isinstance(version, Mapping) else None
+    return git_version if isinstance(git_version, str) else ""
 
 
 def read_cluster(opts: ClusterOptions, *, require_karpenter: bool = True) -> ClusterSnapshot:
@@ -391,7 +404,7 @@ def read_cluster(opts: ClusterOptions, *, require_karpenter: bool = True) -> Clu
     origin = f"context {read.context}"
     snapshot = build_snapshot(((doc, origin) for doc in read.documents), source=origin,
                               captured_at=read.captured_at, karpenter_apis=read.karpenter_apis,
-                              notes=read.notes)
+                              notes=read.notes, kubernetes_version=read.server_version)
     if read.version is None:
         return snapshot
     return snapshot.with_changes(karpenter_version=read.version.version,

@@ -261,6 +261,26 @@ def test_served_crd_schema_is_used(cluster: ApplyEmulator, tmp_path: Path,
     assert run(["apply", "-f", path, "--demo", "--catalog", CATALOG]) == 0
 
 
+def test_tke_charts_broken_operator_enum_is_said_once(cluster: ApplyEmulator, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """The TKE chart's NodePool CRD restricts requirement operators to [Gte, Lte]: one plain
+    sentence about the CRD, not an "unsupported value 'In'" per requirement."""
+    kind = BY_KIND["NodePool"]
+    broken = copy.deepcopy(kind.schema)
+    spec = broken["properties"]["spec"]["properties"]["template"]["properties"]["spec"]
+    spec["properties"]["requirements"]["items"]["properties"]["operator"]["enum"] = [
+        "Gte", "Lte"]
+    cluster.add(crd(kind, broken))
+    path = write(tmp_path, "np.yaml", pool("a"), pool("b"))  # 2 pools × 5 In/Gt requirements
+    assert apply(cluster, "-f", path, "--yes") == 1
+    err = capsys.readouterr().err
+    assert err.count("CRD nodepools.karpenter.sh is broken") == 1
+    assert "allows only Gte, Lte as a requirement operator" in err
+    assert "Upgrade the Karpenter chart's CRDs" in err and "patch the CRD's operator enum" in err
+    assert "unsupported value 'In'" not in err and "unsupported value 'Gt'" not in err
+    assert cluster.writes() == []
+
+
 def test_crd_missing_from_cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with ApplyEmulator(tmp_path) as k8s:
         assert apply(k8s, "-f", write(tmp_path, "np.yaml", pool()), "--yes") == 1

@@ -182,14 +182,18 @@ def test_json_documents_and_lists() -> None:
         split_documents('{"kind": ', "f.json")
 
 
-def test_typo_in_a_provider_label_key_warns() -> None:
+def test_typo_in_a_provider_label_key_is_a_restricted_label() -> None:
+    # upstream: karpenter-provider-tke apis/v1beta1/labels.go adds karpenter.k8s.tke to
+    # RestrictedLabelDomains, so core's ValidateRequirement (IsRestrictedLabel) rejects a key
+    # of that domain that is not well known: an error, no longer a warning.
     doc = seed_doc("nodepool.yaml")
     doc["spec"]["template"]["spec"]["requirements"][2]["key"] = \
         "karpenter.k8s.tke/instance-familly"
     [finding] = run_validate(seed_doc("nodeclass.yaml"), doc)
-    assert finding.startswith("warning: ")
-    assert ("requirements[2].key: karpenter.k8s.tke/instance-familly is not a label TKE "
-            "instance types carry (did you mean karpenter.k8s.tke/instance-family?)") in finding
+    assert finding.startswith("error: ")
+    assert ("requirements[2].key: label 'karpenter.k8s.tke/instance-familly' is restricted "
+            "(did you mean karpenter.k8s.tke/instance-family?)") in finding
+    assert "karpenter.k8s.tke" in finding.rsplit("outside", 1)[1]
 
 
 def test_a_doubled_prefix_warns_with_file_and_line(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,4 +1,4 @@
-"""A fake Tencent Cloud API (CVM 2017-03-12, TKE 2018-05-25) on loopback for the real SDK (via
+"""A fake Tencent Cloud API (TKE 2022-05-01 and 2018-05-25) on loopback for the real SDK (via
 KARP_TENCENTCLOUD_ENDPOINT)."""
 
 from __future__ import annotations
@@ -16,44 +16,48 @@ from kubectl_karp.cloud import tencent
 
 SECRET_ID = "AKIDtestsecretid0001"
 SECRET_KEY = "testsecretkey-do-not-print"
-ZONES = {"ZoneSet": [
-    {"Zone": "ap-guangzhou-3", "ZoneName": "广州三区", "ZoneId": "100003",
-     "ZoneState": "AVAILABLE"},
-    {"Zone": "ap-guangzhou-4", "ZoneName": "广州四区", "ZoneId": "100004",
-     "ZoneState": "AVAILABLE"},
-    {"Zone": "ap-guangzhou-2", "ZoneName": "广州二区", "ZoneId": "100002",
-     "ZoneState": "UNAVAILABLE"}]}
 
 
 def quota(itype: str, zone: str, charge: str, *, price: float = 0.2, status: str = "SELL",
-          cpu: int = 2, memory: int = 4, **extra: Any) -> dict[str, Any]:
-    return {"Zone": zone, "InstanceType": itype, "InstanceChargeType": charge,
+          cpu: int = 2, memory: int = 4, inventory: int | None = 100, **extra: Any
+          ) -> dict[str, Any]:
+    """An InstanceTypeQuotaSet item as TKE 2022-05-01 sends it (cxm.InstanceTypeQuotaItem)."""
+    item = {"Zone": zone, "InstanceType": itype, "InstanceChargeType": charge,
             "InstanceFamily": itype.split(".")[0], "Cpu": cpu, "Memory": memory, "Gpu": 0,
             "Status": status, "CpuType": "Intel Xeon Cascade Lake 8255C",
             "Price": {"UnitPrice": price, "ChargeUnit": "HOUR"}, **extra}
+    if inventory is not None:
+        item["Inventory"] = inventory
+    return item
 
 
-QUOTAS = {
-    "POSTPAID_BY_HOUR": [
-        quota("S5.MEDIUM4", "ap-guangzhou-3", "POSTPAID_BY_HOUR", price=0.2),
-        quota("S5.MEDIUM4", "ap-guangzhou-4", "POSTPAID_BY_HOUR", price=0.21, status="SOLD_OUT"),
+# (charge type, architecture) → items, as the architecture filter selects them
+QUOTAS: dict[tuple[str, str], list[dict[str, Any]]] = {
+    ("POSTPAID_BY_HOUR", "amd64"): [
+        quota("S5.MEDIUM4", "ap-guangzhou-3", "POSTPAID_BY_HOUR", price=0.2,
+              StatusCategory="EnoughStock"),
+        quota("S5.MEDIUM4", "ap-guangzhou-4", "POSTPAID_BY_HOUR", price=0.21, status="SOLD_OUT",
+              StatusCategory="WithoutStock"),
+        # StatusCategory says plenty, but the Inventory the provider reads is 0
         quota("S5.LARGE8", "ap-guangzhou-3", "POSTPAID_BY_HOUR", price=0.4, cpu=4, memory=8,
-              Inventory=0),
+              inventory=0, StatusCategory="EnoughStock"),
         quota("S5.LARGE8", "ap-guangzhou-4", "POSTPAID_BY_HOUR", price=0.41, cpu=4, memory=8,
-              Inventory=12),
-        quota("SR1.MEDIUM4", "ap-guangzhou-2", "POSTPAID_BY_HOUR", price=0.15,
-              CpuType="Ampere Altra"),
+              inventory=12, StatusCategory="UnderStock"),
     ],
-    "SPOTPAID": [
+    ("POSTPAID_BY_HOUR", "arm64"): [
+        quota("SR1.MEDIUM4", "ap-guangzhou-3", "POSTPAID_BY_HOUR", price=0.15,
+              CpuType="Ampere Altra", inventory=None),  # no Inventory: none to sell
+    ],
+    ("SPOTPAID", "amd64"): [
         quota("S5.MEDIUM4", "ap-guangzhou-3", "SPOTPAID", price=0.05),
     ],
+    ("SPOTPAID", "arm64"): [],
 }
 
 
 CLUSTER_ID = "cls-7k2m9xq1"  # the demo cluster's node classes name it
 # Each action answers only for its own service and version, as the real API does.
-APIS = {"DescribeZones": ("cvm", "2017-03-12"),
-        "DescribeZoneInstanceConfigInfos": ("cvm", "2017-03-12"),
+APIS = {"DescribeZoneInstanceConfigInfos": ("tke", "2022-05-01"),
         "DescribeClusters": ("tke", "2018-05-25"),
         "DescribeVpcCniPodLimits": ("tke", "2018-05-25")}
 
@@ -123,11 +127,14 @@ class FakeCloud:
         if action == "DescribeVpcCniPodLimits":
             limits = [p for p in self.pod_limits if body.get("Zone") in (None, p["Zone"])]
             return ok({"PodLimitsInstanceSet": limits, "TotalCount": len(limits)})
-        if action == "DescribeZones":
-            return ok(ZONES)
         if action == "DescribeZoneInstanceConfigInfos":
-            charge = body["Filters"][0]["Values"][0]
-            return ok({"InstanceTypeQuotaSet": self.quotas[charge]})
+            filters = {f["Name"]: f["Values"] for f in body.get("Filters", [])}
+            [charge], [arch] = filters["instance-charge-type"], filters["architecture"]
+            zones = filters.get("zone")
+            items = [q for q in self.quotas.get((charge, arch), [])
+                     if zones is None or q["Zone"] in zones]
+            # TKE sends the set JSON-encoded inside a string
+            return ok({"InstanceTypeQuotaSet": json.dumps(items)})
         return error("InvalidAction", action)
 
     def actions(self) -> list[str]:

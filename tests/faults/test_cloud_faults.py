@@ -56,7 +56,8 @@ def silent_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[socket.soc
 def test_an_endpoint_that_never_answers_is_bounded_by_request_timeout(
         silent_endpoint: list[socket.socket], karp: Any) -> None:
     result = karp(["catalog", "--region", "ap-guangzhou", "--request-timeout", "2s"])
-    assert_one_error(result, "Tencent Cloud API DescribeZones", "no answer within 2s")
+    assert_one_error(result, "Tencent Cloud API DescribeZoneInstanceConfigInfos",
+                     "no answer within 2s")
     assert len(silent_endpoint) <= 2  # no retry storm within the limit
     assert SECRET_KEY not in result.err
 
@@ -69,7 +70,7 @@ def test_impossible_sizes_from_the_cloud_are_refused(field: str, value: Any, fra
                                                      cloud: FakeCloud, karp: Any) -> None:
     item = quota("S5.MEDIUM4", "ap-guangzhou-3", "POSTPAID_BY_HOUR")
     item[field] = value
-    cloud.quotas = {"POSTPAID_BY_HOUR": [item], "SPOTPAID": []}
+    cloud.quotas = {("POSTPAID_BY_HOUR", "amd64"): [item]}
     result = karp(["catalog", "--region", "ap-guangzhou", "-o", "json"])
     assert_one_error(result, "InstanceTypeQuotaSet[0]", fragment, "out of range")
 
@@ -80,7 +81,7 @@ def test_nan_and_infinite_prices_are_unknown_never_invalid_json(cloud: FakeCloud
     nan["Price"] = {"UnitPrice": float("nan")}
     inf = quota("S5.LARGE8", "ap-guangzhou-3", "POSTPAID_BY_HOUR", cpu=4, memory=8)
     inf["Price"] = {"UnitPrice": float("inf")}
-    cloud.quotas = {"POSTPAID_BY_HOUR": [nan, inf], "SPOTPAID": []}
+    cloud.quotas = {("POSTPAID_BY_HOUR", "amd64"): [nan, inf]}
     result = karp(["catalog", "--region", "ap-guangzhou", "-o", "json"])
     assert_ok(result, code=0)
     doc = json.loads(result.out, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
@@ -105,7 +106,8 @@ def test_throttled_cloud_calls_stop_at_the_request_timeout(cloud: FakeCloud,
                                                            karp: Any) -> None:
     from tests.cloud.conftest import error
 
-    cloud.script["DescribeZones"] = [error("RequestLimitExceeded", "slow down")] * 10
+    cloud.script["DescribeZoneInstanceConfigInfos"] = [
+        error("RequestLimitExceeded", "slow down")] * 10
     result = karp(["catalog", "--region", "ap-guangzhou", "--request-timeout", "1s"])
-    assert_one_error(result, "DescribeZones", "RequestLimitExceeded")
-    assert cloud.actions().count("DescribeZones") < 5
+    assert_one_error(result, "DescribeZoneInstanceConfigInfos", "RequestLimitExceeded")
+    assert cloud.actions().count("DescribeZoneInstanceConfigInfos") < 5

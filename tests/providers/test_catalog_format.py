@@ -88,16 +88,29 @@ def test_bundled_catalogue_is_realistic_and_says_prices_are_illustrative() -> No
         assert catalog.illustrative_prices and "illustrative" in catalog.source
         families = {it.labels["karpenter.k8s.tke/instance-family"]
                     for it in catalog.instance_types}
-        assert families == {"S5", "SA2", "SA3", "S6", "M5", "C6"}
+        # the families a TKE user meets: Intel/AMD standard, memory, compute, GPU, Arm
+        assert families == {"S5", "S6", "SA2", "SA3", "SA5", "M5", "M6", "C6", "GN7", "SR1"}
+        # and the catalogue says it is a subset, naming them
+        assert "a subset of TKE instance types (families S5, S6, SA2, SA3, SA5, M5, M6, C6, " \
+               "GN7, SR1)" in catalog.source
         for it in catalog.instance_types:
             size = it.name.split(".")[1]
             memory_gb = int(size[len(size.rstrip("0123456789")):])
             assert it.capacity["memory"] == memory_gb * 2**30 * 1000, it.name
-            cores = {"MEDIUM": 2, "LARGE": 4, "2XLARGE": 8, "4XLARGE": 16, "8XLARGE": 32}
+            cores = {"SMALL": 1, "MEDIUM": 2, "LARGE": 4, "2XLARGE": 8, "4XLARGE": 16,
+                     "5XLARGE": 20, "8XLARGE": 32, "10XLARGE": 40, "12XLARGE": 48,
+                     "20XLARGE": 80}
             assert it.capacity["cpu"] == cores[size.rstrip("0123456789")] * 1000, it.name
+            # no blanket pods figure: the provider's per-type rule decides
+            assert "pods" not in it.capacity, it.name
         zones = {o.zone for it in catalog.instance_types for o in it.offerings}
         assert all(z.isdigit() for z in zones)
-        assert any(not o.available for it in catalog.instance_types for o in it.offerings)
+        # stock is the live API's to tell: no invented sold-out offerings
+        assert all(o.available for it in catalog.instance_types for o in it.offerings)
+        by_name = catalog.by_name()
+        assert by_name["GN7.2XLARGE32"].capacity["nvidia.com/gpu"] == 1000
+        assert by_name["GN7.20XLARGE320"].capacity["nvidia.com/gpu"] == 4000
+        assert by_name["SR1.LARGE8"].labels["kubernetes.io/arch"] == "arm64"
     assert bundled_catalogs("tke", "ap-shanghai")[0].region == "ap-shanghai"
 
 
@@ -123,7 +136,8 @@ def test_catalog_flag_beats_everything(tmp_path: Path) -> None:
 
 def test_demo_uses_the_bundled_catalogue_and_snapshot_files_infer() -> None:
     ctx = load_context(ClusterOptions(demo=True))
-    assert ctx.catalog_source == "bundled TKE catalogue (illustrative prices)"
+    assert ctx.catalog_source == ("bundled TKE catalogue (a subset: families S5, S6, SA2, SA3, "
+                                  "SA5, M5, M6, C6, GN7, SR1; illustrative prices)")
     assert ctx.illustrative_prices
     demo_dir = Path(__file__).resolve().parents[2] / "kubectl_karp" / "data" / "demo"
     snap = load_paths([str(demo_dir)])

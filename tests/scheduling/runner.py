@@ -3,7 +3,9 @@
 Scenario keys (all optional except ``expect``):
   catalog: {sizes: [[cpu, memGiB], ...], families: {S5: amd64}, zones: [...], spot: bool,
             soldOut: [[type, zone, capacityType]], reserved: [[type, zone, price]]}
-  nodeClass: {zones: [...], ready: bool}
+            providerFormula: true — leave allocatable and pods to the TKE provider's formula,
+            extraCapacity: {resource: amount} on every type (e.g. tke.cloud.tencent.com/eni-ip)
+  nodeClass: {zones: [...], ready: bool, spec: {...} merged into the TKEMachineNodeClass spec}
   nodePools: compact NodePools {name, weight, requirements, taints, startupTaints, labels,
              limits, replicas (static), deleting: true (deletionTimestamp set)}
   pods: compact pending pods {name, count, cpu, memory, labels, namespace, spec (merged
@@ -51,6 +53,7 @@ from kubectl_karp.core.scheduling import SimulationResult, simulate
 from kubectl_karp.model import kinds
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.parse import build_snapshot
+from kubectl_karp.model.quantity import parse_milli
 
 GI = 2**30 * 1000
 MI = 2**20 * 1000
@@ -102,6 +105,12 @@ def make_catalog(spec: dict[str, Any], provider: str = "tke") -> InstanceTypeCat
             capacity = {"cpu": cpu * 1000, "memory": mem * GI, "pods": 110_000}
             allocatable = {"cpu": cpu * 1000 - 100, "memory": mem * GI - 10 * MI,
                            "pods": 110_000}
+            extra = {k: parse_milli(str(v)) for k, v in spec.get("extraCapacity", {}).items()}
+            capacity.update(extra)
+            allocatable.update(extra)
+            if spec.get("providerFormula"):
+                del capacity["pods"]
+                allocatable = {}
             types.append(InstanceType(
                 name=name, labels={"karpenter.k8s.tke/instance-family": family,
                                    "kubernetes.io/arch": arch},
@@ -158,7 +167,7 @@ def node_class(spec: dict[str, Any], provider: str = "tke") -> dict[str, Any]:
         "apiVersion": "karpenter.k8s.tke/v1beta1", "kind": "TKEMachineNodeClass",
         "metadata": {"name": spec.get("name", "default")},
         "spec": {"subnetSelectorTerms": [{"tags": {"k": "v"}}],
-                 "securityGroupSelectorTerms": [{"tags": {"k": "v"}}]},
+                 "securityGroupSelectorTerms": [{"tags": {"k": "v"}}], **spec.get("spec", {})},
         "status": {"subnets": [{"id": f"subnet-{z}", "zone": ZONE_NAMES.get(z, z), "zoneID": z}
                                for z in zones],
                    "conditions": [{"type": "Ready", "status": "True" if ready else "False",
@@ -472,6 +481,9 @@ def check(result: SimulationResult, expect: dict[str, Any]) -> None:
             if "message" in want:
                 assert any(want["message"] in r.message for r in failed[pod].reasons), \
                     [r.message for r in failed[pod].reasons]
+            if "fix" in want:
+                assert any(want["fix"] in r.fix for r in failed[pod].reasons), \
+                    [r.fix for r in failed[pod].reasons]
     for text in expect.get("notes", []):
         assert any(text in note for note in result.notes), f"no note with {text!r}: " \
             f"{result.notes}"

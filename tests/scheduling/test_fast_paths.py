@@ -5,11 +5,13 @@ pods on them, same failures, on the benchmark's mix of constraints."""
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from kubectl_karp.core.reasons import NODEPOOL_LIMIT_EXCEEDED
 from kubectl_karp.core.scheduling import SimulationResult, nodes, scheduler, simulate, topology
 
 _BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "scheduling.py"
@@ -56,3 +58,52 @@ def test_shortcuts_change_no_decision(count: int, seed: int,
     slow = _summary(simulate(bench.context(bench.instance_types(120)), pods))
     assert fast == slow
     assert fast[0]  # the workload did create NodeClaims
+
+
+def _limited_context(bench: Any, cpu: int, nodes: int | None) -> Any:
+    """Upstream's benchmark NodePool with limits tight enough to bind mid-run."""
+    ctx = bench.upstream_context(bench.upstream_instance_types(120))
+    npc = ctx.node_pools[0]
+    limits = {"cpu": cpu * 1000, "memory": 10_000_000 * GI_MILLI}
+    if nodes is not None:
+        limits["nodes"] = nodes * 1000
+    pool = replace(npc.node_pool, limits=limits)
+    return replace(ctx, node_pools=(replace(npc, node_pool=pool),))
+
+
+GI_MILLI = 2**30 * 1000
+
+
+@pytest.mark.parametrize(("count", "cpu", "node_limit"), [(600, 900, None), (900, 4000, 150),
+                                                           (400, 60, None)])
+def test_limit_index_and_claim_front_change_no_decision(
+        count: int, cpu: int, node_limit: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sorted limit index (which types a NodePool's remaining limits still allow, what a
+    new NodeClaim counts against them) and the one-by-one offer to the front of each claim
+    bucket answer as the straightforward scans do, with limits that run out mid-run."""
+    bench = _benchmark()
+    pods = bench.make_upstream_pods(count, seed=count)
+    # Every seventh pod pinned to a few small types: its NodeClaim cannot become the
+    # largest type, so what it counts against the limits is not the catalogue's maximum.
+    small = ("fake-it-3", "fake-it-5", "fake-it-9")
+    pods = [replace(p, node_selector={"node.kubernetes.io/instance-type": small[i % 3]})
+            if i % 7 == 0 and not (p.pod_affinity or p.pod_anti_affinity or p.topology_spread)
+            else p for i, p in enumerate(pods)]
+    fast = _summary(simulate(_limited_context(bench, cpu, node_limit), pods))
+
+    def scan_over(self: Any, remaining: Any) -> tuple[int, ...]:
+        return tuple(i for i, t in enumerate(self.types)
+                     if any(nodes.limit_amount(t.capacity, name) > left
+                            for name, left in remaining.items()))
+
+    def scan_max(self: Any, name: str) -> int:
+        return max((nodes.limit_amount(t.capacity, name) for t in self.types()), default=0)
+
+    monkeypatch.setattr(nodes.Catalog, "over_limits", scan_over)
+    monkeypatch.setattr(nodes.TypeSet, "max_limit_amount", scan_max)
+    monkeypatch.setattr(scheduler, "_FRONT", 0)
+    slow = _summary(simulate(_limited_context(bench, cpu, node_limit), pods))
+    assert fast == slow
+    assert fast[0]
+    # the limits did bind: some pods are left out for them
+    assert any(NODEPOOL_LIMIT_EXCEEDED in codes for _, codes in fast[1])

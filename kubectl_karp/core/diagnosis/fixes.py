@@ -78,3 +78,11 @@ def with_fix(reason: Reason, pod: Pod) -> Reason:
     else:
         return reason
     return replace(reason, fix=fix) if fix else reason
+
+
+def disk_fix(node_class_kind: str, node_class_name: str, source: str, lower: str) -> str:
+    """The fix for an ephemeral-storage request no node of the class can hold: name the disk
+    the provider sizes the storage from (TKE: the system disk, or the data disk that holds
+    /var/lib/kubelet). ``lower`` is the alternative (lowering the request)."""
+    return (f"{node_class_kind} {node_class_name} sizes each node's ephemeral storage from "
+            f"{source}: make that disk larger, or {lower}")

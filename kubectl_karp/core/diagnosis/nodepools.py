@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from kubectl_karp.core import reasons as rc
 from kubectl_karp.core.context import NodePoolContext, SchedulingContext
-from kubectl_karp.core.diagnosis.fixes import with_fix
+from kubectl_karp.core.diagnosis.fixes import disk_fix, with_fix
 from kubectl_karp.core.diagnosis.matching import untolerated
 from kubectl_karp.core.diagnosis.text import (
     amount,
@@ -67,12 +67,13 @@ def pod_alternatives(pod: Pod) -> list[Requirements] | None:
 
 
 def type_requirements(it: InstanceType) -> Requirements:
-    return it.requirements().without(*_OFFERING_KEYS)
+    """The type's own requirements (labels, DoesNotExist for those it lacks); the per-offering
+    keys are judged offering by offering."""
+    return it.requirements().without(*it.offering_keys())
 
 
 def offering_allowed(offering: Offering, reqs: Requirements) -> bool:
-    return reqs.get(LABEL_ZONE).has(offering.zone) and \
-        reqs.get(LABEL_CAPACITY_TYPE).has(offering.capacity_type)
+    return offering.allowed_by(reqs)
 
 
 def daemon_overheads(ctx: SchedulingContext, npc: NodePoolContext, types: Sequence[InstanceType],
@@ -399,6 +400,11 @@ class _Diagnosis:
                       and type_requirements(it).intersects(pod_only.without(*_OFFERING_KEYS))
                       is None), key=_size_key)
         spec = pod_field(self.pod, "containers")
+        node_class = self.npc.node_class
+        if main == "ephemeral-storage" and self.npc.ephemeral_storage_source and node_class:
+            return disk_fix(node_class.kind, node_class.name, self.npc.ephemeral_storage_source,
+                            f"lower the ephemeral-storage requests in {spec} to at most "
+                            f"{amount(main, max(free, 0))}")
         if not big:
             largest = max(self.npc.instance_types, key=lambda it: it.allocatable.get(main, 0))
             if largest.allocatable.get(main, 0) <= 0:

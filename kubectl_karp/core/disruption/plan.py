@@ -95,6 +95,7 @@ class ConsolidationPlan:
     notes: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
     static_pools: Mapping[str, int] = field(default_factory=dict)  # static NodePool: replicas
+    currency: str = ""  # ISO code of the prices ("" unnamed)
 
     @property
     def blocked(self) -> tuple[NodeReport, ...]:
@@ -198,6 +199,7 @@ def plan_document(plan: ConsolidationPlan) -> dict[str, Any]:
         "kind": "ConsolidationPlan",
         "evaluatedAt": _time(plan.now),
         "pricesKnown": plan.prices_known,
+        **({"currency": plan.currency} if plan.currency else {}),
         "actions": [action_document(a) for a in plan.actions],
         "blocked": [{"node": n.node, "nodePool": n.node_pool,
                      "reasons": [_reason(r) for r in n.blocks]} for n in plan.blocked],

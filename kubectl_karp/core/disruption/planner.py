@@ -63,6 +63,7 @@ from kubectl_karp.core.disruption.room import RoomIndex, room_pools
 from kubectl_karp.core.disruption.simulation import Env
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.scheduling import nodepool_templates, pending_batch
+from kubectl_karp.core.scheduling.scheduler import carry_context_cache
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.catalog import InstanceType
 from kubectl_karp.model.durations import format_duration
@@ -120,6 +121,28 @@ def _consolidation_ready(c: Candidate) -> str | None:
         if label not in c.node.labels:
             return f"node has no {label} label, so Karpenter cannot price it"
     return None
+
+
+# Snapshot indexes that do not look at NodeClaims, carried over when only those change.
+_CLAIM_FREE_INDEXES = ("node_by_name", "node_pool_by_name", "pods_by_node", "pending_pods",
+                       "node_class_by_ref", "pvc_by_key", "pv_by_name",
+                       "storage_class_by_name", "events_by_object")
+
+
+def _with_claims(snap: ClusterSnapshot, claims: tuple[NodeClaim, ...]) -> ClusterSnapshot:
+    """``snap`` with other NodeClaims, keeping the indexes built from its other fields (a
+    round per action would otherwise re-index every pod)."""
+    out = snap.with_changes(node_claims=claims)
+    names: tuple[str, ...] = _CLAIM_FREE_INDEXES
+    added = claims[len(snap.node_claims):]
+    if claims[:len(snap.node_claims)] == snap.node_claims and not any(
+            c.node_name or c.provider_id for c in added):
+        # Claims without a Node yet: the node-to-claim indexes stay as they are too.
+        names += ("node_claim_by_node_name", "node_claim_by_provider_id")
+    for name in names:
+        if name in snap.__dict__:
+            out.__dict__[name] = snap.__dict__[name]
+    return out
 
 
 def _order(cands: Sequence[Candidate],
@@ -191,13 +214,19 @@ class _Planner:
         self.current = snap
         self.current_ctx = ctx
         self.round = _Round()
+        # node name -> (had pods moved onto it when assessed, its status): see _statuses
+        self._status_cache: dict[str, tuple[bool, NodeStatus]] = {}
 
     # ------------------------------------------------------------------ state
 
     def _ctx(self) -> SchedulingContext:
         # Keep one context per snapshot version: the scheduler caches per-context work.
         if self.current_ctx.snapshot is not self.current:
+            previous = self.current_ctx
             self.current_ctx = replace(self.ctx, snapshot=self.current)
+            # The new snapshot only adds replacement NodeClaims: what the scheduler built
+            # for the old one still holds (scheduler.carry_context_cache checks that).
+            carry_context_cache(previous, self.current_ctx)
         return self.current_ctx
 
     def _budget(self, reason: str) -> dict[str, int]:
@@ -295,7 +324,7 @@ class _Planner:
                          if m.to == rep.name and m.pod in requests]
                 self.inflight_room[rep.name] = subtract(
                     dict(it.allocatable) if it else {}, add(*moved))
-            self.current = self.current.with_changes(node_claims=(
+            self.current = _with_claims(self.current, (
                 *self.current.node_claims,
                 *(self._replacement_claim(rep) for rep in action.replacements)))
 
@@ -312,16 +341,28 @@ class _Planner:
     # ------------------------------------------------------------------ rounds
 
     def _statuses(self) -> list[NodeStatus]:
+        """Every node's candidate status this round. Within one plan a node's status
+        depends on its own node, NodeClaim and pods (none of which an action changes: a
+        replacement is a new NodeClaim without a Node) and on whether an earlier action moved
+        pods onto it, so a status is assessed again only when that last fact changes."""
         snap = self.current
-        claim_for: dict[str, NodeClaim] = {}
-        for node in snap.nodes:
-            claim = snap.node_claim_for(node)
-            if claim is not None:
-                claim_for[node.name] = claim
-        return assess_nodes(snap.nodes, snap.pods_by_node, claim_for, self.pools,
-                            self.instance_types, self.prices, self.pdbs, self.now,
-                            rules=self.ctx.rules, fresh_pod_events=frozenset(self.fresh),
-                            pod_blocks_cache=self.pod_facts)
+        cache = self._status_cache
+        stale = [n for n in snap.nodes
+                 if n.name not in cache or (n.name in self.fresh) != cache[n.name][0]]
+        if stale:
+            claim_for: dict[str, NodeClaim] = {}
+            for node in stale:
+                claim = snap.node_claim_for(node)
+                if claim is not None:
+                    claim_for[node.name] = claim
+            fresh = frozenset(self.fresh)
+            found = assess_nodes(stale, snap.pods_by_node, claim_for, self.pools,
+                                 self.instance_types, self.prices, self.pdbs, self.now,
+                                 rules=self.ctx.rules, fresh_pod_events=fresh,
+                                 pod_blocks_cache=self.pod_facts)
+            for status in found:
+                cache[status.node.name] = (status.node.name in fresh, status)
+        return [cache[n.name][1] for n in snap.nodes]
 
     def _one_round(self) -> Action | None:
         rnd = _Round(statuses=self._statuses(),
@@ -610,7 +651,8 @@ class _Planner:
                                  prices_known=self.ctx.prices_known, notes=tuple(notes),
                                  options={"spotToSpot": self.spot_to_spot},
                                  static_pools={name: p.replicas for name, p in self.pools.items()
-                                               if p.replicas is not None and self.static_rule})
+                                               if p.replicas is not None and self.static_rule},
+                                 currency=self.ctx.currency)
 
     def _order_note(self, cand: Candidate) -> str:
         if self.ctx.rules.has(releases.CANDIDATE_SAVINGS_RATIO):

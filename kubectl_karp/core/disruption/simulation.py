@@ -74,7 +74,7 @@ def reschedule(env: Env, candidates: Sequence[Candidate], *,
     own = [p for c in candidates for p in c.moving]
     moving = own + [p for p in env.deleting_pods if p.node_name not in names]
     # Unbind them: they are re-created pods as far as the scheduler is concerned.
-    pods = [replace(p, node_name="") for p in moving]
+    pods = _unbound(env.ctx, moving)
     own_keys = {p.key for p in own}
     closed = env.closed - names if consolidation else frozenset()
     result = simulate(env.ctx, [*env.pending, *pods], exclude_nodes=names | env.deleting,
@@ -105,6 +105,20 @@ def reschedule(env: Env, candidates: Sequence[Candidate], *,
     unplaceable.sort(key=lambda item: item[0] not in own_keys)
     return SimOutcome(moves=tuple(moves), claims=result.node_claims,
                       unplaceable=tuple(unplaceable), pods=tuple(sorted(own_keys)))
+
+
+def _unbound(ctx: SchedulingContext, pods: Sequence[Pod]) -> list[Pod]:
+    """``pods`` with no node, each copy made once per context rather than per simulation
+    (a round simulates the same pods many times; copying a pod costs more than placing it).
+    Keyed by identity, with the pod itself kept so an id is never reused meanwhile."""
+    cache: dict[int, tuple[Pod, Pod]] = context_cache(ctx).setdefault("unbound", {})
+    out: list[Pod] = []
+    for p in pods:
+        hit = cache.get(id(p))
+        if hit is None or hit[0] is not p:
+            hit = cache[id(p)] = (p, replace(p, node_name=""))
+        out.append(hit[1])
+    return out
 
 
 def _offer_requirements(claim: PlannedNodeClaim,

@@ -25,7 +25,6 @@ from kubectl_karp.model.objects import (
     CAPACITY_RESERVED,
     CAPACITY_SPOT,
     LABEL_CAPACITY_TYPE,
-    LABEL_ZONE,
 )
 from kubectl_karp.model.requirements import Requirements
 
@@ -40,11 +39,7 @@ class LaunchChoice:
 
 
 def compatible_offerings(it: InstanceType, requirements: Requirements) -> list[Offering]:
-    zone = requirements.defined(LABEL_ZONE)
-    ctype = requirements.defined(LABEL_CAPACITY_TYPE)
-    return [o for o in it.offerings if o.available
-            and (zone is None or zone.has(o.zone))
-            and (ctype is None or ctype.has(o.capacity_type))]
+    return [o for o in it.offerings if o.available and o.allowed_by(requirements)]
 
 
 def _price_key(offering: Offering) -> tuple[int, float]:
@@ -165,11 +160,11 @@ def min_values_shortfall(requirements: Requirements, types: Iterable[InstanceTyp
         return []
     seen: dict[str, set[str]] = {key: set() for key, _ in wanted}
     for it in types:
+        per_offering = it.offering_keys()
         for key, _ in wanted:
-            if key == LABEL_ZONE:
-                seen[key].update(o.zone for o in it.offerings if o.available)
-            elif key == LABEL_CAPACITY_TYPE:
-                seen[key].update(o.capacity_type for o in it.offerings if o.available)
+            if key in per_offering:
+                seen[key].update(v for o in it.offerings if o.available
+                                 for k, v in o.label_items() if k == key)
             else:
                 value = it.labels.get(key)
                 if value is not None:

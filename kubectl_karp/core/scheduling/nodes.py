@@ -3,7 +3,7 @@ the NodeClaims planned during the run."""
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 from kubectl_karp.core.context import NodePoolContext
 from kubectl_karp.core.scheduling.hostports import PortKey
 from kubectl_karp.model.catalog import InstanceType, Offering
-from kubectl_karp.model.objects import LABEL_CAPACITY_TYPE, LABEL_ZONE, Taint
+from kubectl_karp.model.objects import Taint
 from kubectl_karp.model.requirements import Requirements
 
 DEFAULT_MAX_PODS = 110
@@ -41,21 +41,14 @@ class TypeEntry:
         return self.it.name
 
     def has_offering(self, requirements: Requirements) -> bool:
-        zone = requirements.defined(LABEL_ZONE)
-        ctype = requirements.defined(LABEL_CAPACITY_TYPE)
-        if zone is None and ctype is None:
-            return bool(self.offerings)
-        for o in self.offerings:
-            if (zone is None or zone.has(o.zone)) and (ctype is None or ctype.has(o.capacity_type)):
-                return True
-        return False
+        return any(o.allowed_by(requirements) for o in self.offerings)
 
 
 class Catalog:
     """An immutable list of instance types with per-resource sorted indexes, shared by every
     NodeClaim started from the same list."""
 
-    __slots__ = ("_allocs", "_orders", "_sorted", "_top", "types")
+    __slots__ = ("_allocs", "_limit_orders", "_orders", "_over", "_sorted", "_top", "types")
 
     def __init__(self, types: list[TypeEntry]) -> None:
         self.types = types
@@ -63,6 +56,41 @@ class Catalog:
         self._orders: dict[str, list[int]] = {}
         self._sorted: dict[str, list[int]] = {}
         self._top: int | None = None
+        self._limit_orders: dict[str, tuple[list[int], list[int]]] = {}
+        self._over: dict[tuple[int, ...], tuple[int, ...]] = {}
+
+    def limit_order(self, name: str) -> tuple[list[int], list[int]]:
+        """Indexes sorted by what one node of the type uses of NodePool limit ``name``
+        (:func:`limit_amount`), ascending, and those sorted amounts."""
+        found = self._limit_orders.get(name)
+        if found is None:
+            amounts = [limit_amount(t.capacity, name) for t in self.types]
+            order = sorted(range(len(amounts)), key=amounts.__getitem__)
+            found = (order, [amounts[i] for i in order])
+            self._limit_orders[name] = found
+        return found
+
+    def over_limits(self, remaining: Mapping[str, int]) -> tuple[int, ...]:
+        """Indexes, ascending, of the types one more node of which would exceed a limit
+        left in ``remaining`` (any amount above what is left). Per limit those types are
+        the top of the sorted amounts, so the answer depends only on how many there are per
+        limit: found with a bisection each and kept per such count."""
+        counts = []
+        for name, left in remaining.items():
+            order, amounts = self.limit_order(name)
+            counts.append(len(amounts) - bisect_right(amounts, left))
+        if not any(counts):
+            return ()
+        key = tuple(counts)
+        found = self._over.get(key)
+        if found is None:
+            over: set[int] = set()
+            for (name, _), count in zip(remaining.items(), counts, strict=True):
+                if count:
+                    order = self.limit_order(name)[0]
+                    over.update(order[len(order) - count:])
+            found = self._over[key] = tuple(sorted(over))
+        return found
 
     @property
     def top(self) -> int:
@@ -212,6 +240,16 @@ class TypeSet:
                 ) -> list[TypeEntry]:
         return [t for i, t in enumerate(self.cat.types)
                 if self._survivor(i, requests, allowed)]
+
+    def max_limit_amount(self, name: str) -> int:
+        """The most of NodePool limit ``name`` any type still possible would use (what a
+        new NodeClaim counts against the limit), from the largest down."""
+        order, amounts = self.cat.limit_order(name)
+        dead = self.dead
+        for j in range(len(order) - 1, -1, -1):
+            if not dead[order[j]]:
+                return amounts[j]
+        return 0
 
     def types(self) -> list[TypeEntry]:
         dead = self.dead

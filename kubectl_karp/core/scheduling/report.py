@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kubectl_karp.core.context import NodePoolContext
+from kubectl_karp.core.diagnosis.fixes import disk_fix
 from kubectl_karp.core.diagnosis.nodepools import diagnose_node_pool, pending_verdict
 from kubectl_karp.core.diagnosis.text import amount, pod_spec_path, workload
 from kubectl_karp.core.diagnosis.volumes import volume_pins
@@ -338,11 +339,16 @@ def _type_capacity_message(tpl: Template, reqs: Requirements, requests: Any,
         ds = f" (incl. DaemonSet overhead {_resources(overhead, in_overhead)})" \
             if in_overhead else ""
         # InsufficientResource is for existing nodes; a NodePool has no type that fits.
+        fix = "lower the pod's requests or allow larger instance types"
+        node_class = tpl.npc.node_class
+        if "ephemeral-storage" in short and tpl.npc.ephemeral_storage_source and node_class:
+            fix = disk_fix(node_class.kind, node_class.name, tpl.npc.ephemeral_storage_source,
+                           "lower the pod's ephemeral-storage request")
         return Reason(code=NO_INSTANCE_TYPE_FITS, node_pool=name,
                       message=f"NodePool {name}: needs {need}{ds}; the largest compatible type "
                               f"{big.name} has {_resources(big.allocatable, short or None)} "
                               "allocatable",
-                      fix="lower the pod's requests or allow larger instance types")
+                      fix=fix)
     return Reason(code=NO_INSTANCE_TYPE_FITS, node_pool=name,
                   message=f"NodePool {name}: no single instance type meets the requirements, "
                           "has an available offering and is large enough",

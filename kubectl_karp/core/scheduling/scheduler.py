@@ -23,7 +23,8 @@ import gc
 import weakref
 from bisect import insort
 from collections.abc import Hashable, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
+from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kubectl_karp.core import releases
@@ -140,6 +141,7 @@ KARPENTER_SCHEDULERS = ("default-scheduler", "")
 
 
 _PAUSE_GC_FROM = 1000  # pods in a run
+_FRONT = 16  # planned claims of a bucket offered one by one before any set algebra
 _CACHES: dict[int, tuple[weakref.ref[Any], dict[Any, Any]]] = {}
 
 
@@ -178,6 +180,71 @@ class Miss:
         self.info = info
         self.wake = wake
         self.block: set[int] | None = None
+
+
+def _base_order(node: ExistingNode) -> tuple[bool, str]:
+    """The order existing nodes are tried in: initialised ones first, then by name."""
+    return (not node.initialized, node.name)
+
+
+def carry_context_cache(old: SchedulingContext, new: SchedulingContext) -> bool:
+    """Seed ``new``'s cache from ``old``'s when ``new`` is ``old`` plus in-flight NodeClaims
+    and nothing else (the disruption planner adds a replacement per action and re-plans):
+    the NodePool templates, the bound pods' index and the existing nodes' base state carry
+    over, with a base entry built for each added claim, and so do the per-shape refusals of
+    :meth:`Scheduler._viable_nodes` (the added claims are offered to every shape). Returns
+    whether it carried anything; the answers are those of a cold cache
+    (tests/disruption/test_fast_paths.py)."""
+    a, b = old.snapshot, new.snapshot
+    if a is b or any(getattr(old, f.name) is not getattr(new, f.name)
+                     for f in fields(old) if f.name != "snapshot"):
+        return False
+    if any(getattr(a, f.name) is not getattr(b, f.name)
+           for f in fields(a) if f.name != "node_claims"):
+        return False
+    n = len(a.node_claims)
+    if len(b.node_claims) < n or any(
+            x is not y for x, y in zip(a.node_claims, b.node_claims[:n], strict=True)):
+        return False
+    before = {c.name for c in a.node_claims}
+    added = b.node_claims[n:]
+    if any(c.name in before or c.node_name or c.provider_id for c in added):
+        return False
+    src, dst = context_cache(old), context_cache(new)
+    for key, value in src.items():
+        # Built from the NodePools, DaemonSets, nodes and pods only (``unbound``: the
+        # disruption simulation's unbound pod copies, disruption/simulation.py).
+        if key in ("nodepool-templates", "pool-types", "unbound") or (
+                isinstance(key, tuple) and key[0] in ("templates", "bound")):
+            dst.setdefault(key, value)
+    for key, value in list(src.items()):
+        if not (isinstance(key, tuple) and key[0] == "existing"):
+            continue
+        ds_key = key[1]
+        if ds_key:
+            continue  # extra DaemonSets: rebuilt cold (rare)
+        sched = Scheduler(new)
+        fresh = [sched._claim_base(c) for c in added if c.deletion_timestamp is None]
+        for node in fresh:
+            node.shared = True
+        base = sorted([*value[0], *fresh], key=_base_order)
+        dst.setdefault(key, (base, (*value[1], *sched.notes)))
+        alive = src.get(("static-alive", ds_key))
+        if alive is not None:
+            dst.setdefault(("static-alive", ds_key), dict(alive))
+            extra = src.get(("static-extra", ds_key), frozenset())
+            dst.setdefault(("static-extra", ds_key),
+                           extra | frozenset(n.name for n in fresh))
+    return True
+
+
+def _minus(a: set[int], b: set[int]) -> set[int]:
+    """``a`` without ``b``, in time linear in the smaller: ``a -= b`` walks all of ``b``
+    (a refusal set grows with the run), ``a - b`` walks ``a`` when ``b`` is the larger."""
+    if len(b) > len(a):
+        return a - b
+    a -= b
+    return a
 
 
 def _fits(requests: dict[str, int] | Any, available: Any) -> bool:
@@ -590,33 +657,37 @@ class Scheduler:
                 continue
             if claim.node_name and claim.node_name in snap.node_by_name:
                 continue
-            labels = dict(claim.labels)
-            reqs = Requirements.from_node_selector_requirements(
-                claim.requirements, where=f"NodeClaim {claim.name} spec.requirements")
-            for key, req in reqs.items():
-                if not req.complement and len(req.values) == 1:
-                    labels.setdefault(key, next(iter(req.values)))
-            # Karpenter's state node takes the claim's size from its status only: before the
-            # launch fills status.allocatable it offers no room (but still counts one node
-            # against limits), whatever instance type its requirements name.
-            claim_alloc = claim.allocatable
-            if not claim_alloc:
-                self.notes.append(f"NodeClaim {claim.name} is in flight but not launched yet "
-                                  "(no status.allocatable): like Karpenter, no pods are placed "
-                                  "on it")
-            node_reqs = Requirements.from_labels(labels).add(
-                Requirement.of(LABEL_HOSTNAME, IN, (claim.name,)))
-            expected = self._daemon_expectation(claim.taints, node_reqs)
-            nodes.append(ExistingNode(
-                name=claim.name, hostname=claim.name, in_flight=True, initialized=False,
-                node_pool=labels.get(LABEL_NODEPOOL), requirements=node_reqs,
-                taints=claim.taints,
-                available=_with_pods(claim_alloc) if claim_alloc else {"pods": 0},
-                requests=expected, ports=set(), capacity=claim.capacity))
-        nodes.sort(key=lambda n: (not n.initialized, n.name))
+            nodes.append(self._claim_base(claim))
+        nodes.sort(key=_base_order)
         for n in nodes:
             n.shared = True
         return nodes
+
+    def _claim_base(self, claim: NodeClaim) -> ExistingNode:
+        """An in-flight NodeClaim (no Node yet) as a place pods may go."""
+        labels = dict(claim.labels)
+        reqs = Requirements.from_node_selector_requirements(
+            claim.requirements, where=f"NodeClaim {claim.name} spec.requirements")
+        for key, req in reqs.items():
+            if not req.complement and len(req.values) == 1:
+                labels.setdefault(key, next(iter(req.values)))
+        # Karpenter's state node takes the claim's size from its status only: before the
+        # launch fills status.allocatable it offers no room (but still counts one node
+        # against limits), whatever instance type its requirements name.
+        claim_alloc = claim.allocatable
+        if not claim_alloc:
+            self.notes.append(f"NodeClaim {claim.name} is in flight but not launched yet "
+                              "(no status.allocatable): like Karpenter, no pods are placed "
+                              "on it")
+        node_reqs = Requirements.from_labels(labels).add(
+            Requirement.of(LABEL_HOSTNAME, IN, (claim.name,)))
+        expected = self._daemon_expectation(claim.taints, node_reqs)
+        return ExistingNode(
+            name=claim.name, hostname=claim.name, in_flight=True, initialized=False,
+            node_pool=labels.get(LABEL_NODEPOOL), requirements=node_reqs,
+            taints=claim.taints,
+            available=_with_pods(claim_alloc) if claim_alloc else {"pods": 0},
+            requests=expected, ports=set(), capacity=claim.capacity)
 
     def _build_existing(self, batch: set[str], batch_nodes: set[str]) -> None:
         key = ("existing", self._ds_key)
@@ -641,6 +712,54 @@ class Scheduler:
                 continue
             out.append(template)
         self.existing = out
+        # Where each node of the cached base sits in this run's list, and the nodes rebuilt
+        # for this run (their base facts do not hold): see _viable_nodes.
+        self._positions = {node.name: i for i, node in enumerate(out) if node.shared}
+        self._unshared = [i for i, node in enumerate(out) if not node.shared]
+
+    def _static_refusal(self, shape: PodShape, node: ExistingNode) -> bool:
+        """Whether :meth:`check_existing` refuses ``shape`` on ``node`` (a cached base node)
+        for a reason no placement in any run on this context can undo: cordoned, an
+        untolerated taint, a host port in use, too little room (room only shrinks, ports
+        only fill), or a label the node defines that the pod's requirements exclude (a
+        defined label only narrows). Topology, which depends on the run, is not looked at.
+        A shape with several volume alternatives is refused when every alternative is."""
+        if len(shape.volume_alternatives) > 1:
+            return all(self._static_refusal(v, node) for v in shape.volume_variants())
+        if node.unschedulable:
+            return True
+        if node.taints and not self._tolerates(shape.tolerations, node.taints):
+            return True
+        if shape.host_ports and conflict(node.ports, port_keys(shape.host_ports)) is not None:
+            return True
+        requests = _add(node.requests, shape.requests) if node.requests else shape.requests
+        if not _fits(requests, node.available):
+            return True
+        incompatible = node.requirements.compatible(shape.requirements, NO_UNDEFINED)
+        return incompatible is not None and incompatible.ours is not None
+
+    def _viable_nodes(self, shape: PodShape) -> list[int]:
+        """Indexes into ``self.existing``, in order, of the nodes worth offering ``shape``:
+        every node but the cached base nodes that refuse it for good (:meth:`_static_refusal`).
+        Those facts are kept per context and per shape signature, so the hundreds of
+        simulations consolidation runs on one cluster check each node once per shape, not
+        once per simulation. Over-including is harmless (the full check still runs), so nodes
+        added by a carried-over context (``carry_context_cache``) are simply offered."""
+        store: dict[Hashable, frozenset[str]] = self.cache.setdefault(
+            ("static-alive", self._ds_key), {})
+        key = shape.key
+        alive = store.get(key)
+        if alive is None:
+            base: list[ExistingNode] = self.cache[("existing", self._ds_key)][0]
+            alive = frozenset(n.name for n in base if not self._static_refusal(shape, n))
+            store[key] = alive
+        pos = self._positions
+        out = [pos[name] for name in alive if name in pos]
+        extra: frozenset[str] = self.cache.get(("static-extra", self._ds_key), frozenset())
+        out += [pos[name] for name in extra if name in pos and name not in alive]
+        out += self._unshared
+        out.sort()
+        return out
 
     def _build_limits(self) -> None:
         for tpl in self.templates:
@@ -1148,9 +1267,7 @@ class Scheduler:
         remaining = self.remaining.get(tpl.name)
         if remaining is None:
             return tpl.catalog
-        over = tuple(i for i, t in enumerate(tpl.types)
-                     if any(limit_amount(t.capacity, name) > left
-                            for name, left in remaining.items()))
+        over = tpl.catalog.over_limits(remaining)
         if not over:
             return tpl.catalog
         if len(over) == len(tpl.types):
@@ -1203,10 +1320,8 @@ class Scheduler:
         self._arrival[claim.index] = self._seq
         remaining = self.remaining.get(tpl.name)
         if remaining is not None:
-            types = claim.ts.types()
             for name in remaining:
-                remaining[name] -= max((limit_amount(t.capacity, name) for t in types),
-                                       default=0)
+                remaining[name] -= claim.ts.max_limit_amount(name)
         return claim
 
     # ================================================================== commit
@@ -1286,11 +1401,11 @@ class Scheduler:
             # Claims a shared permanent refusal has not ruled out yet, kept up to date as
             # claims are created and refused: with hostname anti-affinity or spread, few.
             cand = smallest.intersection(*opens) if len(opens) > 1 else set(smallest)
-            cand -= dead_claims
+            cand = _minus(cand, dead_claims)
             for blocked in others:
-                cand -= blocked
+                cand = _minus(cand, blocked)
             for blocked in refused:
-                cand -= blocked
+                cand = _minus(cand, blocked)
             if not cand:
                 return False
             claims = self.claims
@@ -1313,19 +1428,34 @@ class Scheduler:
             bucket = self.buckets[count]
             order: Any = reversed(bucket) if count > 1 else bucket
             if dead_claims or refusals or refused:
+                walk = iter(order)
+                seen: list[int] = []
+                if len(bucket) > _FRONT:
+                    # The claims at the front one by one first: one of them usually takes
+                    # the pod, and the set algebra below costs a pass over the whole bucket
+                    # (quadratic over a run that plans thousands of claims). Same claims, same
+                    # order: a refusal only ever rules out the refused claim itself.
+                    for index in islice(walk, _FRONT):
+                        seen.append(index)
+                        if index in dead_claims or any(index in b for b in refusals) \
+                                or any(index in b for b in refused):
+                            continue
+                        if self._offer(pp, shape, index, dead_claims):
+                            return True
                 # Set algebra in C rather than a membership test per claim.
                 avail = bucket.keys() - dead_claims
                 for blocked in refusals:
                     if blocked:
-                        avail -= blocked
+                        avail = _minus(avail, blocked)
                 for blocked in refused:
-                    avail -= blocked
+                    avail = _minus(avail, blocked)
+                avail.difference_update(seen)
                 if not avail:
                     continue
                 if len(avail) * 4 < len(bucket):
                     order = sorted(avail, key=arrival.__getitem__, reverse=count > 1)
                 else:  # lazily: the first one usually takes the pod
-                    order = (i for i in order if i in avail)
+                    order = (i for i in walk if i in avail)
             for index in order:
                 if self._offer(pp, shape, index, dead_claims):
                     return True
@@ -1407,9 +1537,16 @@ class Scheduler:
         # 1. existing nodes and in-flight NodeClaims
         if self.existing:
             dead_nodes: set[int] = cache.setdefault("dead-nodes", set())
+            viable: list[int] | None = cache.get("viable-nodes")
+            if viable is None:
+                viable = cache["viable-nodes"] = self._viable_nodes(shape)
             closed = self.closed_nodes if pp.key in self.closed_to else None
-            for i, node in enumerate(self.existing):
-                if i in dead_nodes or (closed and node.name in closed):
+            existing = self.existing
+            for i in viable:
+                if i in dead_nodes:
+                    continue
+                node = existing[i]
+                if closed and node.name in closed:
                     continue
                 result = self.check_existing(shape, node)
                 if isinstance(result, Miss):

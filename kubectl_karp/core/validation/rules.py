@@ -22,8 +22,16 @@ from kubectl_karp.model.objects import (
     LABEL_NODEPOOL,
     ObjectRef,
 )
-from kubectl_karp.model.requirements import go_atoi, restricted_label_problem
-from kubectl_karp.providers.registry import provider_for_ref, well_known_labels
+from kubectl_karp.model.requirements import (
+    RESTRICTED_LABEL_DOMAINS,
+    go_atoi,
+    restricted_label_problem,
+)
+from kubectl_karp.providers.registry import (
+    provider_for_ref,
+    restricted_label_domains,
+    well_known_labels,
+)
 
 Issue = tuple[str, str]
 _CAPACITY_TYPES = (CAPACITY_ON_DEMAND, CAPACITY_SPOT, CAPACITY_RESERVED)
@@ -55,7 +63,8 @@ def node_class_ref(doc: Mapping[str, Any]) -> ObjectRef | None:
 
 
 def requirement_issues(req: Mapping[str, Any], path: str,
-                       well_known: frozenset[str]) -> Iterator[Issue]:
+                       well_known: frozenset[str],
+                       domains: frozenset[str] = RESTRICTED_LABEL_DOMAINS) -> Iterator[Issue]:
     key = req.get("key")
     operator = req.get("operator")
     values = _strings(req.get("values"))
@@ -67,7 +76,7 @@ def requirement_issues(req: Mapping[str, Any], path: str,
             yield f"{path}.key", (f"label {key!r} is restricted: each node gets its own "
                                   "hostname, a NodePool cannot require one")
         else:
-            problem = restricted_label_problem(key, well_known)
+            problem = restricted_label_problem(key, well_known, domains)
             if problem:
                 yield f"{path}.key", problem
         if key == LABEL_CAPACITY_TYPE and operator in ("In", "NotIn"):
@@ -92,7 +101,8 @@ def requirement_issues(req: Mapping[str, Any], path: str,
 
 
 def _label_issues(labels: Mapping[str, Any], path: str,
-                  well_known: frozenset[str]) -> Iterator[Issue]:
+                  well_known: frozenset[str],
+                  domains: frozenset[str] = RESTRICTED_LABEL_DOMAINS) -> Iterator[Issue]:
     for key in labels:
         key = str(key)
         if key in (LABEL_NODEPOOL, LABEL_HOSTNAME):
@@ -101,7 +111,7 @@ def _label_issues(labels: Mapping[str, Any], path: str,
                 key != LABEL_CAPACITY_TYPE:
             yield f"{path}.{key}", 'label domain "karpenter.sh" is restricted'
         else:
-            problem = restricted_label_problem(key, well_known)
+            problem = restricted_label_problem(key, well_known, domains)
             if problem and key not in well_known:
                 yield f"{path}.{key}", problem
 
@@ -140,12 +150,13 @@ def node_pool_issues(doc: Mapping[str, Any]) -> Iterator[Issue]:
     tspec = _map(template.get("spec"))
     provider = provider_for_ref(node_class_ref(doc))
     well_known = well_known_labels(provider)
+    domains = restricted_label_domains(provider)
     for i, req in enumerate(_list(tspec.get("requirements"))):
         if isinstance(req, Mapping):
             yield from requirement_issues(req, f"spec.template.spec.requirements[{i}]",
-                                          well_known)
+                                          well_known, domains)
     labels = _map(_map(template.get("metadata")).get("labels"))
-    yield from _label_issues(labels, "spec.template.metadata.labels", well_known)
+    yield from _label_issues(labels, "spec.template.metadata.labels", well_known, domains)
     disruption = _map(spec.get("disruption"))
     for i, budget in enumerate(_list(disruption.get("budgets"))):
         if isinstance(budget, Mapping):

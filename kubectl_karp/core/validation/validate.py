@@ -20,7 +20,13 @@ from kubectl_karp.core.validation.findings import (
     ValidationReport,
     dedupe,
 )
-from kubectl_karp.core.validation.schemas import BY_API, BY_KIND, Kind, accepted_kinds
+from kubectl_karp.core.validation.schemas import (
+    BY_API,
+    BY_KIND,
+    OPERATORS,
+    Kind,
+    accepted_kinds,
+)
 from kubectl_karp.core.validation.structural import Schema, check
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.catalog import InstanceTypeCatalog
@@ -43,6 +49,50 @@ def served_schema(crd: Mapping[str, Any], version: str) -> tuple[Schema | None, 
             schema = (v.get("schema") or {}).get("openAPIV3Schema")
             return (schema if isinstance(schema, Mapping) else None), ""
     return None, f"does not serve version {version} (served: {', '.join(served) or 'none'})"
+
+
+def _operator_enums(schema: Any, path: str = "") -> list[tuple[str, list[str]]]:
+    """Every requirement ``operator`` enum in a schema: (path, allowed values)."""
+    found: list[tuple[str, list[str]]] = []
+    if not isinstance(schema, Mapping):
+        return found
+    props = schema.get("properties")
+    if isinstance(props, Mapping):
+        op = props.get("operator")
+        if isinstance(op, Mapping) and isinstance(op.get("enum"), list) and "key" in props:
+            found.append((f"{path}.operator".lstrip("."), [str(v) for v in op["enum"]]))
+        for name, sub_schema in props.items():
+            found += _operator_enums(sub_schema, f"{path}.{name}")
+    items = schema.get("items")
+    if items is not None:
+        found += _operator_enums(items, f"{path}[]")
+    return found
+
+
+def broken_operator_enum(schema: Schema) -> tuple[str, list[str]] | None:
+    """(path, enum) when a served schema's requirement operators lack the core ones.
+
+    The TKE chart's NodePool/NodeClaim CRDs list only [Gte, Lte] (core's operator list was
+    dropped in a sync), so the API server rejects every In/NotIn/Exists requirement: the CRD
+    is broken, not the manifest."""
+    for path, enum in _operator_enums(schema):
+        if set(enum) <= set(OPERATORS) and "In" not in enum:
+            return path, enum
+    return None
+
+
+def _repaired(schema: Any) -> Any:
+    """The schema with every requirement operator enum set to core's list."""
+    if not isinstance(schema, Mapping):
+        return schema
+    out = {k: _repaired(v) for k, v in schema.items()}
+    props = out.get("properties")
+    if isinstance(props, dict) and "key" in props and isinstance(props.get("operator"), dict) \
+            and isinstance(props["operator"].get("enum"), list):
+        props["operator"] = {**props["operator"], "enum": list(OPERATORS)}
+    if isinstance(out.get("items"), Mapping):
+        out["items"] = _repaired(out["items"])
+    return out
 
 
 def _kind_problem(m: Manifest) -> str | None:
@@ -91,7 +141,29 @@ def _schema_for(kind: Kind, crds: Mapping[str, Mapping[str, Any] | None] | None,
             out.append(_finding(m, "apiVersion", f"the cluster's CRD {kind.crd_name} {why}",
                                 "VersionNotServed"))
         return kind.schema, False
+    broken = broken_operator_enum(schema)
+    if broken is not None:
+        path, enum = broken
+        out.append(Finding(ERROR, BROKEN_CRD, f"CustomResourceDefinition {kind.crd_name}",
+                           "", _broken_crd_message(kind.crd_name, path, enum)))
+        # Judged against core's operators, so the broken enum is reported once, not once
+        # per requirement.
+        return _repaired(schema), True
     return schema, True
+
+
+BROKEN_CRD = "BrokenCRD"
+
+
+def _broken_crd_message(crd: str, path: str, enum: list[str]) -> str:
+    others = [op for op in OPERATORS if op not in enum]
+    return (f"the cluster's CRD {crd} is broken: its schema ({path}) allows only "
+            f"{', '.join(enum) or 'no'} as a requirement operator, so the API server rejects "
+            f"every requirement using {', '.join(others)} — in NodePools, and in the NodeClaims "
+            "Karpenter creates (the TKE chart's published CRDs skipped core's operator list). "
+            "Upgrade the Karpenter chart's CRDs to a release that lists all eight operators, "
+            "or patch the CRD's operator enum to In, NotIn, Exists, DoesNotExist, Gt, Lt, Gte, "
+            "Lte; nothing was applied")
 
 
 def _parsable(doc: Mapping[str, Any]) -> Mapping[str, Any]:
