@@ -233,3 +233,29 @@ def test_diff_offline_against_the_snapshots_objects(tmp_path: Any,
         assert run(["apply", *source, "-f", str(path), "--diff"]) == 0
         out = capsys.readouterr().out
         assert "-    cpu: 10" in out and "+    cpu: '20'" in out, source
+
+
+def test_contradictory_requirements_are_an_error_without_a_catalogue() -> None:
+    """Issue 19: In [S5] and NotIn [S5] on one key allow no value; NotIn beside DoesNotExist
+    is fine (both allow the label to be absent)."""
+    doc = seed_doc("nodepool.yaml")
+    reqs = doc["spec"]["template"]["spec"]["requirements"]
+    reqs += [{"key": "karpenter.k8s.tke/instance-family", "operator": "NotIn",
+              "values": list(reqs[2]["values"])},
+             {"key": "example.com/team", "operator": "NotIn", "values": ["a"]},
+             {"key": "example.com/team", "operator": "DoesNotExist"}]
+    manifests = [Manifest(d, "m.yaml", i + 1)
+                 for i, d in enumerate((seed_doc("nodeclass.yaml"), doc))]
+    report = validate(manifests, catalogs=[], cluster_node_classes=[])  # no catalogue
+    findings = [f"{f.severity}: {f}" for f in report.findings]
+    [error] = [f for f in findings if "ContradictoryRequirements" in f or "allow no value" in f]
+    assert error.startswith("error: ")
+    assert "requirement [2] karpenter.k8s.tke/instance-family In" in error
+    assert "allow no value together" in error and "example.com/team" not in error
+
+
+def test_partial_catalogue_warning_is_short() -> None:
+    doc = seed_doc("nodepool.yaml")
+    doc["spec"]["template"]["spec"]["requirements"][2]["values"] = ["S8"]
+    [finding] = run_validate(seed_doc("nodeclass.yaml"), doc, authoritative=False)
+    assert len(finding) < 400 and finding.count("illustrative") <= 1

@@ -98,6 +98,33 @@ def unknown_label_keys(pool: NodePool, provider: BaseProvider) -> Iterator[Issue
                     "by it")
 
 
+def contradictions(pool: NodePool) -> Iterator[Issue]:
+    """Requirements on one key that no node could meet together (``In [S5]`` with ``NotIn
+    [S5]``, ``Exists`` with ``DoesNotExist``): an error without any catalogue, since the
+    scheduler intersects a NodePool's requirements per key (upstream:
+    scheduling/requirements.go Requirements.Add intersects a repeated key)."""
+    by_key: dict[str, list[tuple[int, Requirement]]] = {}
+    for i, nsr in enumerate(pool.requirements):
+        try:
+            by_key.setdefault(nsr.key, []).append((i, Requirement.from_node_selector(nsr)))
+        except InputError:
+            continue  # reported by the rules already
+    for key, entries in by_key.items():
+        if len(entries) < 2:
+            continue
+        combined = entries[0][1]
+        for _, req in entries[1:]:
+            combined = combined.intersection(req)
+        # Empty is also how DoesNotExist reads; it contradicts only a requirement that
+        # needs a value (In, Exists, Gt, Lt), not NotIn/DoesNotExist beside each other.
+        if combined.is_empty() and any(not req.allows_absent() for _, req in entries):
+            first, *rest = (i for i, _ in entries)
+            yield Issue("error", "ContradictoryRequirements", f"{_REQS}[{rest[-1]}]",
+                        f"{' and '.join(_describe(i, pool) for i in (first, *rest))} on "
+                        f"{key} allow no value together; Karpenter could never launch a node "
+                        "for this NodePool")
+
+
 def narrow(pool: NodePool, types: Sequence[InstanceType],
            zones: frozenset[str] | None = None
            ) -> tuple[tuple[InstanceType, ...], Issue | None]:

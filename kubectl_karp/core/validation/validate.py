@@ -246,10 +246,12 @@ def validate(manifests: Sequence[Manifest], *,
 def _soften(issue: semantics.Issue, source: str) -> semantics.Issue:
     if issue.severity != ERROR:
         return issue
+    # One short clause: the catalogue's own description (one per region) is for -o json
+    # and `catalog`, not to be repeated in every warning (issue 19).
+    del source
     return replace(issue, severity=WARNING,
-                   message=f"{issue.message} — according to {source}, which lists only some "
-                           "instance types; pass --catalog FILE (or Tencent Cloud credentials "
-                           "and --region) to check against the full list")
+                   message=f"{issue.message} (the bundled catalogue lists only some instance "
+                           "types: --catalog FILE or cloud credentials check the full list)")
 
 
 def _cross_checks(pools: Sequence[tuple[Manifest, NodePool]], classes: Sequence[NodeClass],
@@ -316,5 +318,5 @@ def _cross_checks(pools: Sequence[tuple[Manifest, NodePool]], classes: Sequence[
         out.extend(_finding(m, i.path, i.message, i.code, i.severity) for i in issues)
     for m, pool in pools:
         out.extend(_finding(m, i.path, i.message, i.code, i.severity)
-                   for i in semantics.risky(pool))
+                   for i in (*semantics.contradictions(pool), *semantics.risky(pool)))
     return out
