@@ -19,3 +19,11 @@ async def test_consolidation_panel_shows_the_rollout_timeline() -> None:
         first = app.timeline.steps[0]
         assert ", ".join(n for a in first.actions for n in a.nodes) in panel
         assert f"steady: {app.timeline.final_nodes} node(s)" in panel
+
+
+async def test_header_names_the_karpenter_release_it_follows() -> None:
+    app = demo_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        header = str(app.query_one("#header", Static).render())
+        assert "rules: Karpenter v1.14 (default)" in header
