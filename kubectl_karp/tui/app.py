@@ -521,8 +521,9 @@ class KarpApp(App[int]):
             line3 = f"prices unknown ({ctx.catalog_source}): cost columns show -"
         else:
             line3 = f"prices: {ctx.catalog_source}"
-        # Which Karpenter release's rules the plan and the explanations follow (core.releases).
-        line3 += f"   rules: {ctx.rules.label} ({ctx.rules.source})"
+        # Which Karpenter release's rules the plan and the explanations follow (core.releases):
+        # first, so a narrow terminal elides the price wording rather than this.
+        line3 = f"rules: {ctx.rules.label} ({ctx.rules.source})   {line3}"
         notes = [n for n in (*ctx.notes, *ctx.snapshot.notes) if "illustrative" not in n]
         if notes:
             line3 += f"   note: {notes[0]}" + (f" (+{len(notes) - 1} more)"
