@@ -94,7 +94,8 @@ def fully_blocking(pdb: PodDisruptionBudget) -> bool:
     return pdb.max_unavailable in ("0", "0%") or pdb.min_available == "100%"
 
 
-def _unready(pod: Pod) -> bool:
+def is_unready(pod: Pod) -> bool:
+    """An explicit Ready=False condition (not Unknown, not missing), as upstream looks for."""
     return any(c.type == "Ready" and c.status == "False" for c in pod.conditions)
 
 
@@ -109,7 +110,7 @@ def blocking_pdbs(pod: Pod, pdbs: Sequence[PodDisruptionBudget]
     if len(found) > 1:
         return found
     for pdb in found:
-        if pdb.unhealthy_pod_eviction_policy == "AlwaysAllow" and _unready(pod):
+        if pdb.unhealthy_pod_eviction_policy == "AlwaysAllow" and is_unready(pod):
             return ()
         if fully_blocking(pdb):
             return (pdb,)

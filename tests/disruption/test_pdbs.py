@@ -96,3 +96,30 @@ def test_disruptions_allowed_computed_from_the_spec(rule: dict[str, str], pods: 
     # upstream: Kubernetes pkg/controller/disruption getExpectedScale / countHealthyPods,
     # with GetScaledValueFromIntOrPercent(roundUp=true) for both fields.
     assert computed_disruptions_allowed(_pdb(**rule), pods) == allowed
+
+
+@pytest.mark.parametrize(("rule", "blocks"), [
+    ({"max_unavailable": "0"}, True), ({"max_unavailable": "0%"}, True),
+    ({"max_unavailable": "1"}, False), ({"min_available": "100%"}, True),
+    ({"min_available": "99%"}, False), ({}, False),
+])
+def test_fully_blocking_pdbs(rule: dict[str, str], blocks: bool) -> None:
+    # upstream: utils/pdb newPdb — maxUnavailable 0 or 0%, or minAvailable 100%: never allows
+    from kubectl_karp.model.predicates import fully_blocking
+
+    assert fully_blocking(_pdb(**rule)) is blocks
+
+
+def test_min_available_zero_allows_every_healthy_pod_to_go() -> None:
+    assert computed_disruptions_allowed(_pdb(min_available="0"), _pods(3)) == 3
+
+
+def test_reported_status_wins_over_the_spec() -> None:
+    # status.disruptionsAllowed, when the disruption controller reported it, is what the
+    # eviction API checks; the spec is only the fallback for snapshots without status.
+    from kubectl_karp.core.disruption.pdbs import PdbIndex
+
+    pods = _pods(4)
+    reported = replace(_pdb(max_unavailable="2"), disruptions_allowed=0)
+    assert PdbIndex([reported], pods).blocking(pods[0]) is not None
+    assert PdbIndex([_pdb(max_unavailable="2")], pods).blocking(pods[0]) is None

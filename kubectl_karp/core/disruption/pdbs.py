@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kubectl_karp.model.objects import Pod, PodDisruptionBudget
-from kubectl_karp.model.predicates import pdb_matches
+from kubectl_karp.model.predicates import fully_blocking, is_unready, pdb_matches
 
 
 def _ready(pod: Pod) -> bool:
@@ -51,16 +51,6 @@ def computed_disruptions_allowed(pdb: PodDisruptionBudget, pods: Iterable[Pod]) 
 
 
 ALWAYS_ALLOW = "AlwaysAllow"
-
-
-def _not_ready(pod: Pod) -> bool:
-    # upstream looks for an explicit Ready=False condition (not Unknown, not missing)
-    return any(c.type == "Ready" and c.status == "False" for c in pod.conditions)
-
-
-def fully_blocking(pdb: PodDisruptionBudget) -> bool:
-    """A PDB that can never allow an eviction, whatever its pods' health. upstream: newPdb"""
-    return pdb.max_unavailable in ("0", "0%") or pdb.min_available == "100%"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +93,7 @@ class PdbIndex:
         if not found:
             return None
         limit = found[0]
-        if limit.pdb.unhealthy_pod_eviction_policy == ALWAYS_ALLOW and _not_ready(pod):
+        if limit.pdb.unhealthy_pod_eviction_policy == ALWAYS_ALLOW and is_unready(pod):
             return None
         if fully:
             if fully_blocking(limit.pdb):
