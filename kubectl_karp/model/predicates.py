@@ -94,6 +94,15 @@ def fully_blocking(pdb: PodDisruptionBudget) -> bool:
     return pdb.max_unavailable in ("0", "0%") or pdb.min_available == "100%"
 
 
+def is_healthy(pod: Pod) -> bool:
+    """Counted as healthy by a PodDisruptionBudget: its Ready condition, else Running
+    (Kubernetes' disruption controller, countHealthyPods)."""
+    for cond in pod.conditions:
+        if cond.type == "Ready":
+            return cond.is_true
+    return pod.phase == "Running"
+
+
 def is_unready(pod: Pod) -> bool:
     """An explicit Ready=False condition (not Unknown, not missing), as upstream looks for."""
     return any(c.type == "Ready" and c.status == "False" for c in pod.conditions)

@@ -18,14 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kubectl_karp.model.objects import Pod, PodDisruptionBudget
-from kubectl_karp.model.predicates import fully_blocking, is_unready, pdb_matches
-
-
-def _ready(pod: Pod) -> bool:
-    for cond in pod.conditions:
-        if cond.type == "Ready":
-            return cond.is_true
-    return pod.phase == "Running"
+from kubectl_karp.model.predicates import fully_blocking, is_healthy, is_unready, pdb_matches
 
 
 def _scaled(value: str, total: int) -> int:
@@ -40,7 +33,7 @@ matches = pdb_matches  # the one selector test (model/predicates.py)
 def computed_disruptions_allowed(pdb: PodDisruptionBudget, pods: Iterable[Pod]) -> int:
     selected = [p for p in pods if p.is_bound and not p.is_terminal and matches(pdb, p)]
     expected = len(selected)
-    healthy = sum(1 for p in selected if _ready(p))
+    healthy = sum(1 for p in selected if is_healthy(p))
     if pdb.max_unavailable is not None:
         desired = expected - _scaled(pdb.max_unavailable, expected)
     elif pdb.min_available is not None:

@@ -26,7 +26,6 @@ from kubectl_karp.core.disruption.drift_change import (
     DriftFinding,
 )
 from kubectl_karp.core.disruption.pdbs import PdbIndex
-from kubectl_karp.core.disruption.pdbs import _ready as pod_ready  # one rule for "ready"
 from kubectl_karp.core.disruption.plan import Action, ConsolidationPlan
 from kubectl_karp.core.disruption.planner import plan_consolidation
 from kubectl_karp.core.scheduling import simulate
@@ -43,7 +42,7 @@ from kubectl_karp.model.objects import (
     OwnerRef,
     Pod,
 )
-from kubectl_karp.model.predicates import is_reschedulable
+from kubectl_karp.model.predicates import is_healthy, is_reschedulable
 from kubectl_karp.model.requirements import Requirements
 from kubectl_karp.model.snapshot import ClusterSnapshot
 
@@ -124,6 +123,11 @@ def _cost(ctx: SchedulingContext, nodes: Sequence[Node]) -> float | None:
             return None
         total += price
     return round(total, 6)
+
+
+def _bound(pod: Pod, node: str) -> Pod:
+    """The pod as it runs on ``node`` once moved there (Ready by the next round)."""
+    return replace(pod, node_name=node, phase="Running", conditions=(Condition("Ready", "True"),))
 
 
 def _alive(snapshot: ClusterSnapshot, run: _Rollout) -> list[Node]:
@@ -269,8 +273,7 @@ class _Rollout:
         for pod in snapshot.pods:
             target = moved.get(pod.key)
             if target is not None:
-                pods.append(replace(pod, node_name=target, phase="Running",
-                                    conditions=(Condition("Ready", "True"),)))
+                pods.append(_bound(pod, target))
             else:
                 pods.append(pod)
         left = {p.node_name for p in pods if p.node_name in self.draining
@@ -331,8 +334,7 @@ class _Rollout:
         for pod in moving:
             target = where.get(pod.key)
             if target is not None:
-                pods.append(replace(pod, node_name=target, phase="Running",
-                                    conditions=(Condition("Ready", "True"),)))
+                pods.append(_bound(pod, target))
             else:
                 pods.append(replace(pod, phase="Pending", conditions=()))
         note = f"expireAfter: {', '.join(sorted(gone))} deleted"
@@ -391,7 +393,7 @@ class _Rollout:
                 owner = pod.owner_refs[0]
                 by_owner[f"{pod.namespace}/{owner.kind}/{owner.name}"].append(pod)
         for owner_key, pods in sorted(by_owner.items()):
-            ready = [p for p in pods if pod_ready(p)]
+            ready = [p for p in pods if is_healthy(p)]
             if len(ready) >= 2 and all(p.key in moved for p in ready):
                 self.risks.append(Risk(RISK_ALL_REPLICAS, f"all {len(ready)} ready replicas "
                                        f"of {owner_key} are evicted together in round "
