@@ -360,7 +360,9 @@ class _Diagnosis:
         for it in matching:
             for name in res.insufficient(need, it.allocatable):
                 lacking[name] += 1
-        main = lacking.most_common(1)[0][0]
+        # Ties go to CPU, then memory, then by name: ``need`` may be built from a set union, so
+        # its order (and most_common's tie-break) would otherwise vary between runs.
+        main = min(lacking, key=lambda r: (-lacking[r], r != "cpu", r != "memory", r))
         ranked = sorted(matching, key=lambda it: (-it.allocatable.get(main, 0),
                                                   len(res.insufficient(need, it.allocatable)),
                                                   it.name))
