@@ -523,6 +523,16 @@ class TKEProvider(BaseProvider):
     def zone_id(self, zone_name: str) -> str | None:
         return zone_id_from_name(zone_name)
 
+    def normalize_region(self, value: str) -> str:
+        return normalize_region(value)
+
+    def region_of_zone(self, zone: str) -> str | None:
+        return region_of_zone(zone)
+
+    def catalogue_hints(self, nodes: Sequence[Node], node_classes: Sequence[NodeClass]
+                        ) -> ClusterHints:
+        return cluster_hints(nodes, node_classes)
+
 
 PROVIDER = TKEProvider(
     name="tke", title="TKE", node_class_group=GROUP, node_class_kind=KIND,
@@ -530,6 +540,7 @@ PROVIDER = TKEProvider(
     labels=frozenset({LABEL_FAMILY, LABEL_CPU, LABEL_MEMORY_GB, LABEL_NODE_CLASS,
                       LABEL_NODECLAIM, LABEL_CBS_ZONE, *NETWORK_RESOURCES}),
     catalog_loader="kubectl_karp.cloud.tencent:load_live_catalog",
+    region_env="TENCENTCLOUD_REGION", cloud="Tencent Cloud",
     family_label=LABEL_FAMILY, cpu_label=LABEL_CPU, memory_label=LABEL_MEMORY_GB,
     resolved_status_key="subnets",
     # upstream: apis/v1beta1/labels.go RestrictedLabelDomains
