@@ -67,7 +67,7 @@ def conflict_message(ident: str, body: Any) -> str:
 
 
 def object_path(kind: Kind, name: str) -> str:
-    from kubectl_karp.sources.kubeclient import api_path
+    from kubectl_karp.sources.transport import api_path
 
     check_name(name, f"{kind.kind} name")
     return api_path("apis", *kind.api_version.split("/"), kind.plural, name)
@@ -100,7 +100,7 @@ class ApplyClient:
         return answer.status, decoded
 
     def _fail(self, status: int, body: Any, verb: str, resource: str) -> ClusterError:
-        from kubectl_karp.sources.kubeclient import status_error
+        from kubectl_karp.sources.apierrors import status_error
 
         return self.conn.redact(status_error(status, body if body is not None else "", verb,
                                              resource, host=self.conn.host,
