@@ -26,7 +26,7 @@ from kubectl_karp.model.quantity import format_cpu
 from kubectl_karp.model.requirements import Requirements
 from kubectl_karp.model.snapshot import ClusterSnapshot
 from kubectl_karp.providers import PROVIDERS
-from kubectl_karp.providers.tke import normalize_region
+from kubectl_karp.providers.tke.zones import normalize_region
 from kubectl_karp.render.output import Style, emit_document, table, to_yaml, use_color
 
 PROVIDER_CHOICES = tuple(PROVIDERS)

@@ -21,8 +21,9 @@ from kubectl_karp.model.objects import (
     ObjectRef,
 )
 from kubectl_karp.model.requirements import RESTRICTED_LABEL_DOMAINS
-from kubectl_karp.providers import alibaba, aws, generic, huawei, tke
+from kubectl_karp.providers import alibaba, aws, generic, huawei
 from kubectl_karp.providers.base import CORE_WELL_KNOWN_LABELS, BaseProvider, ClusterFacts
+from kubectl_karp.providers.tke import provider as tke
 
 PROVIDERS: dict[str, BaseProvider] = {p.name: p for p in (
     tke.PROVIDER, aws.PROVIDER, alibaba.PROVIDER, huawei.PROVIDER, generic.PROVIDER)}

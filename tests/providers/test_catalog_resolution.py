@@ -10,7 +10,9 @@ import pytest
 from kubectl_karp.cli.options import ClusterOptions
 from kubectl_karp.model.parse import build_snapshot
 from kubectl_karp.model.snapshot import ClusterSnapshot
-from kubectl_karp.providers import aws, tke
+from kubectl_karp.providers import aws
+from kubectl_karp.providers.tke import labels as tke_labels
+from kubectl_karp.providers.tke import provider as tke
 from kubectl_karp.sources.catalogs import (
     choose_catalogs,
     cluster_region,
@@ -37,7 +39,7 @@ def _snapshot(*docs: dict[str, Any]) -> ClusterSnapshot:
 
 
 def test_only_a_provider_with_a_live_catalogue_is_asked() -> None:
-    assert live_providers(_snapshot(_pool(tke.GROUP, tke.KIND))) == (tke.PROVIDER,)
+    assert live_providers(_snapshot(_pool(tke_labels.GROUP, tke_labels.KIND))) == (tke.PROVIDER,)
     assert live_providers(_snapshot(_pool("karpenter.k8s.aws", "EC2NodeClass"))) == ()
     assert live_providers(_snapshot(_node())) == ()
 
@@ -69,6 +71,6 @@ def test_the_region_variable_is_the_providers(monkeypatch: pytest.MonkeyPatch) -
 
 def test_no_region_note_names_the_providers_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TENCENTCLOUD_REGION", raising=False)
-    choice = choose_catalogs(ClusterOptions(), _snapshot(_pool(tke.GROUP, tke.KIND)))
+    choice = choose_catalogs(ClusterOptions(), _snapshot(_pool(tke_labels.GROUP, tke_labels.KIND)))
     assert choice.notes == ("no region for the live TKE catalogue (use --region or "
                             "TENCENTCLOUD_REGION): instance types are inferred from the nodes",)
