@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from kubectl_karp.sources.files import load_paths  # noqa: E402
 from kubectl_karp.sources.listfile import write_list  # noqa: E402
-from tests.live.cluster_data import big_cluster  # noqa: E402
+from tests.builders.generated import big_cluster  # noqa: E402
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

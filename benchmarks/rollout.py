@@ -24,7 +24,7 @@ from benchmarks.consolidation import build  # noqa: E402
 from kubectl_karp.core.disruption import plan_consolidation  # noqa: E402
 from kubectl_karp.core.disruption.drift_change import AMI_DRIFTED, DriftFinding  # noqa: E402
 from kubectl_karp.core.disruption.rollout import rollout  # noqa: E402
-from tests.disruption.builders import NOW  # noqa: E402
+from tests.builders.cluster import NOW  # noqa: E402
 
 
 def main() -> None:

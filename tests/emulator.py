@@ -34,7 +34,7 @@ API (fixture ``k8s`` from tests/conftest.py, or ``with KubeEmulator(tmp_path) as
     k8s.stop() / k8s.start()     take the server away and bring it back on the same port
     k8s.server_version = "v1.30.4"     what GET /version reports
 
-Sample documents for tests: tests/live/cluster_data.py (node, pod, node_pool, node_claim,
+Sample documents for tests: tests/builders/generated.py (node, pod, node_pool, node_claim,
 node_class, small_cluster(), big_cluster(pods, nodes)).
 
 Beyond plain kmock (which ignores them) collection GETs honour ``limit``/``continue`` (with

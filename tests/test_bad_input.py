@@ -27,8 +27,8 @@ from werkzeug import Request, Response
 
 from kubectl_karp.cli.app import run
 from kubectl_karp.sources.listfile import write_list
+from tests.builders import generated as cd
 from tests.emulator import KubeEmulator
-from tests.live import cluster_data as cd
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_ID = "AKIDbadinputsecretid01"

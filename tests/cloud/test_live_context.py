@@ -16,9 +16,9 @@ from kubectl_karp.cloud import tencent_client
 from kubectl_karp.core import views
 from kubectl_karp.sources.catalogs import load_context
 from kubectl_karp.sources.demo import demo_documents, load_demo
+from tests.builders.generated import NO_VERSION_NOTE
 from tests.cloud.conftest import SECRET_KEY, FakeCloud, error
 from tests.emulator import KubeEmulator
-from tests.live.cluster_data import NO_VERSION_NOTE
 
 NOW = datetime(2026, 1, 12, 10, 0, tzinfo=timezone.utc)
 

@@ -25,7 +25,7 @@ from kubectl_karp.model.objects import (
     NodeSelectorRequirement,
     Taint,
 )
-from tests.disruption.builders import CPU, GI, NOW, Cluster, acted, codes, fake_type
+from tests.builders.cluster import CPU, GI, NOW, Cluster, acted, codes, fake_type
 
 
 def _iso(delta: timedelta) -> str:

@@ -7,7 +7,8 @@ from dataclasses import replace
 from kubectl_karp.core.context import SchedulingContext, build_context
 from kubectl_karp.core.scheduling import simulate
 from kubectl_karp.model.parse import build_snapshot
-from tests.scheduling.runner import make_catalog, node_class, node_pool, pod_docs
+from tests.builders.catalogs import make_catalog
+from tests.scheduling.runner import node_class, node_pool, pod_docs
 
 GI = 2**30 * 1000
 
