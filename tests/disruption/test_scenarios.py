@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from kubectl_karp.core.disruption import plan_document
 from kubectl_karp.model.objects import Budget, Taint
-from tests.builders.cluster import LONG_AGO, NOW, Cluster, acted, codes, fake_price
+from tests.builders.catalogs import fake_price
+from tests.builders.cluster import LONG_AGO, NOW, Cluster, acted, codes
 
 
 def _full(c: Cluster, node: str, cpu: float, prefix: str = "p") -> None:

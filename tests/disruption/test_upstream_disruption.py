@@ -25,7 +25,8 @@ from kubectl_karp.model.objects import (
     NodeSelectorRequirement,
     Taint,
 )
-from tests.builders.cluster import CPU, GI, NOW, Cluster, acted, codes, fake_type
+from tests.builders.catalogs import CPU, GI, fake_type
+from tests.builders.cluster import NOW, Cluster, acted, codes
 
 
 def _iso(delta: timedelta) -> str:
