@@ -11,7 +11,6 @@ from kubectl_karp.cli.options import ClusterOptions
 from kubectl_karp.model.parse import build_snapshot
 from kubectl_karp.model.snapshot import ClusterSnapshot
 from kubectl_karp.providers import aws
-from kubectl_karp.providers.tke import labels as tke_labels
 from kubectl_karp.providers.tke import provider as tke
 from kubectl_karp.sources.catalogs import (
     choose_catalogs,
@@ -19,19 +18,15 @@ from kubectl_karp.sources.catalogs import (
     live_providers,
     resolve_region,
 )
+from tests.builders import documents
 
 
-def _pool(group: str, kind: str) -> dict[str, Any]:
-    return {"apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "p"},
-            "spec": {"template": {"spec": {
-                "nodeClassRef": {"group": group, "kind": kind, "name": "default"},
-                "requirements": []}}}}
+def _pool(provider: str) -> dict[str, Any]:
+    return documents.node_pool("p", provider=provider, requirements=[], ready=None)
 
 
 def _node(**labels: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1", "labels": labels},
-            "status": {"capacity": {"cpu": "2", "memory": "4Gi", "pods": "110"},
-                       "allocatable": {"cpu": "2", "memory": "4Gi", "pods": "110"}}}
+    return documents.node("n1", zone=None, pool=None, labels=labels)
 
 
 def _snapshot(*docs: dict[str, Any]) -> ClusterSnapshot:
@@ -39,15 +34,14 @@ def _snapshot(*docs: dict[str, Any]) -> ClusterSnapshot:
 
 
 def test_only_a_provider_with_a_live_catalogue_is_asked() -> None:
-    assert live_providers(_snapshot(_pool(tke_labels.GROUP, tke_labels.KIND))) == (tke.PROVIDER,)
-    assert live_providers(_snapshot(_pool("karpenter.k8s.aws", "EC2NodeClass"))) == ()
+    assert live_providers(_snapshot(_pool("tke"))) == (tke.PROVIDER,)
+    assert live_providers(_snapshot(_pool("aws"))) == ()
     assert live_providers(_snapshot(_node())) == ()
 
 
 def test_an_eks_cluster_gets_no_catalogue_and_no_note(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TENCENTCLOUD_REGION", "ap-shanghai")
-    choice = choose_catalogs(ClusterOptions(), _snapshot(_pool("karpenter.k8s.aws",
-                                                               "EC2NodeClass")))
+    choice = choose_catalogs(ClusterOptions(), _snapshot(_pool("aws")))
     assert (choice.catalogs, choice.source, choice.notes) == ((), None, ())
 
 
@@ -71,6 +65,6 @@ def test_the_region_variable_is_the_providers(monkeypatch: pytest.MonkeyPatch) -
 
 def test_no_region_note_names_the_providers_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TENCENTCLOUD_REGION", raising=False)
-    choice = choose_catalogs(ClusterOptions(), _snapshot(_pool(tke_labels.GROUP, tke_labels.KIND)))
+    choice = choose_catalogs(ClusterOptions(), _snapshot(_pool("tke")))
     assert choice.notes == ("no region for the live TKE catalogue (use --region or "
                             "TENCENTCLOUD_REGION): instance types are inferred from the nodes",)
