@@ -58,6 +58,7 @@ def node_pool(name: str = "default", *, families: Sequence[str] = ("S5", "SA2", 
               extra_requirements: Sequence[Mapping[str, Any]] = (),
               node_class: str = "default", provider: str = "tke",
               replicas: int | None = None, deleting: bool = False,
+              disruption: Mapping[str, Any] | None = None, created: str | None = None,
               ready: bool | None = True) -> dict[str, Any]:
     """A NodePool. ``requirements`` None: amd64, on-demand, the TKE ``families``, then
     ``extra_requirements``; ``labels`` None leaves out the template metadata; ``ready`` None
@@ -90,8 +91,12 @@ def node_pool(name: str = "default", *, families: Sequence[str] = ("S5", "SA2", 
         doc["spec"]["limits"] = dict(limits)
     if replicas is not None:
         doc["spec"]["replicas"] = replicas
+    if disruption is not None:
+        doc["spec"]["disruption"] = dict(disruption)
     if deleting:
         doc["metadata"]["deletionTimestamp"] = DELETED_AT
+    if created is not None:
+        doc["metadata"]["creationTimestamp"] = created
     status: dict[str, Any] = {}
     if ready is not None:
         status["conditions"] = [{"type": "Ready", "status": "True" if ready else "False",
@@ -107,11 +112,15 @@ def node(name: str, *, cpu: str = "4", memory: str = "8Gi", zone: str | None = "
          labels: Mapping[str, str] | None = None, unschedulable: bool = False,
          instance_type: str = "S5.LARGE8", pods: int = 61, provider_id: str | None = None,
          os: bool = True, registered: bool | None = None, initialized: bool = False,
-         deleting: bool = False) -> dict[str, Any]:
+         deleting: bool = False, allocatable: Mapping[str, str] | None = None,
+         hostname: bool = True, created: str | None = None,
+         managed_fields: Sequence[Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """A Ready node (a Karpenter one of ``pool`` unless None). ``registered`` None leaves the
-    karpenter.sh/registered label out; ``zone`` None, the zone label."""
-    all_labels = {"kubernetes.io/hostname": name, "kubernetes.io/arch": "amd64",
-                  "node.kubernetes.io/instance-type": instance_type}
+    karpenter.sh/registered label out; ``zone`` None, the zone label; ``allocatable`` None is
+    the capacity."""
+    all_labels = {"kubernetes.io/hostname": name} if hostname else {}
+    all_labels.update({"kubernetes.io/arch": "amd64",
+                       "node.kubernetes.io/instance-type": instance_type})
     if os:
         all_labels["kubernetes.io/os"] = "linux"
     if zone is not None:
@@ -131,30 +140,54 @@ def node(name: str, *, cpu: str = "4", memory: str = "8Gi", zone: str | None = "
     if unschedulable:
         spec["unschedulable"] = True
     meta: dict[str, Any] = {"name": name, "labels": all_labels}
+    if created is not None:
+        meta["creationTimestamp"] = created
+    if managed_fields is not None:
+        meta["managedFields"] = [dict(m) for m in managed_fields]
     if deleting:
         meta["deletionTimestamp"] = DELETED_AT
         meta["finalizers"] = ["karpenter.sh/termination"]
     resources = {"cpu": cpu, "memory": memory, "pods": str(pods)}
     return {"apiVersion": "v1", "kind": "Node", "metadata": meta, "spec": spec,
-            "status": {"capacity": resources, "allocatable": resources,
+            "status": {"capacity": resources,
+                       "allocatable": dict(allocatable) if allocatable else resources,
                        "conditions": [{"type": "Ready", "status": "True"}]}}
 
 
-def node_claim(node_doc: Mapping[str, Any], *, startup_taints: Sequence[Any] = (),
+def node_claim(name: str, *, node_name: str, provider_id: str,
+               labels: Mapping[str, str] | None = None,
+               capacity: Mapping[str, str] | None = None,
+               allocatable: Mapping[str, str] | None = None,
+               startup_taints: Sequence[Any] | None = None, created: str | None = None,
                deleting: bool = False) -> dict[str, Any]:
+    """A launched NodeClaim of the TKE node class ``default``, registered as ``node_name``."""
+    meta: dict[str, Any] = {"name": name, "labels": dict(labels or {})}
+    if created is not None:
+        meta["creationTimestamp"] = created
+    if deleting:
+        meta["deletionTimestamp"] = DELETED_AT
+    spec: dict[str, Any] = {"nodeClassRef": {"group": "karpenter.k8s.tke",
+                                             "kind": "TKEMachineNodeClass", "name": "default"},
+                            "requirements": []}
+    if startup_taints is not None:
+        spec["startupTaints"] = list(startup_taints)
+    status: dict[str, Any] = {"providerID": provider_id, "nodeName": node_name}
+    if capacity is not None:
+        status["capacity"] = dict(capacity)
+    if allocatable is not None:
+        status["allocatable"] = dict(allocatable)
+    return {"apiVersion": "karpenter.sh/v1", "kind": "NodeClaim", "metadata": meta,
+            "spec": spec, "status": status}
+
+
+def claim_of(node_doc: Mapping[str, Any], *, startup_taints: Sequence[Any] = (),
+             deleting: bool = False) -> dict[str, Any]:
     """The NodeClaim of a node built by ``node``: its labels, provider ID and resources."""
     meta, status = node_doc["metadata"], node_doc["status"]
-    doc: dict[str, Any] = {
-        "apiVersion": "karpenter.sh/v1", "kind": "NodeClaim",
-        "metadata": {"name": f"{meta['name']}-claim", "labels": dict(meta["labels"])},
-        "spec": {"nodeClassRef": {"group": "karpenter.k8s.tke", "kind": "TKEMachineNodeClass",
-                                  "name": "default"},
-                 "requirements": [], "startupTaints": list(startup_taints)},
-        "status": {"providerID": node_doc["spec"]["providerID"], "nodeName": meta["name"],
-                   "capacity": status["capacity"], "allocatable": status["allocatable"]}}
-    if deleting:
-        doc["metadata"]["deletionTimestamp"] = DELETED_AT
-    return doc
+    return node_claim(f"{meta['name']}-claim", node_name=meta["name"],
+                      provider_id=node_doc["spec"]["providerID"], labels=meta["labels"],
+                      capacity=status["capacity"], allocatable=status["allocatable"],
+                      startup_taints=startup_taints, deleting=deleting)
 
 
 def pod(name: str, *, cpu: str | None = "500m", memory: str | None = "512Mi",
@@ -164,18 +197,23 @@ def pod(name: str, *, cpu: str | None = "500m", memory: str | None = "512Mi",
         uid: str | None = None, requests: Mapping[str, Any] | None = None,
         owner_ref: Mapping[str, Any] | None = None, annotations: Mapping[str, str] | None = None,
         created: str | None = "2026-01-01T00:00:00Z", pvcs: Sequence[str] = (),
-        container: str = "main", image: str = "nginx") -> dict[str, Any]:
+        container: str = "main", image: str = "nginx", phase: str | None = None,
+        unschedulable: bool = False,
+        managed_fields: Sequence[Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """A pod (Pending, or Running on ``node_name``). ``requests`` adds to (or, with cpu and
     memory None, replaces) the cpu/memory requests; ``owner`` (kind, name) or a whole
-    ``owner_ref`` makes it controlled; ``pvcs`` mounts those claims."""
+    ``owner_ref`` makes it controlled; ``pvcs`` mounts those claims; ``uid`` "" leaves the uid
+    to the API server; ``unschedulable`` marks a pending pod PodScheduled=False."""
     wanted = {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v is not None}
     wanted.update(requests or {})
     box: dict[str, Any] = {"name": container, "image": image,
                            "resources": {"requests": wanted} if wanted else {}}
     if ports:
         box["ports"] = [{"containerPort": p, "hostPort": p} for p in ports]
-    meta: dict[str, Any] = {"name": name, "namespace": namespace, "uid": uid or f"uid-{name}",
-                            "labels": dict(labels if labels is not None else {"app": name})}
+    meta: dict[str, Any] = {"name": name, "namespace": namespace}
+    if uid != "":
+        meta["uid"] = uid or f"uid-{name}"
+    meta["labels"] = dict(labels if labels is not None else {"app": name})
     if created is not None:
         meta["creationTimestamp"] = created
     if annotations is not None:
@@ -188,24 +226,30 @@ def pod(name: str, *, cpu: str | None = "500m", memory: str | None = "512Mi",
             meta["labels"]["pod-template-hash"] = owner_name.rsplit("-", 1)[1]
     if owner_ref is not None:
         meta["ownerReferences"] = [dict(owner_ref, controller=True)]
+    if managed_fields is not None:
+        meta["managedFields"] = [dict(m) for m in managed_fields]
     body: dict[str, Any] = {"containers": [box], **copy.deepcopy(dict(spec or {}))}
     if pvcs:
         body["volumes"] = [*body.get("volumes", []), *(
             {"name": f"v{j}", "persistentVolumeClaim": {"claimName": c}}
             for j, c in enumerate(pvcs))]
-    status: dict[str, Any] = {"phase": "Pending"}
+    status: dict[str, Any] = {"phase": phase or ("Running" if node_name else "Pending")}
     if node_name:
         body["nodeName"] = node_name
-        status = {"phase": "Running"}
+    elif unschedulable:
+        status["conditions"] = [{"type": "PodScheduled", "status": "False",
+                                 "reason": "Unschedulable"}]
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": body, "status": status}
 
 
 def node_class(name: str = "default", *, provider: str = "tke",
                zones: Sequence[str] = ("100003", "100004", "100006"), ready: bool = True,
-               spec: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """A reconciled node class of ``provider`` with a subnet (vSwitch) in each zone."""
+               spec: Mapping[str, Any] | None = None, reconciled: bool = True
+               ) -> dict[str, Any]:
+    """A reconciled node class of ``provider`` with a subnet (vSwitch) in each zone
+    (``reconciled`` False: no status at all, as written by hand)."""
     if provider == "tke":
-        return {
+        doc: dict[str, Any] = {
             "apiVersion": "karpenter.k8s.tke/v1beta1", "kind": "TKEMachineNodeClass",
             "metadata": {"name": name},
             "spec": {"subnetSelectorTerms": [{"tags": {"k": "v"}}],
@@ -216,6 +260,9 @@ def node_class(name: str = "default", *, provider: str = "tke",
                                        "reason": "Ready" if ready else "SubnetsNotFound",
                                        "message": "" if ready else "no subnet matched"}]},
         }
+        if not reconciled:
+            del doc["status"]
+        return doc
     kind = kinds.kinds_of(provider)[0]
     key = {"alibaba": "vSwitches"}.get(provider, "subnets")
     entries = [{"id": f"{key}-{z}", "zone": z, "zoneID": z} for z in zones]

@@ -1,8 +1,12 @@
-"""Generated Kubernetes documents for live-source tests and benchmarks: a small TKE cluster."""
+"""A TKE-shaped cluster as a live API server lists it (managed fields, creation times, the
+server's uids), of any size: small_cluster() for the live-source tests, big_cluster() for
+larger ones. Built with tests/builders/documents."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from tests.builders import documents
 
 ZONES = ("ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6")
 # What a live read notes when the emulated cluster has neither a Karpenter controller
@@ -13,85 +17,49 @@ NO_VERSION_NOTE = ("Karpenter version not detected (no Karpenter controller Depl
 CREATED = "2026-01-10T08:00:00Z"
 
 
+def node_name(i: int) -> str:
+    return f"10.0.{i // 250}.{i % 250}"
+
+
 def node(i: int, *, pool: str = "default", instance_type: str = "SA5.2XLARGE16") -> dict[str, Any]:
-    zone = ZONES[i % len(ZONES)]
-    return {
-        "apiVersion": "v1", "kind": "Node",
-        "metadata": {
-            "name": f"10.0.{i // 250}.{i % 250}", "creationTimestamp": CREATED,
-            "labels": {"karpenter.sh/nodepool": pool,
-                       "node.kubernetes.io/instance-type": instance_type,
-                       "topology.kubernetes.io/zone": zone,
-                       "karpenter.sh/capacity-type": "on-demand",
-                       "kubernetes.io/arch": "amd64", "kubernetes.io/os": "linux"},
-            "managedFields": [{"manager": "kubelet", "operation": "Update"}],
-        },
-        "spec": {"providerID": f"qcloud:///{i}/ins-{i:08d}"},
-        "status": {"capacity": {"cpu": "8", "memory": "16Gi", "pods": "61"},
-                   "allocatable": {"cpu": "7900m", "memory": "14Gi", "pods": "61"},
-                   "conditions": [{"type": "Ready", "status": "True"}]},
-    }
+    return documents.node(node_name(i), cpu="8", memory="16Gi", zone=ZONES[i % len(ZONES)],
+                          pool=pool, instance_type=instance_type, hostname=False,
+                          allocatable={"cpu": "7900m", "memory": "14Gi", "pods": "61"},
+                          provider_id=f"qcloud:///{i}/ins-{i:08d}", created=CREATED,
+                          managed_fields=[{"manager": "kubelet", "operation": "Update"}])
 
 
 def pod(i: int, *, node_name: str | None = None, namespace: str = "default",
         phase: str = "Running", cpu: str = "250m", memory: str = "256Mi") -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": f"web-{i}", "namespace": namespace, "labels": {"app": "web"},
-                     "creationTimestamp": CREATED,
-                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
-                                          "name": "web-5d8f", "uid": "rs-1",
-                                          "controller": True}],
-                     "managedFields": [{"manager": "kube-scheduler"}]},
-        "spec": {"containers": [{"name": "app", "image": "nginx",
-                                 "resources": {"requests": {"cpu": cpu, "memory": memory}}}]},
-        "status": {"phase": phase},
-    }
-    if node_name:
-        doc["spec"]["nodeName"] = node_name
-    else:
-        doc["status"]["conditions"] = [{"type": "PodScheduled", "status": "False",
-                                        "reason": "Unschedulable"}]
-    return doc
+    """A pod of the ``web`` ReplicaSet in ``phase``: bound to ``node_name``, else marked
+    unschedulable."""
+    return documents.pod(f"web-{i}", cpu=cpu, memory=memory, namespace=namespace, uid="",
+                         labels={"app": "web"}, created=CREATED, container="app",
+                         owner_ref={"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                                    "name": "web-5d8f", "uid": "rs-1"},
+                         managed_fields=[{"manager": "kube-scheduler"}], node_name=node_name,
+                         phase=phase, unschedulable=True)
 
 
 def node_pool(name: str = "default", *, node_class: str = "default") -> dict[str, Any]:
-    return {
-        "apiVersion": "karpenter.sh/v1", "kind": "NodePool",
-        "metadata": {"name": name, "creationTimestamp": CREATED},
-        "spec": {
-            "template": {"spec": {
-                "nodeClassRef": {"group": "karpenter.k8s.tke", "kind": "TKEMachineNodeClass",
-                                 "name": node_class},
-                "requirements": [{"key": "karpenter.sh/capacity-type", "operator": "In",
-                                  "values": ["on-demand"]}]}},
-            "disruption": {"consolidationPolicy": "WhenEmptyOrUnderutilized",
-                           "consolidateAfter": "5m"},
-            "limits": {"cpu": "1000"},
-        },
-    }
+    return documents.node_pool(
+        name, node_class=node_class, created=CREATED, ready=None,
+        requirements=[{"key": "karpenter.sh/capacity-type", "operator": "In",
+                       "values": ["on-demand"]}],
+        disruption={"consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "5m"},
+        limits={"cpu": "1000"})
 
 
 def node_claim(i: int, *, pool: str = "default") -> dict[str, Any]:
-    return {
-        "apiVersion": "karpenter.sh/v1", "kind": "NodeClaim",
-        "metadata": {"name": f"{pool}-{i:05d}", "labels": {"karpenter.sh/nodepool": pool},
-                     "creationTimestamp": CREATED},
-        "spec": {"nodeClassRef": {"group": "karpenter.k8s.tke",
-                                  "kind": "TKEMachineNodeClass", "name": "default"},
-                 "requirements": []},
-        "status": {"providerID": f"qcloud:///{i}/ins-{i:08d}",
-                   "nodeName": f"10.0.{i // 250}.{i % 250}"},
-    }
+    return documents.node_claim(f"{pool}-{i:05d}", node_name=node_name(i),
+                                provider_id=f"qcloud:///{i}/ins-{i:08d}",
+                                labels={"karpenter.sh/nodepool": pool}, created=CREATED)
 
 
 def node_class(name: str = "default") -> dict[str, Any]:
-    return {
-        "apiVersion": "karpenter.k8s.tke/v1beta1", "kind": "TKEMachineNodeClass",
-        "metadata": {"name": name},
-        "spec": {"subnetSelectorTerms": [{"id": "subnet-12345678"}],
-                 "securityGroupSelectorTerms": [{"id": "sg-12345678"}]},
-    }
+    return documents.node_class(name, reconciled=False, spec={
+        "subnetSelectorTerms": [{"id": "subnet-12345678"}],
+        "securityGroupSelectorTerms": [{"id": "sg-12345678"}]})
 
 
 def small_cluster() -> list[dict[str, Any]]:

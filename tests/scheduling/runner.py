@@ -127,8 +127,8 @@ def node_docs(spec: dict[str, Any]) -> list[dict[str, Any]]:
         initialized=spec.get("initialized", True), deleting=bool(spec.get("deleting")))]
     claim = spec.get("claim")
     if claim is not None:
-        docs.append(docs_of.node_claim(docs[0], startup_taints=claim.get("startupTaints", []),
-                                         deleting=bool(claim.get("deleting"))))
+        docs.append(docs_of.claim_of(docs[0], startup_taints=claim.get("startupTaints", []),
+                                       deleting=bool(claim.get("deleting"))))
     for i, pod in enumerate([] if isinstance(bound, int) else bound):
         owner = pod.get("owner", "ReplicaSet")
         docs.append(docs_of.pod(
