@@ -2,7 +2,7 @@
 
     conn = connect(opts)                    # Connection: .api (ApiClient), .host, .context
     doc = conn.get_json("/version", verb="get", resource="the server version")
-    items = conn.list_all("/api/v1/pods", verb="list", resource="pods",
+    items = conn.list_all("/api/v1/pods", resource="pods",
                           query={"fieldSelector": "status.phase!=Succeeded"})
     api = api_client(opts)                  # just the ApiClient (sources.kubeconfig)
     raise translate_error(err, "get", "nodepools.karpenter.sh", host=conn.host)  # apierrors
