@@ -25,6 +25,7 @@ from kubectl_karp.providers.tke import provider as tke
 from kubectl_karp.providers.tke.labels import LABEL_CBS_ZONE
 from kubectl_karp.sources.catalogs import bundled_catalogs
 from kubectl_karp.sources.demo import demo_documents, load_demo
+from tests.builders import documents
 
 MIB = 2**20
 ENI_IP = "tke.cloud.tencent.com/eni-ip"
@@ -112,10 +113,8 @@ def test_server_version_of_a_snapshot_is_the_newest_kubelet_when_not_told() -> N
 
 
 def node_class(spec: dict[str, Any]) -> Any:
-    snap = build_snapshot([({"apiVersion": "karpenter.k8s.tke/v1beta1",
-                             "kind": "TKEMachineNodeClass", "metadata": {"name": "nc"},
-                             "spec": spec}, "t")], source="t")
-    return snap.node_classes[0]
+    doc = documents.node_class("nc", spec=spec, reconciled=False)
+    return build_snapshot([(doc, "t")], source="t").node_classes[0]
 
 
 @pytest.mark.parametrize(("spec", "gigabytes", "disk"), [
