@@ -116,3 +116,31 @@ def test_limit_index_and_claim_front_change_no_decision(
     assert fast[0]
     # the limits did bind: some pods are left out for them
     assert any(NODEPOOL_LIMIT_EXCEEDED in codes for _, codes in fast[1])
+
+
+@pytest.mark.parametrize(("shape", "count", "seed"), [("upstream", 1500, 3), ("upstream", 5000, 11),
+                                                      ("mixed", 1200, 5)])
+def test_domain_index_changes_no_decision(shape: str, count: int, seed: int,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-domain bucket index (planned claims filed by the zone they are pinned to, and
+    only the accepted zones' claims walked for a zone spread or zone affinity pod) offers the
+    same claims in the same order as the full bucket walk with its set algebra: same
+    NodeClaims, same pods on each, same failures."""
+    bench = _benchmark()
+    make_types, make_context, make_pods = bench.SHAPES[shape]
+    pods = make_pods(count, seed)
+    used = 0
+    walk = claims.PlannedClaims._place_in_domains
+
+    def counted(self: Any, *args: Any) -> Any:
+        nonlocal used
+        used += 1
+        return walk(self, *args)
+
+    monkeypatch.setattr(claims.PlannedClaims, "_place_in_domains", counted)
+    fast = _summary(simulate(make_context(make_types()), pods))
+    assert used  # the index was walked
+    monkeypatch.setattr(claims.PlannedClaims, "_accepted_domains", lambda *_: None)
+    slow = _summary(simulate(make_context(make_types()), pods))
+    assert fast == slow
+    assert fast[0]

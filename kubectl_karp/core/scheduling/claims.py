@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bisect import insort
 from collections.abc import Hashable
+from heapq import merge
 from itertools import islice
 from typing import Any
 
@@ -38,6 +39,11 @@ class PlannedClaims:
         # key → domain → planned claims pinned to it, for the keys of zone-like groups
         self._pinned: dict[str, dict[str, set[int]]] = {}
         self.pin_keys: tuple[str, ...] = ()
+        # The same buckets split by domain, per key (None: not pinned on that key), so a
+        # shape that only some domains accept walks just their claims (see _accepted_domains).
+        self._subs: dict[str, dict[str | None, dict[int, dict[int, None]]]] = {}
+        self._filed: dict[str, dict[int, str | None]] = {}  # key → claim → where it is filed
+        self._pin_of: dict[str, dict[int, str]] = {}  # key → claim → its pinned domain
         # id(permanent refusal set) → (that set, the planned claims not in it)
         self._open: dict[int, tuple[set[int], set[int]]] = {}
         self._open_of: dict[int, set[int]] = {}  # id(open set) → its refusal set
@@ -58,6 +64,8 @@ class PlannedClaims:
         if not first and self._bucket_order is not None:
             insort(self._bucket_order, 1)
         first[claim.index] = None
+        if self.pin_keys:
+            self._file(claim.index, 1)
         self._seq += 1
         self._arrival[claim.index] = self._seq
 
@@ -68,8 +76,26 @@ class PlannedClaims:
         for key in self.pin_keys:
             domains = reqs.defined(key)
             if domains is not None and not domains.complement and len(domains.values) == 1:
+                domain = next(iter(domains.values))
                 slot = self._pinned.setdefault(key, {})
-                slot.setdefault(next(iter(domains.values)), set()).add(claim.index)  # idempotent
+                slot.setdefault(domain, set()).add(claim.index)  # idempotent
+                self._pin_of.setdefault(key, {})[claim.index] = domain
+
+    def _file(self, index: int, count: int) -> None:
+        """File the claim, per pin key, in its domain's bucket of ``count`` pods."""
+        for key in self.pin_keys:
+            domain = self._pin_of.get(key, {}).get(index)
+            subs = self._subs.setdefault(key, {}).setdefault(domain, {})
+            subs.setdefault(count, {})[index] = None
+            self._filed.setdefault(key, {})[index] = domain
+
+    def _unfile(self, index: int, count: int) -> None:
+        for key in self.pin_keys:
+            by_count = self._subs[key][self._filed[key][index]]
+            bucket = by_count[count]
+            del bucket[index]
+            if not bucket:
+                del by_count[count]
 
     def _reorder_buckets(self, count: int, still: bool, fresh: bool) -> None:
         """Keep the sorted list of non-empty bucket counts as a pod moves a claim from
@@ -138,6 +164,20 @@ class PlannedClaims:
                     out.append(indexes)
         return out
 
+    def _accepted_domains(self, shape: PodShape, profile: dict[str, Any]
+                          ) -> tuple[str, list[str]] | None:
+        """When the shape's spread and affinity checks are all on one key: that key and the
+        domains (with pinned claims) none of them refuses right now. The claims not refused
+        by :meth:`_refused_domains` are then exactly those filed under these domains or
+        under no domain, so the walk need not visit the refused ones at all."""
+        checks = profile["domain-checks"]
+        key = checks[0][2]
+        if any(c[2] != key for c in checks):
+            return None
+        return key, [domain for domain in self._pinned.get(key, {})
+                     if not any(group.rejects(sel, pod_domains, domain)
+                                for group, sel, _, pod_domains in checks)]
+
     # ------------------------------------------------------------------ offering a pod
     def place(self, pp: PendingPod, shape: PodShape, cache: dict[Hashable, Any]
               ) -> Claim | None:
@@ -185,6 +225,9 @@ class PlannedClaims:
         if refusals is None:
             refusals = [self._open_of[id(o)] for o in opens] + others
             profile["refusals"] = refusals
+        accepted = self._accepted_domains(shape, profile) if refused else None
+        if accepted is not None:
+            return self._place_in_domains(pp, shape, accepted, refusals, dead_claims)
         for count in self._bucket_counts():
             bucket = self.buckets[count]
             order: Any = reversed(bucket) if count > 1 else bucket
@@ -224,6 +267,36 @@ class PlannedClaims:
                     return taken
         return None
 
+    def _place_in_domains(self, pp: PendingPod, shape: PodShape,
+                          accepted: tuple[str, list[str]], refusals: list[set[int]],
+                          dead_claims: set[int]) -> Claim | None:
+        """The bucket walk of :meth:`place` over the claims filed under the accepted domains
+        (and under none) only: per pod count, their domain buckets merged back into the
+        bucket's own order (arrival, newest first above one pod), so the same claims are
+        offered in the same order as the full walk minus the refused domains."""
+        key, domains = accepted
+        subs = self._subs.get(key, {})
+        parts = [subs[d] for d in (None, *domains) if d in subs]
+        arrival = self._arrival
+        for count in self._bucket_counts():
+            found = [part[count] for part in parts if count in part]
+            if not found:
+                continue
+            newest = count > 1
+            order: Any
+            if len(found) == 1:
+                order = reversed(found[0]) if newest else iter(found[0])
+            else:
+                order = merge(*((reversed(f) if newest else iter(f)) for f in found),
+                              key=arrival.__getitem__, reverse=newest)
+            for index in order:
+                if index in dead_claims or any(index in b for b in refusals):
+                    continue
+                taken = self._offer(pp, shape, index, dead_claims)
+                if taken is not None:
+                    return taken
+        return None
+
     def _offer(self, pp: PendingPod, shape: PodShape, index: int, dead_claims: set[int]
                ) -> Claim | None:
         """Offer the pod to one claim: the claim when it took the pod; a refusal is kept
@@ -254,6 +327,9 @@ class PlannedClaims:
         if not nxt or not bucket:
             self._reorder_buckets(count, bool(bucket), not nxt)
         nxt[index] = None
+        if self.pin_keys:
+            self._unfile(index, count)
+            self._file(index, count + 1)
         self._seq += 1
         self._arrival[index] = self._seq
         claim.pods.append(pp)
