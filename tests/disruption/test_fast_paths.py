@@ -2,7 +2,7 @@
 
 Shortcuts under test (each switched off for the reference run):
 - the scheduler skips existing nodes a pod shape can never use, remembered per context
-  (``Scheduler._viable_nodes``) instead of re-checking every node in every simulation;
+  (``ExistingNodes.viable``) instead of re-checking every node in every simulation;
 - the planner carries the scheduler's context cache (``carry_context_cache``) and the
   snapshot's indexes (``_with_claims``) over rounds that only add replacement NodeClaims;
 - unbound pod copies are made once per context (``simulation._unbound``);

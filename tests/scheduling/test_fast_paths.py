@@ -47,7 +47,7 @@ def test_shortcuts_change_no_decision(count: int, seed: int,
     bench = _benchmark()
     pods = bench.make_pods(count, seed)
     fast = _summary(simulate(bench.context(bench.instance_types(120)), pods))
-    monkeypatch.setattr(claims.PlannedClaims, "_refused_domains", lambda *_: [])
+    monkeypatch.setattr(claims.PlannedClaims, "_refused_domains", lambda *_: ([], set()))
     monkeypatch.setattr(claims.PlannedClaims, "_block_sets", lambda *_: ([], []))
     monkeypatch.setattr(nodes.Catalog, "top", property(lambda _: -1))
     quick = topology.Topology.quick_reject

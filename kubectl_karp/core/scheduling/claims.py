@@ -142,10 +142,11 @@ class PlannedClaims:
             self._open_of[id(entry[1])] = blocked
         return entry[1]
 
-    def _refused_domains(self, shape: PodShape, profile: dict[str, Any]) -> list[set[int]]:
+    def _refused_domains(self, shape: PodShape, profile: dict[str, Any]
+                         ) -> tuple[list[set[int]], set[str]]:
         """Planned claims pinned to a zone-like domain the shape's spread or affinity refuses
         right now (what :meth:`Topology.quick_reject` would find, claim by claim, with no
-        lasting effect), found once per domain instead."""
+        lasting effect), found once per domain instead; and those domains."""
         checks = profile.get("domain-checks")
         if checks is None:
             checks = [(g, sel, g.key, shape.strict.defined(g.key))
@@ -154,6 +155,7 @@ class PlannedClaims:
                       and g.key != NODE_CLAIM_KEY]
             profile["domain-checks"] = checks
         out: list[set[int]] = []
+        rejected: set[str] = set()
         pinned = self._pinned
         for group, self_selecting, key, pod_domains in checks:
             by_domain = pinned.get(key)
@@ -162,21 +164,21 @@ class PlannedClaims:
             for domain, indexes in by_domain.items():
                 if group.rejects(self_selecting, pod_domains, domain):
                     out.append(indexes)
-        return out
+                    rejected.add(domain)
+        return out, rejected
 
-    def _accepted_domains(self, shape: PodShape, profile: dict[str, Any]
+    def _accepted_domains(self, profile: dict[str, Any], rejected: set[str]
                           ) -> tuple[str, list[str]] | None:
         """When the shape's spread and affinity checks are all on one key: that key and the
-        domains (with pinned claims) none of them refuses right now. The claims not refused
-        by :meth:`_refused_domains` are then exactly those filed under these domains or
-        under no domain, so the walk need not visit the refused ones at all."""
+        domains (with pinned claims) none of them refuses right now (``rejected``: those
+        :meth:`_refused_domains` found). The claims it did not refuse are then exactly those
+        filed under these domains or under no domain, so the walk need not visit the refused
+        ones at all."""
         checks = profile["domain-checks"]
         key = checks[0][2]
         if any(c[2] != key for c in checks):
             return None
-        return key, [domain for domain in self._pinned.get(key, {})
-                     if not any(group.rejects(sel, pod_domains, domain)
-                                for group, sel, _, pod_domains in checks)]
+        return key, [domain for domain in self._pinned.get(key, {}) if domain not in rejected]
 
     # ------------------------------------------------------------------ offering a pod
     def place(self, pp: PendingPod, shape: PodShape, cache: dict[Hashable, Any]
@@ -195,7 +197,7 @@ class PlannedClaims:
             blocks = self._block_sets(shape)
             profile["blocks"] = blocks
         opens, others = blocks
-        refused = self._refused_domains(shape, profile)
+        refused, rejected = self._refused_domains(shape, profile)
         smallest = min(opens, key=len) if opens else None
         if smallest is not None and len(smallest) * 8 < len(self.claims):
             # Claims a shared permanent refusal has not ruled out yet, kept up to date as
@@ -225,7 +227,7 @@ class PlannedClaims:
         if refusals is None:
             refusals = [self._open_of[id(o)] for o in opens] + others
             profile["refusals"] = refusals
-        accepted = self._accepted_domains(shape, profile) if refused else None
+        accepted = self._accepted_domains(profile, rejected) if refused else None
         if accepted is not None:
             return self._place_in_domains(pp, shape, accepted, refusals, dead_claims)
         for count in self._bucket_counts():

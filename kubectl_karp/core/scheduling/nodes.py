@@ -275,7 +275,7 @@ class Template:
         field(default_factory=dict)
     limited: dict[Any, Catalog] = field(default_factory=dict)
     launch_orders: dict[Any, Any] = field(default_factory=dict)
-    launch_choices: dict[Any, Any] = field(default_factory=dict)  # see report._planned
+    launch_choices: dict[Any, Any] = field(default_factory=dict)  # see results._planned
 
     @property
     def name(self) -> str:
