@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from kubectl_karp.core.disruption.drift_change import DriftFinding
-from kubectl_karp.core.disruption.plan import action_document
+from kubectl_karp.core.disruption.plan import ConsolidationPlan, NodeReport
 from kubectl_karp.core.disruption.rollout import RolloutPlan
 from kubectl_karp.model.prices import HOURS_PER_MONTH, money
+from kubectl_karp.render.consolidate import action_document, node_document, plan_document
 from kubectl_karp.render.output import Style, table
 
 API_VERSION = "karp.kubectl.io/v1alpha1"
@@ -24,6 +25,19 @@ def drift_document(finding: DriftFinding) -> dict[str, Any]:
     return {"nodeClaim": finding.node_claim, "node": finding.node or None,
             "nodePool": finding.node_pool, "reason": finding.reason, "detail": finding.detail,
             "alreadyDrifted": finding.already}
+
+
+def drift_node_document(report: NodeReport, findings: Sequence[DriftFinding]
+                        ) -> dict[str, Any]:
+    """``consolidate --what-if … --node NAME -o json|yaml``: the node and its drift."""
+    return {"kind": "ConsolidationNodeReport", **node_document(report),
+            "drift": [drift_document(f) for f in findings if f.node == report.node]}
+
+
+def drift_plan_document(plan: ConsolidationPlan, findings: Sequence[DriftFinding]
+                        ) -> dict[str, Any]:
+    """``consolidate --what-if … -o json|yaml``: the plan with the change's drift."""
+    return {**plan_document(plan), "drift": [drift_document(f) for f in findings]}
 
 
 def document(plan: RolloutPlan) -> dict[str, Any]:

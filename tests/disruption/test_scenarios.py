@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from kubectl_karp.core.disruption import plan_document
 from kubectl_karp.model.objects import Budget, Taint
+from kubectl_karp.render.consolidate import plan_document
 from tests.disruption.builders import LONG_AGO, NOW, Cluster, acted, codes, fake_price
 
 
