@@ -12,7 +12,7 @@ from kubectl_karp.core.context import SchedulingContext
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.objects import LABEL_ARCH
 from kubectl_karp.model.parse import catalog_to_document
-from kubectl_karp.model.prices import money
+from kubectl_karp.model.prices import format_money
 from kubectl_karp.model.quantity import format_cpu
 from kubectl_karp.render.output import Style, emit_document, table, to_yaml
 
@@ -65,8 +65,8 @@ def render_table(ctx: SchedulingContext, rows: Sequence[Row], *, wide: bool, nod
             format_cpu(it.allocatable.get("cpu", 0)), _gib(it.allocatable.get("memory", 0)),
             str(it.allocatable.get("pods", it.capacity.get("pods", 0)) // 1000),
             _zones(ctx, row.offerings), ctypes,
-            money(_price(row.offerings, "on-demand"), currency=ctx.currency),
-            money(_price(row.offerings, "spot"), currency=ctx.currency)]
+            format_money(_price(row.offerings, "on-demand"), currency=ctx.currency),
+            format_money(_price(row.offerings, "spot"), currency=ctx.currency)]
         if wide:
             cells[1:1] = [row.provider, family, it.labels.get(LABEL_ARCH, "-")]
             if nodepool:

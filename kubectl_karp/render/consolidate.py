@@ -16,7 +16,7 @@ from kubectl_karp.core.disruption.plan import (
     Replacement,
 )
 from kubectl_karp.core.reasons import Reason
-from kubectl_karp.model.prices import HOURS_PER_MONTH, money, money_month
+from kubectl_karp.model.prices import HOURS_PER_MONTH, format_money, money_month
 
 if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.core.releases import KarpenterRules
@@ -157,10 +157,10 @@ def _actions(plan: ConsolidationPlan, style: Style, wide: bool) -> list[str]:
     rows = []
     for i, a in enumerate(plan.actions, 1):
         rep = ", ".join(f"{r.instance_type} {r.capacity_type} {r.zone_name or r.zone} "
-                        f"{money(r.price_per_hour, currency=plan.currency)}"
+                        f"{format_money(r.price_per_hour, currency=plan.currency)}"
                         for r in a.replacements) or "-"
         rows.append([str(i), style.bold(a.type), a.method, ",".join(a.nodes), rep,
-                     str(len(a.moves)), money(a.savings_per_hour, currency=plan.currency)])
+                     str(len(a.moves)), format_money(a.savings_per_hour, currency=plan.currency)])
     lines = [style.bold(f"Actions ({len(plan.actions)})")]
     if not rows:
         return [*lines, "  none: Karpenter would not disrupt any node now", ""]
@@ -266,7 +266,8 @@ def render_plan(plan: ConsolidationPlan, style: Style, wide: bool,
     lines += _reported(reported or {}, style)
     lines += _budgets(plan, style)
     per_hour = plan.savings_per_hour
-    lines.append(style.bold("Savings: ") + f"{money(per_hour, currency=plan.currency)}/hour, "
+    lines.append(style.bold("Savings: ")
+                 + f"{format_money(per_hour, currency=plan.currency)}/hour, "
                  f"{money_month(per_hour, plan.currency)}/month"
                  + ("" if plan.prices_known else " (prices unknown)"))
     return "\n".join(lines) + "\n"
@@ -278,7 +279,8 @@ def render_node(plan: ConsolidationPlan, report: NodeReport, style: Style,
 
     lines = [style.bold(f"Node {report.node}") + f"  NodePool {report.node_pool or '-'}, "
              f"{report.instance_type or '?'} {report.capacity_type or '?'} "
-             f"{report.zone or '?'}, {money(report.price_per_hour, currency=plan.currency)}/h",
+             f"{report.zone or '?'}, "
+             f"{format_money(report.price_per_hour, currency=plan.currency)}/h",
              *([style.dim(header)] if header else [])]
     said = reported_line(reported) if reported is not None else None
     if said:
@@ -290,7 +292,7 @@ def render_node(plan: ConsolidationPlan, report: NodeReport, style: Style,
         for r in a.replacements:
             lines.append(f"  replacement {r.name}: {r.instance_type} {r.capacity_type} "
                          f"{r.zone_name or r.zone} "
-                         f"{money(r.price_per_hour, currency=plan.currency)}/h")
+                         f"{format_money(r.price_per_hour, currency=plan.currency)}/h")
     else:
         lines.append("Decision: " + style.bad("left alone"))
         for reason in report.blocks:

@@ -57,7 +57,7 @@ def document(result: Any, ctx: Any) -> dict[str, Any]:
 
 
 def render_table(result: Any, ctx: Any, wide: bool) -> str:
-    from kubectl_karp.model.prices import currency_sign, money, money_month
+    from kubectl_karp.model.prices import currency_sign, format_money, money_month
     from kubectl_karp.render.output import Style, table, use_color
 
     style = Style(use_color())
@@ -72,7 +72,7 @@ def render_table(result: Any, ctx: Any, wide: bool) -> str:
         for c in result.node_claims:
             zone = f"{c.zone} ({c.zone_name})" if c.zone_name else c.zone
             row = [c.node_pool, c.instance_type, zone, c.capacity_type,
-                   money(c.price_per_hour, currency=ctx.currency),
+                   format_money(c.price_per_hour, currency=ctx.currency),
                    _pods_text(list(c.pods), wide)]
             if wide:
                 row.append(",".join(c.instance_type_options))
@@ -102,6 +102,6 @@ def render_table(result: Any, ctx: Any, wide: bool) -> str:
             out.append("Added cost: unknown (prices not in the catalogue)\n")
         else:
             illustrative = " (illustrative prices)" if ctx.illustrative_prices else ""
-            out.append(f"Added cost: {money(per_hour, currency=ctx.currency)}/h, "
+            out.append(f"Added cost: {format_money(per_hour, currency=ctx.currency)}/h, "
                        f"{money_month(per_hour, ctx.currency)}/month{illustrative}\n")
     return "\n".join(part.rstrip("\n") + "\n" for part in out if part)
