@@ -29,8 +29,9 @@ def version(client: bool, cluster: ClusterOptions, output: str) -> int:
       kubectl karp version --client
       kubectl karp version --context prod -o json
     """
-    info: dict[str, object] = {"clientVersion": __version__,
-                               "python": platform.python_version()}
+    from kubectl_karp.render.version import client_document
+
+    info = client_document(__version__, platform.python_version())
     server_error: KarpError | None = None
     if not client and not cluster.offline:
         try:

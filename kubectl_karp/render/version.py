@@ -7,6 +7,11 @@ from collections.abc import Mapping
 from kubectl_karp.render.output import table
 
 
+def client_document(version: str, python: str) -> dict[str, object]:
+    """The start of ``version -o json|yaml``; the server's and the release's fields follow."""
+    return {"clientVersion": version, "python": python}
+
+
 def render_text(info: Mapping[str, object]) -> str:
     """``info`` is the ``-o json`` document; the stderr notes stay with the command."""
     lines = [f"Client Version: v{info['clientVersion']} (Python {info['python']})"]
