@@ -117,3 +117,17 @@ def test_without_keeps_requirement_indexes_and_drops_list_items() -> None:
 ])
 def test_related(a: str, b: str, answer: bool) -> None:
     assert related(a, b) is answer
+
+
+@pytest.mark.parametrize("name", ["np-unknown-family.yaml", "np-unknown-instance-type.yaml"])
+def test_an_unknown_value_is_one_short_line(name: str,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Item 8: the warning repeated the bundled catalogue's description once per region
+    (~800 characters); now it says the catalogue is partial once."""
+    run(["apply", "-f", str(BROKEN / name), "--demo", "--dry-run", "client"])
+    warnings = [line for line in capsys.readouterr().err.splitlines()
+                if line.startswith("warning:")]
+    assert len(warnings) == 1
+    assert len(warnings[0]) < 450, warnings[0]  # was over 900
+    assert warnings[0].count("catalogue") == 1
+    assert "known: " in warnings[0]

@@ -332,8 +332,11 @@ def _cross_checks(pools: Sequence[tuple[Manifest, NodePool]], classes: Sequence[
                        for i in semantics.unknown_label_keys(pool, provider))
         if provider is not None and npc.instance_types:
             types = npc.instance_types
+            # A partial catalogue is said to be partial once, by _soften; its descriptions
+            # (one per bundled region) would make the line hundreds of characters long.
             issues.extend(semantics.unknown_values(pool, provider, types,
-                                                   context.catalog_source))
+                                                   context.catalog_source if authoritative
+                                                   else ""))
             remaining, emptied = semantics.narrow(pool, types, npc.node_class_zones)
             if emptied is not None:
                 # An unknown value or two requirements contradicting each other is the
