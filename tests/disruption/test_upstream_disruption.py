@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 
 from kubectl_karp.core.disruption.balanced import PoolTotals, Score
-from kubectl_karp.core.scheduling.launch import worst_launch_price
+from kubectl_karp.core.nodepools.launch import worst_launch_price
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.catalog import InstanceType, Offering
 from kubectl_karp.model.objects import (
