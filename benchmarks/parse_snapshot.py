@@ -22,9 +22,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.cluster_docs import big_cluster  # noqa: E402
 from kubectl_karp.sources.files import load_paths  # noqa: E402
 from kubectl_karp.sources.listfile import write_list  # noqa: E402
-from tests.live.cluster_data import big_cluster  # noqa: E402
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

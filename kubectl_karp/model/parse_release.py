@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from kubectl_karp.errors import InputError
@@ -171,6 +172,7 @@ def _sub(doc: Any, key: str) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+@lru_cache(maxsize=1024)  # every pod of a snapshot is asked; images repeat
 def is_controller_image(image: str) -> bool:
     repository = image_repository(image)
     # Self-built images rarely keep a provider's path but keep "karpenter" in their name.

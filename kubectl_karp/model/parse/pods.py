@@ -9,6 +9,7 @@ from typing import Any
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.objects import (
     HostPort,
+    NodeSelectorTerm,
     OwnerRef,
     Pod,
     PodAffinityTerm,
@@ -50,22 +51,26 @@ def effective_requests(spec: Mapping[str, Any], where: str) -> dict[str, int]:
     """
 
     def container_requests(container: Mapping[str, Any], at: str) -> dict[str, int]:
-        res = _map(container.get("resources"), f"{at}.resources")
-        requests = parse_resources(res.get("requests"), f"{at}.resources.requests")
-        for name, milli in parse_resources(res.get("limits"), f"{at}.resources.limits").items():
-            requests.setdefault(name, milli)
+        # ``at`` is the container's place below ``where``; joined only for an error.
+        res = _map(container.get("resources"), where, at + ".resources")
+        requests = parse_resources(res.get("requests"), where, at + ".resources.requests")
+        limits = res.get("limits")
+        if limits:
+            for name, milli in parse_resources(limits, where,
+                                               at + ".resources.limits").items():
+                requests.setdefault(name, milli)
         return requests
 
     total: dict[str, int] = {}
-    for i, container in enumerate(_list(spec.get("containers"), f"{where}.containers")):
-        at = f"{where}.containers[{i}]"
-        for name, milli in container_requests(_map(container, at), at).items():
+    for i, container in enumerate(_list(spec.get("containers"), where, ".containers")):
+        at = f".containers[{i}]"
+        for name, milli in container_requests(_map(container, where, at), at).items():
             total[name] = total.get(name, 0) + milli
     sidecars: dict[str, int] = {}
     init_peak: dict[str, int] = {}
-    for i, raw in enumerate(_list(spec.get("initContainers"), f"{where}.initContainers")):
-        at = f"{where}.initContainers[{i}]"
-        container = _map(raw, at)
+    for i, raw in enumerate(_list(spec.get("initContainers"), where, ".initContainers")):
+        at = f".initContainers[{i}]"
+        container = _map(raw, where, at)
         requests = container_requests(container, at)
         if container.get("restartPolicy") == "Always":
             for name, milli in requests.items():
@@ -82,9 +87,12 @@ def effective_requests(spec: Mapping[str, Any], where: str) -> dict[str, int]:
     for name, milli in init_peak.items():
         if milli > total.get(name, 0):
             total[name] = milli
-    total.update(_pod_level_requests(spec, where, total))
-    for name, milli in parse_resources(spec.get("overhead"), f"{where}.overhead").items():
-        total[name] = total.get(name, 0) + milli
+    if spec.get("resources") is not None:
+        total.update(_pod_level_requests(spec, where, total))
+    overhead = spec.get("overhead")
+    if overhead is not None:
+        for name, milli in parse_resources(overhead, where, ".overhead").items():
+            total[name] = total.get(name, 0) + milli
     total["pods"] = total.get("pods", 0) + 1000
     return total
 
@@ -100,8 +108,8 @@ def resized_requests(spec: Mapping[str, Any], status: Mapping[str, Any], where: 
     .allocatedResources; only the status ones when the resize is Infeasible."""
     statuses: dict[str, Mapping[str, Any]] = {}
     for key in ("containerStatuses", "initContainerStatuses"):
-        for i, item in enumerate(_list(status.get(key), f"{where}.status.{key}")):
-            cs = _map(item, f"{where}.status.{key}[{i}]")
+        for i, item in enumerate(_list(status.get(key), where, f".status.{key}")):
+            cs = _map(item, where, f".status.{key}[{i}]")
             # determineContainerReqs runs only when the status reports resources at all.
             if cs.get("resources") is not None:
                 statuses[_str(cs.get("name"), f"{where}.status.{key}[{i}].name")] = cs
@@ -175,9 +183,11 @@ def _host_ports(spec: Mapping[str, Any], where: str) -> tuple[HostPort, ...]:
     to containerPort; files are not defaulted, so that is done here."""
     host_network = bool(spec.get("hostNetwork"))
     ports = []
-    containers = list(_list(spec.get("containers"), f"{where}.containers"))
+    containers = list(_list(spec.get("containers"), where, ".containers"))
     for i, raw in enumerate(containers):
-        container = _map(raw, f"{where}.containers[{i}]")
+        container = _map(raw, where, f".containers[{i}]")
+        if container.get("ports") is None:
+            continue
         for j, raw_port in enumerate(_list(container.get("ports"), f"{where}.ports")):
             at = f"{where}.containers[{i}].ports[{j}]"
             port = _map(raw_port, at)
@@ -194,19 +204,29 @@ def _host_ports(spec: Mapping[str, Any], where: str) -> tuple[HostPort, ...]:
 
 
 def _owner_refs(meta: Mapping[str, Any], where: str) -> tuple[OwnerRef, ...]:
+    refs = meta.get("ownerReferences")
+    if refs is None:
+        return ()
     out = []
-    for i, item in enumerate(_list(meta.get("ownerReferences"), f"{where}.ownerReferences")):
-        at = f"{where}.ownerReferences[{i}]"
-        ref = _map(item, at)
-        out.append(OwnerRef(kind=_str(ref.get("kind"), at), name=_str(ref.get("name"), at),
-                            uid=_str(ref.get("uid"), at), controller=bool(ref.get("controller")),
-                            api_version=_str(ref.get("apiVersion"), at)))
+    for i, item in enumerate(_list(refs, where, ".ownerReferences")):
+        at = f".ownerReferences[{i}]"
+        ref = _map(item, where, at)
+        out.append(OwnerRef(kind=_str(ref.get("kind"), where, at=at),
+                            name=_str(ref.get("name"), where, at=at),
+                            uid=_str(ref.get("uid"), where, at=at),
+                            controller=bool(ref.get("controller")),
+                            api_version=_str(ref.get("apiVersion"), where, at=at)))
     return tuple(out)
 
 
-def parse_pod_spec(meta: Mapping[str, Any], spec: Mapping[str, Any], where: str,
-                   *, status: Mapping[str, Any] | None = None,
-                   namespace: str = "default") -> Pod:
+_Affinity = tuple[tuple[NodeSelectorTerm, ...], tuple[PreferredSchedulingTerm, ...],
+                  tuple[PodAffinityTerm, ...], tuple[WeightedPodAffinityTerm, ...],
+                  tuple[PodAffinityTerm, ...], tuple[WeightedPodAffinityTerm, ...]]
+_NO_AFFINITY: _Affinity = ((), (), (), (), (), ())
+
+
+def _affinity(spec: Mapping[str, Any], where: str) -> _Affinity:
+    """spec.affinity: required and preferred node affinity, pod (anti-)affinity."""
     affinity = _map(spec.get("affinity"), f"{where}.spec.affinity")
     node_aff = _map(affinity.get("nodeAffinity"), f"{where}.spec.affinity.nodeAffinity")
     required = _map(node_aff.get("requiredDuringSchedulingIgnoredDuringExecution"),
@@ -240,11 +260,13 @@ def parse_pod_spec(meta: Mapping[str, Any], spec: Mapping[str, Any], where: str,
 
     pod_aff, pref_pod_aff = pod_terms("podAffinity")
     anti, pref_anti = pod_terms("podAntiAffinity")
+    return required_terms, tuple(preferred), pod_aff, pref_pod_aff, anti, pref_anti
 
+
+def _spreads(value: Any, where: str) -> list[TopologySpreadConstraint]:
     spreads = []
-    tsc_at = f"{where}.spec.topologySpreadConstraints"
-    for i, item in enumerate(_list(spec.get("topologySpreadConstraints"), tsc_at)):
-        at = f"{tsc_at}[{i}]"
+    for i, item in enumerate(_list(value, where)):
+        at = f"{where}[{i}]"
         tsc = _map(item, at)
         when = _str(tsc.get("whenUnsatisfiable"), f"{at}.whenUnsatisfiable", "DoNotSchedule")
         if when not in ("DoNotSchedule", "ScheduleAnyway"):
@@ -262,18 +284,35 @@ def parse_pod_spec(meta: Mapping[str, Any], spec: Mapping[str, Any], where: str,
             node_taints_policy=_str(tsc.get("nodeTaintsPolicy"), at, "Ignore") or "Ignore",
             match_label_keys=tuple(_str(k, at) for k in _list(tsc.get("matchLabelKeys"), at)),
         ))
+    return spreads
+
+
+def parse_pod_spec(meta: Mapping[str, Any], spec: Mapping[str, Any], where: str,
+                   *, status: Mapping[str, Any] | None = None,
+                   namespace: str = "default") -> Pod:
+    # Sections a pod leaves out cost nothing: no location is built for them.
+    if spec.get("affinity") is not None:
+        (required_terms, preferred, pod_aff, pref_pod_aff, anti,
+         pref_anti) = _affinity(spec, where)
+    else:
+        required_terms, preferred, pod_aff, pref_pod_aff, anti, pref_anti = _NO_AFFINITY
+
+    spreads: list[TopologySpreadConstraint] = []
+    if spec.get("topologySpreadConstraints") is not None:
+        spreads = _spreads(spec.get("topologySpreadConstraints"),
+                           f"{where}.spec.topologySpreadConstraints")
 
     pvc_names = []
     ephemeral = []
-    name = _name(meta.get("name"), f"{where}.metadata.name")
-    for i, item in enumerate(_list(spec.get("volumes"), f"{where}.spec.volumes")):
-        at = f"{where}.spec.volumes[{i}]"
-        volume = _map(item, at)
+    name = _name(meta.get("name"), where, at=".metadata.name")
+    for i, item in enumerate(_list(spec.get("volumes"), where, ".spec.volumes")):
+        volume = _map(item, where, f".spec.volumes[{i}]")
         claim = volume.get("persistentVolumeClaim")
-        if isinstance(claim, Mapping) and claim.get("claimName"):
+        if claim is not None and isinstance(claim, Mapping) and claim.get("claimName"):
             pvc_names.append(str(claim["claimName"]))
         eph = volume.get("ephemeral")
-        if isinstance(eph, Mapping):
+        if eph is not None and isinstance(eph, Mapping):
+            at = f"{where}.spec.volumes[{i}]"
             template = _map(eph.get("volumeClaimTemplate"), f"{at}.ephemeral")
             tspec = _map(template.get("spec"), f"{at}.ephemeral.volumeClaimTemplate.spec")
             pvc = f"{name}-{volume.get('name', '')}"
@@ -281,48 +320,49 @@ def parse_pod_spec(meta: Mapping[str, Any], spec: Mapping[str, Any], where: str,
             ephemeral.append((pvc, _str(tspec.get("storageClassName"), at)))
 
     status = status or {}
-    annotations = _labels(meta.get("annotations"), f"{where}.metadata.annotations")
+    spec_where = where + ".spec"
+    annotations = _labels(meta.get("annotations"), where, ".metadata.annotations")
     return Pod(
-        namespace=_name(meta.get("namespace"), f"{where}.metadata.namespace") or namespace,
+        namespace=_name(meta.get("namespace"), where, at=".metadata.namespace") or namespace,
         name=name,
-        uid=_str(meta.get("uid"), f"{where}.metadata.uid"),
-        labels=_labels(meta.get("labels"), f"{where}.metadata.labels"),
+        uid=_str(meta.get("uid"), where, at=".metadata.uid"),
+        labels=_labels(meta.get("labels"), where, ".metadata.labels"),
         annotations=annotations,
-        owner_refs=_owner_refs(meta, f"{where}.metadata"),
+        owner_refs=_owner_refs(meta, where + ".metadata") if meta.get("ownerReferences")
+        is not None else (),
         creation_timestamp=parse_time(meta.get("creationTimestamp"), where),
         deletion_timestamp=parse_time(meta.get("deletionTimestamp"), where),
-        node_name=_str(spec.get("nodeName"), f"{where}.spec.nodeName"),
-        phase=_str(status.get("phase"), f"{where}.status.phase", "Pending") or "Pending",
+        node_name=_str(spec.get("nodeName"), where, at=".spec.nodeName"),
+        phase=_str(status.get("phase"), where, "Pending", ".status.phase") or "Pending",
         scheduler_name=_str(spec.get("schedulerName"), where, "default-scheduler")
         or "default-scheduler",
-        priority=_int(spec.get("priority"), f"{where}.spec.priority", 0) or 0,
+        priority=_int(spec.get("priority"), where, 0, ".spec.priority") or 0,
         priority_class_name=_str(spec.get("priorityClassName"), where),
-        node_selector=_labels(spec.get("nodeSelector"), f"{where}.spec.nodeSelector"),
+        node_selector=_labels(spec.get("nodeSelector"), where, ".spec.nodeSelector"),
         required_node_affinity=required_terms,
-        preferred_node_affinity=tuple(preferred),
+        preferred_node_affinity=preferred,
         pod_affinity=pod_aff,
         preferred_pod_affinity=pref_pod_aff,
         pod_anti_affinity=anti,
         preferred_pod_anti_affinity=pref_anti,
-        tolerations=parse_tolerations(spec.get("tolerations"), f"{where}.spec.tolerations"),
+        tolerations=parse_tolerations(spec.get("tolerations"), spec_where, ".tolerations"),
         topology_spread=tuple(spreads),
-        requests=effective_requests(spec, f"{where}.spec"),
-        status_requests=resized_requests(spec, status or {}, f"{where}"),
-        host_ports=_host_ports(spec, f"{where}.spec"),
+        requests=effective_requests(spec, spec_where),
+        status_requests=resized_requests(spec, status, where) if status else None,
+        host_ports=_host_ports(spec, spec_where),
         pvc_names=tuple(pvc_names),
         ephemeral_volume_classes=tuple(ephemeral),
-        conditions=parse_conditions(status.get("conditions"), f"{where}.status.conditions"),
-        start_time=parse_time(status.get("startTime"), f"{where}.status.startTime"),
+        conditions=parse_conditions(status.get("conditions"), where, ".status.conditions"),
+        start_time=parse_time(status.get("startTime"), where, ".status.startTime"),
     )
 
 
 def parse_pod(doc: Mapping[str, Any], where: str) -> Pod:
-    meta = _map(doc.get("metadata"), f"{where}.metadata")
-    if not _str(meta.get("name"), f"{where}.metadata.name"):
+    meta = _map(doc.get("metadata"), where, ".metadata")
+    if not _str(meta.get("name"), where, at=".metadata.name"):
         # Every Pod the API server holds has one; without it the pod would show as "default/".
         raise InputError("required field is missing (a Pod needs a name)",
                          where=f"{where}.metadata.name")
-    pod = parse_pod_spec(_map(doc.get("metadata"), f"{where}.metadata"),
-                         _map(doc.get("spec"), f"{where}.spec"), where,
-                         status=_map(doc.get("status"), f"{where}.status"))
+    pod = parse_pod_spec(meta, _map(doc.get("spec"), where, ".spec"), where,
+                         status=_map(doc.get("status"), where, ".status"))
     return _with_raw(pod, doc)

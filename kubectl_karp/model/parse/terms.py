@@ -68,21 +68,24 @@ def parse_taints(value: Any, where: str) -> tuple[Taint, ...]:
     return tuple(out)
 
 
-def parse_tolerations(value: Any, where: str) -> tuple[Toleration, ...]:
+def parse_tolerations(value: Any, where: str, at: str = "") -> tuple[Toleration, ...]:
+    if value is None:
+        return ()
     out = []
-    for i, item in enumerate(_list(value, where)):
-        at = f"{where}[{i}]"
-        tol = _map(item, at)
-        operator = _str(tol.get("operator"), f"{at}.operator", "Equal") or "Equal"
+    for i, item in enumerate(_list(value, where, at)):
+        item_at = f"{at}[{i}]"
+        tol = _map(item, where, item_at)
+        operator = _str(tol.get("operator"), where, "Equal", item_at + ".operator") or "Equal"
         if operator not in ("Equal", "Exists"):
             raise InputError(f"unknown toleration operator {operator!r} (allowed: Equal, "
-                             "Exists)", where=f"{at}.operator")
+                             "Exists)", where=f"{where}{item_at}.operator")
         out.append(Toleration(
-            key=_str(tol.get("key"), f"{at}.key"),
+            key=_str(tol.get("key"), where, at=item_at + ".key"),
             operator=operator,
-            value=_str(tol.get("value"), f"{at}.value"),
-            effect=_str(tol.get("effect"), f"{at}.effect"),
-            toleration_seconds=_int(tol.get("tolerationSeconds"), f"{at}.tolerationSeconds"),
+            value=_str(tol.get("value"), where, at=item_at + ".value"),
+            effect=_str(tol.get("effect"), where, at=item_at + ".effect"),
+            toleration_seconds=_int(tol.get("tolerationSeconds"), where, None,
+                                    item_at + ".tolerationSeconds"),
         ))
     return tuple(out)
 
