@@ -11,6 +11,7 @@ libyaml's C composer survives (it recurses without a limit and would crash the p
 from __future__ import annotations
 
 import codecs
+import gc
 import json
 import re
 import sys
@@ -281,7 +282,17 @@ def parse_text(text: str, label: str, *, notes: list[str] | None = None
 
 def load_paths(paths: Sequence[str], *, source: str | None = None) -> ClusterSnapshot:
     notes: list[str] = []
-    docs = read_documents(paths, notes=notes)
+    # Decoding builds every document's containers at once and keeps them all: the cyclic
+    # collector would walk them again and again for nothing (build_snapshot, which then
+    # reads them, pauses it too).
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        docs = read_documents(paths, notes=notes)
+    finally:
+        if paused:
+            gc.enable()
     # An empty file is valid YAML; say so rather than silently showing an empty cluster.
     names = ", ".join("stdin" if p == "-" else p for p in paths)
     if not docs:
