@@ -11,7 +11,6 @@ import click
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import KarpError
 from kubectl_karp.model.snapshot import ClusterSnapshot
-from kubectl_karp.sources import load_snapshot
 from kubectl_karp.sources.listfile import write_list
 
 
@@ -46,7 +45,7 @@ def _version_document(cluster: ClusterOptions, found: tuple[str, str, str] | Non
 def _live(cluster: ClusterOptions, with_catalog: bool
           ) -> tuple[list[str], list[Mapping[str, Any]]]:
     from kubectl_karp.core.releases import SOURCE_DETECTED
-    from kubectl_karp.model.parse import build_snapshot
+    from kubectl_karp.model.parse import CATALOG_FACTS, build_snapshot
     from kubectl_karp.sources.live import read_documents
 
     # Written as read, not modelled: an object the model rejects must still reach the
@@ -61,7 +60,9 @@ def _live(cluster: ClusterOptions, with_catalog: bool
     if with_catalog:
         origin = f"context {read.context}"
         try:
-            snap = build_snapshot(((doc, origin) for doc in documents), source=origin)
+            # Only what the catalogue choice reads is modelled; the rest is written as read.
+            snap = build_snapshot(((doc, origin) for doc in documents), source=origin,
+                                  model=CATALOG_FACTS)
             extra, more = _catalog_documents(cluster, snap)
         except KarpError as err:
             extra, more = [], (f"no instance-type catalogue is added: {err}",)
@@ -97,9 +98,15 @@ def snapshot(cluster: ClusterOptions, output: str, no_catalog: bool) -> int:
       kubectl karp simulate --snapshot cluster.yaml
     """
     if cluster.offline:
+        from kubectl_karp.model.parse import CATALOG_FACTS
         from kubectl_karp.model.parse_release import VERSION_KIND
+        from kubectl_karp.sources.demo import load_demo
+        from kubectl_karp.sources.files import load_paths
 
-        snap = load_snapshot(cluster)
+        # Written as read: only what the catalogue choice reads is modelled (pods, events,
+        # volumes… are kept as documents), as a live snapshot does.
+        snap = load_demo(model=CATALOG_FACTS) if cluster.demo else load_paths(
+            [cluster.snapshot or ""], model=CATALOG_FACTS)
         notes, documents = list(snap.notes), list(snap.documents)
         if cluster.karpenter_version:  # the flag replaces what the file recorded
             documents = [*_version_document(cluster, None),

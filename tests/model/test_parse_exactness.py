@@ -171,3 +171,25 @@ def test_shortcuts_read_every_mutation_as_the_checked_path(
 def test_errors_name_the_field_they_named_before(doc: dict[str, Any], path: tuple[Any, ...],
                                                  value: Any, message: str) -> None:
     assert _read(_with(doc, path, value)) == ("error", message)
+
+
+def test_snapshot_models_only_what_the_catalogue_choice_reads() -> None:
+    # `kubectl karp snapshot` keeps every document as read and models only CATALOG_FACTS:
+    # the same documents, notes and catalogue facts as reading everything.
+    from kubectl_karp.model.parse import CATALOG_FACTS
+    from kubectl_karp.sources.demo import demo_documents
+
+    extra: list[Any] = [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}},
+        {"apiVersion": "karpenter.sh/v1alpha5", "kind": "Provisioner", "metadata": {"name": "o"}},
+        {"apiVersion": "karpenter.sh/v2", "kind": "NodePool", "metadata": {"name": "future"}},
+    ]
+    docs = [*demo_documents(), *((d, f"extra {i}") for i, d in enumerate([POD, NODE, POOL,
+                                                                          CLAIM, *extra]))]
+    full = build_snapshot(docs, source="x")
+    facts = build_snapshot(docs, source="x", model=CATALOG_FACTS)
+    assert facts.documents == full.documents and facts.notes == full.notes
+    for name in ("catalogs", "nodes", "node_classes", "node_pools", "node_claims",
+                 "namespaces", "karpenter_version", "kubernetes_version"):
+        assert getattr(facts, name) == getattr(full, name), name
+    assert full.pods and not facts.pods

@@ -27,6 +27,7 @@ from kubectl_karp.model.parse.pods import (
     resized_requests,
 )
 from kubectl_karp.model.parse.snapshot import (
+    CATALOG_FACTS,
     IGNORED_SILENTLY,
     KARPENTER_GROUP,
     NODE_CLASS_KINDS,
@@ -53,7 +54,7 @@ from kubectl_karp.model.parse.workloads import (
 )
 
 __all__ = [
-    "IGNORED_SILENTLY", "KARPENTER_GROUP", "NODE_CLASS_KINDS", "OBSOLETE_KINDS",
+    "CATALOG_FACTS", "IGNORED_SILENTLY", "KARPENTER_GROUP", "NODE_CLASS_KINDS", "OBSOLETE_KINDS",
     "WORKLOAD_KINDS", "build_snapshot", "catalog_to_document", "describe",
     "effective_requests", "flatten", "newest_kubelet", "parse_budgets", "parse_capacity_buffer",
     "parse_catalog", "parse_conditions", "parse_csi_node", "parse_daemon_set",

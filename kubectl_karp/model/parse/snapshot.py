@@ -73,6 +73,10 @@ IGNORED_SILENTLY = {"Namespace"}  # read for labels only
 
 _FREEZE_FROM = 5_000
 
+# What choosing the instance-type catalogues reads (sources/catalogs.choose_catalogs: the
+# catalogues, nodes, node classes, NodePools and NodeClaims): all `snapshot` models.
+CATALOG_FACTS = frozenset({"catalogs", "nodes", "node_classes", "node_pools", "node_claims"})
+
 # Kinds that may tell the Karpenter release (model/parse_release.py).
 _CONTROLLER_OR_CRD = frozenset({"Deployment", "Pod", "CustomResourceDefinition"})
 
@@ -114,11 +118,15 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
                    captured_at: datetime | None = None,
                    karpenter_apis: Sequence[str] = (),
                    notes: Sequence[str] = (),
-                   kubernetes_version: str = "") -> ClusterSnapshot:
+                   kubernetes_version: str = "",
+                   model: frozenset[str] | None = None) -> ClusterSnapshot:
     """Turn ``(document, origin)`` pairs into a snapshot.
 
     Unknown kinds are skipped with a note; malformed known objects raise ``InputError``
-    naming the origin and field.
+    naming the origin and field. ``model``: the snapshot fields (``"pods"``, ``"nodes"``…)
+    whose objects are read into the model; documents of the other known kinds are only kept,
+    as read, in ``documents`` (``kubectl karp snapshot`` writes them without modelling them:
+    CATALOG_FACTS). None: all of them.
     """
     # Reading a snapshot allocates a few small containers per field, all of them kept; the
     # cyclic collector would walk the growing heap again and again for nothing (more than a
@@ -129,7 +137,7 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
     try:
         snapshot = _build(documents, source=source, captured_at=captured_at,
                           karpenter_apis=karpenter_apis, notes=notes,
-                          kubernetes_version=kubernetes_version)
+                          kubernetes_version=kubernetes_version, model=model)
         if len(snapshot.pods) + len(snapshot.nodes) >= _FREEZE_FROM:
             # A large snapshot (and the documents it was read from) lives as long as the
             # command; every later full collection would walk it all again (a third of a
@@ -142,8 +150,8 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
 
 
 def _build(documents: Iterable[tuple[Any, str]], *, source: str, captured_at: datetime | None,
-           karpenter_apis: Sequence[str], notes: Sequence[str], kubernetes_version: str
-           ) -> ClusterSnapshot:
+           karpenter_apis: Sequence[str], notes: Sequence[str], kubernetes_version: str,
+           model: frozenset[str] | None) -> ClusterSnapshot:
     buckets: dict[str, list[Any]] = {k: [] for k in (
         "nodes", "pods", "node_pools", "node_claims", "node_classes", "daemon_sets", "pdbs",
         "pvcs", "pvs", "storage_classes", "catalogs", "events", "node_overlays", "csi_nodes",
@@ -229,6 +237,9 @@ def _build(documents: Iterable[tuple[Any, str]], *, source: str, captured_at: da
                                  "karpenter.sh/v1); ignored")
                 continue
             bucket, parser = entry
+            if model is not None and bucket not in model:
+                kept.append(doc)  # kept as read, not modelled (nor checked for duplicates)
+                continue
             parsed = parser(doc, what)
             key = (bucket, kind, getattr(parsed, "namespace", ""), getattr(parsed, "name", ""))
             first = seen.get(key)
