@@ -11,6 +11,7 @@ import click
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import KarpError
 from kubectl_karp.model.snapshot import ClusterSnapshot
+from kubectl_karp.sources import load_snapshot
 from kubectl_karp.sources.listfile import write_list
 
 
@@ -98,15 +99,11 @@ def snapshot(cluster: ClusterOptions, output: str, no_catalog: bool) -> int:
       kubectl karp simulate --snapshot cluster.yaml
     """
     if cluster.offline:
-        from kubectl_karp.model.parse import CATALOG_FACTS
         from kubectl_karp.model.parse_release import VERSION_KIND
-        from kubectl_karp.sources.demo import load_demo
-        from kubectl_karp.sources.files import load_paths
 
-        # Written as read: only what the catalogue choice reads is modelled (pods, events,
-        # volumes… are kept as documents), as a live snapshot does.
-        snap = load_demo(model=CATALOG_FACTS) if cluster.demo else load_paths(
-            [cluster.snapshot or ""], model=CATALOG_FACTS)
+        # A saved file is read whole: a snapshot of it refuses what the other commands would
+        # refuse (tests/faults), so every object is modelled, unlike a live snapshot's.
+        snap = load_snapshot(cluster)
         notes, documents = list(snap.notes), list(snap.documents)
         if cluster.karpenter_version:  # the flag replaces what the file recorded
             documents = [*_version_document(cluster, None),

@@ -25,5 +25,5 @@ def demo_documents() -> list[tuple[object, str]]:
     return docs
 
 
-def load_demo(*, model: frozenset[str] | None = None) -> ClusterSnapshot:
-    return build_snapshot(demo_documents(), source="demo (embedded TKE cluster)", model=model)
+def load_demo() -> ClusterSnapshot:
+    return build_snapshot(demo_documents(), source="demo (embedded TKE cluster)")

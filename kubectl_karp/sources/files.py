@@ -280,8 +280,7 @@ def parse_text(text: str, label: str, *, notes: list[str] | None = None
             in document_nodes(text, label) if doc is not None]
 
 
-def load_paths(paths: Sequence[str], *, source: str | None = None,
-               model: frozenset[str] | None = None) -> ClusterSnapshot:
+def load_paths(paths: Sequence[str], *, source: str | None = None) -> ClusterSnapshot:
     notes: list[str] = []
     # Decoding builds every document's containers at once and keeps them all: the cyclic
     # collector would walk them again and again for nothing (build_snapshot, which then
@@ -299,4 +298,4 @@ def load_paths(paths: Sequence[str], *, source: str | None = None,
     if not docs:
         notes.append(f"{names} holds no Kubernetes objects")
     return build_snapshot(docs, source=source or f"snapshot {', '.join(paths)}",
-                          notes=tuple(notes), model=model)
+                          notes=tuple(notes))

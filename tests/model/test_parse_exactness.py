@@ -174,7 +174,7 @@ def test_errors_name_the_field_they_named_before(doc: dict[str, Any], path: tupl
 
 
 def test_snapshot_models_only_what_the_catalogue_choice_reads() -> None:
-    # `kubectl karp snapshot` keeps every document as read and models only CATALOG_FACTS:
+    # A live `kubectl karp snapshot` keeps every document as read and models only CATALOG_FACTS:
     # the same documents, notes and catalogue facts as reading everything.
     from kubectl_karp.model.parse import CATALOG_FACTS
     from kubectl_karp.sources.demo import demo_documents

@@ -74,7 +74,7 @@ IGNORED_SILENTLY = {"Namespace"}  # read for labels only
 _FREEZE_FROM = 5_000
 
 # What choosing the instance-type catalogues reads (sources/catalogs.choose_catalogs: the
-# catalogues, nodes, node classes, NodePools and NodeClaims): all `snapshot` models.
+# catalogues, nodes, node classes, NodePools and NodeClaims): all a live `snapshot` models.
 CATALOG_FACTS = frozenset({"catalogs", "nodes", "node_classes", "node_pools", "node_claims"})
 
 # Kinds that may tell the Karpenter release (model/parse_release.py).
