@@ -71,8 +71,6 @@ OBSOLETE_KINDS = {
 
 IGNORED_SILENTLY = {"Namespace"}  # read for labels only
 
-_FREEZE_FROM = 5_000
-
 # What choosing the instance-type catalogues reads (sources/catalogs.choose_catalogs: the
 # catalogues, nodes, node classes, NodePools and NodeClaims): all a live `snapshot` models.
 CATALOG_FACTS = frozenset({"catalogs", "nodes", "node_classes", "node_pools", "node_claims"})
@@ -135,15 +133,9 @@ def build_snapshot(documents: Iterable[tuple[Any, str]], *, source: str,
     if paused:
         gc.disable()
     try:
-        snapshot = _build(documents, source=source, captured_at=captured_at,
-                          karpenter_apis=karpenter_apis, notes=notes,
-                          kubernetes_version=kubernetes_version, model=model)
-        if len(snapshot.pods) + len(snapshot.nodes) >= _FREEZE_FROM:
-            # A large snapshot (and the documents it was read from) lives as long as the
-            # command; every later full collection would walk it all again (a third of a
-            # 50,000-pod simulate). Frozen objects are still freed when nothing refers to them.
-            gc.freeze()
-        return snapshot
+        return _build(documents, source=source, captured_at=captured_at,
+                      karpenter_apis=karpenter_apis, notes=notes,
+                      kubernetes_version=kubernetes_version, model=model)
     finally:
         if paused:
             gc.enable()
