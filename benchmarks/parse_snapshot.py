@@ -1,8 +1,8 @@
 """Reading a 50,000-pod snapshot file (``--snapshot``) into the model.
 
-Writes the file with ``kubectl karp snapshot``'s own writer (JSON and YAML), then times (CPU seconds)
-``sources.files.load_paths`` against the reference of merely deserialising the same file
-(``json.load``; ``yaml.load`` with libyaml's CSafeLoader), measured in the same run.
+Writes the file with ``kubectl karp snapshot``'s own writer (JSON and YAML), then times
+(CPU seconds) ``sources.files.load_paths`` against the reference of merely deserialising the
+same file (``json.load``; ``yaml.load`` with libyaml's CSafeLoader), measured in the same run.
 
 Run: python benchmarks/parse_snapshot.py [--pods 50000] [--nodes 2500] [--formats json,yaml]
 """
