@@ -1,6 +1,6 @@
 """``kubectl karp tui``: the Textual application.
 
-The app only renders: row models come from ``kubectl_karp.core.views`` (pure), data from
+The app only renders: row models come from ``kubectl_karp.render.views`` (pure), data from
 a ``DataSource`` (static or live, its threads post ``DataUpdate``s), explanations from
 ``kubectl_karp.core.explain`` in a thread worker. Read-only: nothing here writes to the
 cluster.
@@ -22,7 +22,6 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import ContentSwitcher, DataTable, Input, Static
 
-from kubectl_karp.core import views
 from kubectl_karp.core.context import SchedulingContext
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.verify import (
@@ -33,6 +32,7 @@ from kubectl_karp.core.verify import (
     compare_nodes,
     compare_pods,
 )
+from kubectl_karp.render import views
 from kubectl_karp.tui import panels
 from kubectl_karp.tui.sources import DataSource, DataUpdate
 from kubectl_karp.tui.table import KeyedTable

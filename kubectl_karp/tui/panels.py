@@ -10,8 +10,8 @@ from rich.text import Text
 
 from kubectl_karp.core.context import SchedulingContext
 from kubectl_karp.core.reasons import Reason
-from kubectl_karp.core.views import PendingGroupRow, cpu_text, format_age
 from kubectl_karp.model.quantity import format_memory
+from kubectl_karp.render.views import PendingGroupRow, cpu_text, format_age
 
 
 def _reason(text: Text, reason: Reason | Any, indent: str = "  ") -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kubectl_karp.sources.live import CORE_LISTS
-from kubectl_karp.tui.watch import ObjectStore
+from kubectl_karp.sources.watch import ObjectStore
 
 NODES = next(s for s in CORE_LISTS if s.kind == "Node")
 PODS = next(s for s in CORE_LISTS if s.kind == "Pod")

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from kubectl_karp.core import views
 from kubectl_karp.core.context import SchedulingContext, build_context
 from kubectl_karp.model.parse import build_snapshot
+from kubectl_karp.render import views
 from kubectl_karp.sources.catalogs import bundled_catalogs
 from kubectl_karp.sources.demo import demo_documents
 
