@@ -33,9 +33,9 @@ from kubectl_karp.model.objects import Condition, Node, NodeClaim, NodePool, Own
 from kubectl_karp.model.snapshot import ClusterSnapshot
 from kubectl_karp.render import views
 from kubectl_karp.sources.live import ListSpec
+from kubectl_karp.sources.watch import ObjectStore
 from kubectl_karp.tui.app import create_app
 from kubectl_karp.tui.sources import DataUpdate, StaticSource
-from kubectl_karp.sources.watch import ObjectStore
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
 GI = 2**30 * 1000

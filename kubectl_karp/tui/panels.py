@@ -9,6 +9,7 @@ from typing import Any
 from rich.text import Text
 
 from kubectl_karp.core.context import SchedulingContext
+from kubectl_karp.core.diagnosis.text import workload
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.model.quantity import format_memory
 from kubectl_karp.render.views import PendingGroupRow, cpu_text, format_age
@@ -119,9 +120,10 @@ def node_detail_rows(ctx: SchedulingContext, node_name: str, now: datetime
     pods = ctx.snapshot.pods_by_node.get(node_name, [])
     rows: list[tuple[str, tuple[str, ...]]] = []
     for pod in sorted(pods, key=lambda p: p.key):
-        ref = pod.controller
+        # The object a person edits, as the CLI names it (deployment/web, not its
+        # ReplicaSet).
         rows.append((pod.key, (pod.namespace, pod.name,
-                               f"{ref.kind}/{ref.name}" if ref else "-",
+                               workload(pod) if pod.controller else "-",
                                cpu_text(pod.requests.get("cpu", 0)),
                                format_memory(pod.requests.get("memory", 0)),
                                format_age(pod.creation_timestamp, now))))
@@ -146,27 +148,6 @@ def node_summary(ctx: SchedulingContext, key: str) -> str:
     taints = ", ".join(str(t) for t in node.taints) or "none"
     return (f"Node {name}  NodeClaim {claim.name if claim else '-'}  "
             f"providerID {node.provider_id or '-'}  taints: {taints}")
-
-
-def raw_object(ctx: SchedulingContext, view: str, key: str) -> Any | None:
-    """The document behind a row, for describe (``d``)."""
-    snap = ctx.snapshot
-    if view == "nodes":
-        kind, _, name = key.partition("/")
-        if kind == "node":
-            node = snap.node_by_name.get(name)
-            return node.raw if node else None
-        return next((c.raw for c in snap.node_claims if c.name == name), None)
-    if view == "nodeclaims":
-        return next((c.raw for c in snap.node_claims if c.name == key), None)
-    if view == "nodepools":
-        return next((p.raw for p in snap.node_pools if p.name == key), None)
-    if view == "consolidation":
-        node = snap.node_by_name.get(key)
-        return node.raw if node else None
-    if view in ("pending", "node"):
-        return next((p.raw for p in snap.pods if p.key == key), None)
-    return None
 
 
 def _timeline(text: Text, timeline: Any | None) -> None:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from kubectl_karp.core.context import SchedulingContext
+from kubectl_karp.core.diagnosis.text import workload
 from kubectl_karp.core.disruption.plan import ConsolidationPlan
 from kubectl_karp.model.objects import Pod
 from kubectl_karp.model.prices import money
@@ -28,7 +29,9 @@ class PendingGroupRow:
 
     key: str
     namespace: str
-    owner: str  # Kind/name, or the pod's own name when it has no controller
+    # What a person edits, as the CLI names it (core.diagnosis.text.workload):
+    # deployment/web for a Deployment's pods (not their ReplicaSet), pod/NAME without owner.
+    owner: str
     pods: tuple[str, ...]  # ns/name
     cpu: int  # per pod
     memory: int
@@ -45,17 +48,14 @@ def group_pending(pods: Iterable[Pod]) -> list[list[Pod]]:
     """Pending pods grouped by namespace, controller and requests (first-seen order)."""
     groups: dict[tuple[Any, ...], list[Pod]] = {}
     for pod in pods:
-        ref = pod.controller
-        owner = f"{ref.kind}/{ref.name}" if ref else pod.name
-        key = (pod.namespace, owner, tuple(sorted(pod.requests.items())))
+        key = (pod.namespace, workload(pod), tuple(sorted(pod.requests.items())))
         groups.setdefault(key, []).append(pod)
     return list(groups.values())
 
 
 def pending_row(pods: Sequence[Pod], verdict: str = "", reason: str = "") -> PendingGroupRow:
     first = pods[0]
-    ref = first.controller
-    owner = f"{ref.kind}/{ref.name}" if ref else first.name
+    owner = workload(first)
     created = [p.creation_timestamp for p in pods if p.creation_timestamp is not None]
     return PendingGroupRow(
         key=first.key, namespace=first.namespace, owner=owner,
