@@ -11,7 +11,7 @@ from rich.text import Text
 
 from kubectl_karp.core.context import SchedulingContext
 from kubectl_karp.render import views
-from kubectl_karp.tui.viewdefs import VIEW_BY_ID, VIEWS
+from kubectl_karp.tui.viewdefs import VIEWS
 
 
 def header(ctx: SchedulingContext | None, label: str, live: bool, status: str,
@@ -56,20 +56,21 @@ def tabs(current: str, trail: Sequence[str]) -> Text:
     text = Text()
     for i, view in enumerate(VIEWS):
         if i:
-            text.append("  ")
+            text.append(" ")
         if view.id == current:
-            text.append(f"<{view.number}> {view.title}", style="bold reverse")
+            text.append(f"<{view.number}>{view.title}", style="bold reverse")
         else:
-            text.append(f"[{view.number}] {view.title}")
+            text.append(f"[{view.number}]{view.title}")
     for step in trail:
         text.append("  › ", style="dim")
         text.append(step, style="bold")
     return text
 
 
-def hints(current: str, pane: str | None, scope: str, query: str, sort_by: str | None,
+def hints(pane: str | None, scope: str, query: str, sort_by: str | None,
           reverse: bool) -> Text:
-    parts = [f"<{VIEW_BY_ID[current].title}>"]
+    """The keys that work here, after what narrows the view (the tab line names the view)."""
+    parts = []
     if pane is None:
         if scope:
             parts.append(f"nodepool={scope}")
@@ -82,4 +83,4 @@ def hints(current: str, pane: str | None, scope: str, query: str, sort_by: str |
         keys = "?:help j/k:move Enter/d:describe y:yaml Esc:back q:quit"
     else:
         keys = "?:help j/k:scroll g/G:top/bottom d:describe y:yaml Esc:back q:quit"
-    return Text("  ".join(parts) + "   " + keys)
+    return Text("   ".join([*parts, keys]))

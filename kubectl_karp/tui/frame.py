@@ -87,7 +87,7 @@ class Frame(App[int]):
     #pending, #consolidation, #node-detail, #describe { height: 1fr; }
     #pending-table, #consolidation-table { width: 3fr; }
     .side { width: 2fr; border-left: solid $primary; padding: 0 1; }
-    #help { width: 90; height: auto; max-height: 90%; border: round $primary;
+    #help { width: 90; max-width: 100%; height: auto; max-height: 90%; border: round $primary;
             background: $surface; padding: 0 1; }
     HelpScreen { align: center middle; }
     #node-title, #describe-title { height: auto; padding: 0 1; background: $boost; }
@@ -388,5 +388,5 @@ class Frame(App[int]):
     def _render_hints(self) -> None:
         state = self.states[self.current]
         self.query_one("#hints", Static).update(chrome.hints(
-            self.current, self.pane, state.scope, state.query, state.sort_by, state.reverse))
+            self.pane, state.scope, state.query, state.sort_by, state.reverse))
         self._render_tabs()

@@ -75,18 +75,18 @@ def help_text(current: str = "nodes") -> str:
     titles = ", ".join(f"{v.number} {v.title}" for v in VIEWS)
     sort_lines = "\n".join("             " + line for line in _sort_keys(view))
     return f"""\
-[b]kubectl karp tui[/b] — {count} read-only views of Karpenter; nothing here writes to
-the cluster: {titles}.
+[b]kubectl karp tui[/b]: {count} read-only views of Karpenter (nothing here writes
+to the cluster): {titles}.
 
 [b]1[/b]-[b]{VIEWS[-1].number}[/b]          switch view
 [b]:[/b]name        jump to a view (:{view_names().replace(" | ", " :")}), :q quits
 [b]/[/b]            filter rows (every word must match some column); Esc clears
-[b]j[/b]/[b]k[/b]  [b]g[/b]/[b]G[/b]    down/up, top/bottom (arrows, Home/End too)
+[b]j[/b]/[b]k[/b] [b]g[/b]/[b]G[/b]      down/up, top/bottom (arrows, Home/End too)
 [b]Enter[/b]        drill down: node → its pods; NodeClaim → its node;
              NodePool → its nodes; pending group → explanation;
              consolidation node → its checks; pod → describe
-[b]d[/b]            describe the selected object, with Karpenter's events about it
-[b]y[/b]            the selected object's YAML
+[b]d[/b]            describe the object, with Karpenter's events about it
+[b]y[/b]            the object's YAML, as read
 [b]s[/b]            sort by the next column;  [b]Shift+letter[/b] sort by a column
              of {view.title} (again to reverse):
 {sort_lines}

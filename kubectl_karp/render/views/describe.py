@@ -18,8 +18,9 @@ from kubectl_karp.core.diagnosis.text import workload
 from kubectl_karp.model.durations import format_duration
 from kubectl_karp.model.events import KarpenterEvent
 from kubectl_karp.model.objects import Condition, Node, NodeClaim, NodePool, Pod
+from kubectl_karp.model.quantity import format_memory
 from kubectl_karp.model.snapshot import ClusterSnapshot
-from kubectl_karp.render.views.columns import cpu_text, format_age, memory_text
+from kubectl_karp.render.views.columns import cpu_text, format_age
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +135,8 @@ def _requests(resources: Mapping[str, int]) -> str:
     for name, value in sorted(resources.items()):
         if name == "cpu":
             parts.append(f"cpu {cpu_text(value)}")
-        elif name == "memory":
-            parts.append(f"memory {memory_text(value)}")
+        elif name == "memory" or name == "ephemeral-storage" or name.startswith("hugepages-"):
+            parts.append(f"{name} {format_memory(value)}")
         elif name != "pods":
             parts.append(f"{name} {value // 1000 if value % 1000 == 0 else value / 1000}")
     return ", ".join(parts) or "-"
