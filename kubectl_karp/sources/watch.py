@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any, TypeVar, cast
 
 from kubectl_karp.errors import ClusterError, InputError
@@ -158,7 +159,19 @@ class _Collection:
     spec: ListSpec
     entries: dict[str, _Entry] = field(default_factory=dict)
     sharer: _Sharer = field(default_factory=_Sharer)
-    events: int = 0  # watch events since the sharer was started
+    shared: int = 0  # documents shared through ``sharer``
+
+    def share(self, item: dict[str, Any]) -> dict[str, Any]:
+        """``item`` cleaned and made of parts shared with the stored documents."""
+        # The sharer holds every part it has seen, also those of deleted documents: once
+        # it has seen three times as many documents as are stored, a new one starts (the
+        # stored documents keep what they share).
+        if self.shared > 3 * len(self.entries) + 1000:
+            self.sharer, self.shared = _Sharer(), 0
+        self.shared += 1
+        doc: dict[str, Any] = self.sharer.share(clean_item(item, self.spec.api_version,
+                                                           self.spec.kind))
+        return doc
 
 
 class ObjectStore:
@@ -175,26 +188,33 @@ class ObjectStore:
     def version(self) -> int:
         return self._version
 
-    def replace(self, spec: ListSpec, items: Sequence[dict[str, Any]]) -> None:
+    def prepare(self, spec: ListSpec, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A page of a list as the store keeps it (cleaned, parts shared): called as each
+        page arrives, so the whole list is never held as decoded (``replace(...,
+        prepared=True)`` then takes them). Only the thread that lists ``spec`` calls it."""
+        coll = self._collections[spec.path]
+        return [coll.share(item) for item in items]
+
+    def replace(self, spec: ListSpec, items: Sequence[dict[str, Any]], *,
+                prepared: bool = False) -> None:
+        docs = items if prepared else self.prepare(spec, items)
         with self._lock:
             coll = self._collections[spec.path]
             old = coll.entries
             fresh: dict[str, _Entry] = {}
-            coll.sharer, coll.events = _Sharer(), 0
-            for item in items:
-                doc = clean_item(item, spec.api_version, spec.kind)
+            for doc in docs:
                 key, rv = _key(doc), _rv(doc)
                 prev = old.get(key)
                 fresh[key] = prev if prev is not None and rv and prev.rv == rv and \
-                    prev.doc == doc else _Entry(rv, coll.sharer.share(doc))
+                    prev.doc == doc else _Entry(rv, doc)
             coll.entries = fresh
             self._version += 1
 
     def apply(self, spec: ListSpec, kind: str, obj: dict[str, Any]) -> None:
-        doc = clean_item(obj, spec.api_version, spec.kind)
+        coll = self._collections[spec.path]
+        doc = coll.share(obj)
         key = _key(doc)
         with self._lock:
-            coll = self._collections[spec.path]
             entries = coll.entries
             if kind == "DELETED":
                 if entries.pop(key, None) is None:
@@ -203,10 +223,7 @@ class ObjectStore:
                 prev = entries.get(key)
                 if prev is not None and prev.doc == doc:
                     return  # a re-sent ADDED (some servers replay the list on watch)
-                coll.events += 1
-                if coll.events > max(len(entries), 1000):
-                    coll.sharer, coll.events = _Sharer(), 0
-                entries[key] = _Entry(_rv(doc), coll.sharer.share(doc))
+                entries[key] = _Entry(_rv(doc), doc)
             self._version += 1
 
     def snapshot(self, *, karpenter_apis: Sequence[str] = (), notes: Sequence[str] = ()
@@ -308,18 +325,22 @@ class ClusterWatcher:
             if self._stop.is_set():
                 return
             try:
-                items = self.conn.list_all(spec.path, resource=spec.resource, query=spec.query)
+                docs, _ = self.conn.list_versioned(
+                    spec.path, resource=spec.resource, query=spec.query,
+                    each_page=partial(self.store.prepare, spec))
             except ClusterError as err:
                 self.notes.append(f"{err}; continuing without {spec.resource}")
                 continue
-            self.store.replace(spec, items)
+            self.store.replace(spec, docs, prepared=True)
 
     def _list(self, spec: ListSpec) -> str:
-        doc = self.conn.get_json(spec.path, verb="list", resource=spec.resource,
-                                 query=dict(spec.query or {}))
-        items = list((doc or {}).get("items") or [])
-        self.store.replace(spec, items)
-        return str(((doc or {}).get("metadata") or {}).get("resourceVersion") or "")
+        # Page by page, each page made compact as it arrives (issue 20: 50,000 pods decoded
+        # at once weighed more than the whole TUI otherwise holds).
+        docs, version = self.conn.list_versioned(
+            spec.path, resource=spec.resource, query=spec.query,
+            each_page=partial(self.store.prepare, spec))
+        self.store.replace(spec, docs, prepared=True)
+        return version
 
     def _run_watch(self, spec: ListSpec) -> None:
         from kubernetes import watch
