@@ -20,6 +20,7 @@ from kubectl_karp.render.views.columns import (
     memory_text,
     missing_last,
     newest_first_age,
+    placement,
 )
 
 
@@ -125,9 +126,7 @@ def consolidation_rows(plan: ConsolidationPlan, pods_on: Mapping[str, int] | Non
 
 CONSOLIDATION_COLUMNS: tuple[Column[ConsolidationRow], ...] = (
     Column("node", "NODE", lambda r, _: r.node, lambda r: r.node, "N"),
-    Column("nodepool", "NODEPOOL", lambda r, _: r.node_pool, lambda r: r.node_pool, "P"),
-    Column("type", "INSTANCE TYPE", lambda r, _: r.instance_type, lambda r: r.instance_type,
-           "T"),
+    *placement(zone=False, capacity=False),
     Column("price", "PRICE/H", lambda r, _: money(r.price, currency=r.currency),
            lambda r: missing_last(r.price), "H"),
     Column("pods", "PODS", lambda r, _: str(r.pods), lambda r: r.pods, "O"),

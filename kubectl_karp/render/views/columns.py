@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 R = TypeVar("R")
@@ -91,6 +92,22 @@ class Column(Generic[R]):
     text: Callable[[R, datetime], str]
     sort: Callable[[R], Any]
     shortcut: str = ""
+
+
+def plain(key: str, title: str, attr: str, shortcut: str) -> Column[Any]:
+    """A column that shows one string attribute of the row and sorts by it."""
+    get = attrgetter(attr)
+    return Column(key, title, lambda row, _: str(get(row)), get, shortcut)
+
+
+def placement(*, zone: bool = True, capacity: bool = True) -> tuple[Column[Any], ...]:
+    """NODEPOOL, INSTANCE TYPE, ZONE, CAPACITY: where a node or claim is, the same in every
+    view that shows them (rows with ``node_pool``, ``instance_type``, ``zone``,
+    ``capacity_type``)."""
+    return (plain("nodepool", "NODEPOOL", "node_pool", "P"),
+            plain("type", "INSTANCE TYPE", "instance_type", "T"),
+            *((plain("zone", "ZONE", "zone", "Z"),) if zone else ()),
+            *((plain("capacity", "CAPACITY", "capacity_type", "K"),) if capacity else ()))
 
 
 def missing_last(value: Any) -> tuple[int, Any]:

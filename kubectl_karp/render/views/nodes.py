@@ -20,6 +20,8 @@ from kubectl_karp.render.views.columns import (
     missing_last,
     newest_first_age,
     percent,
+    placement,
+    plain,
 )
 
 
@@ -150,13 +152,8 @@ def _pct_text(used: int, total: int) -> str:
 
 
 NODE_COLUMNS: tuple[Column[NodeRow], ...] = (
-    Column("name", "NAME", lambda r, _: r.name, lambda r: r.name, "N"),
-    Column("nodepool", "NODEPOOL", lambda r, _: r.node_pool, lambda r: r.node_pool, "P"),
-    Column("type", "INSTANCE TYPE", lambda r, _: r.instance_type, lambda r: r.instance_type,
-           "T"),
-    Column("zone", "ZONE", lambda r, _: r.zone, lambda r: r.zone, "Z"),
-    Column("capacity", "CAPACITY", lambda r, _: r.capacity_type, lambda r: r.capacity_type,
-           "K"),
+    plain("name", "NAME", "name", "N"),
+    *placement(),
     Column("price", "PRICE/H", lambda r, _: money(r.price, currency=r.currency),
            lambda r: missing_last(r.price), "H"),
     Column("cpu", "CPU", lambda r, _: bar(r.cpu_requested, r.cpu_allocatable),
@@ -243,13 +240,8 @@ def node_claim_rows(ctx: SchedulingContext) -> tuple[NodeClaimRow, ...]:
 
 
 NODE_CLAIM_COLUMNS: tuple[Column[NodeClaimRow], ...] = (
-    Column("name", "NAME", lambda r, _: r.name, lambda r: r.name, "N"),
-    Column("nodepool", "NODEPOOL", lambda r, _: r.node_pool, lambda r: r.node_pool, "P"),
-    Column("type", "INSTANCE TYPE", lambda r, _: r.instance_type, lambda r: r.instance_type,
-           "T"),
-    Column("zone", "ZONE", lambda r, _: r.zone, lambda r: r.zone, "Z"),
-    Column("capacity", "CAPACITY", lambda r, _: r.capacity_type, lambda r: r.capacity_type,
-           "K"),
+    plain("name", "NAME", "name", "N"),
+    *placement(),
     Column("node", "NODE", lambda r, _: (r.node if r.node_present or not r.node
                                          else f"{r.node} (gone)") or "-",
            lambda r: r.node, "D"),
