@@ -11,6 +11,7 @@ from rich.text import Text
 from kubectl_karp.core.context import SchedulingContext
 from kubectl_karp.core.diagnosis.text import workload
 from kubectl_karp.core.reasons import Reason
+from kubectl_karp.model.prices import money
 from kubectl_karp.model.quantity import format_memory
 from kubectl_karp.render.views import PendingGroupRow, cpu_text, format_age
 
@@ -150,12 +151,10 @@ def node_summary(ctx: SchedulingContext, key: str) -> str:
             f"providerID {node.provider_id or '-'}  taints: {taints}")
 
 
-def _timeline(text: Text, timeline: Any | None) -> None:
+def _timeline(text: Text, timeline: Any | None, currency: str = "") -> None:
     """The rollout of the plan to steady state (core.disruption.rollout.RolloutPlan)."""
     if timeline is None:
         return
-    from kubectl_karp.model.prices import money
-
     text.append(f"\nrollout to steady state ({timeline.rounds} rounds):\n", style="bold")
     for step in timeline.steps[:8]:
         when = step.time.strftime("%H:%M")
@@ -168,7 +167,8 @@ def _timeline(text: Text, timeline: Any | None) -> None:
         text.append(f"  … {len(timeline.steps) - 8} more (kubectl karp consolidate "
                     "--until-steady)\n", style="dim")
     state = "steady" if timeline.steady else "after the shown rounds"
-    text.append(f"  {state}: {timeline.final_nodes} node(s), {money(timeline.final_cost)}/h\n")
+    cost = money(timeline.final_cost, currency=currency)
+    text.append(f"  {state}: {timeline.final_nodes} node(s), {cost}/h\n")
     for risk in timeline.risks[:3]:
         text.append(f"  risk {risk.code}: {risk.message}\n", style="yellow")
 
@@ -180,11 +180,13 @@ def consolidation_text(plan: Any | None, node: str | None, unavailable: str = ""
     if plan is None:
         text.append(unavailable or "Planning…", style="dim")
         return text
-    text.append(f"{len(plan.actions)} action(s), saves ${plan.savings_per_hour:.4f}/h "
+    # The one money formatter (model.prices), in the catalogue's currency.
+    text.append(f"{len(plan.actions)} action(s), saves "
+                f"{money(plan.savings_per_hour, currency=plan.currency)}/h "
                 "(dry run: nothing is changed)\n", style="bold")
     report = plan.node(node) if node else None
     if report is None:
-        _timeline(text, timeline)
+        _timeline(text, timeline, plan.currency)
         return text
     text.append(f"\n{report.node}", style="bold")
     text.append(f"  {report.node_pool or '-'} {report.instance_type or '-'}\n")
@@ -208,5 +210,5 @@ def consolidation_text(plan: Any | None, node: str | None, unavailable: str = ""
         text.append("\npods would move:\n", style="bold")
         for move in report.simulation[:12]:
             text.append(f"  {move.pod} → {move.to}\n")
-    _timeline(text, timeline)
+    _timeline(text, timeline, plan.currency)
     return text
