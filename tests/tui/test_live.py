@@ -146,8 +146,11 @@ async def test_live_tui_lists_in_pages_reads_no_secrets_and_shows_the_stores_yam
             assert app.ctx is not None
             doc = next(d for d in app.ctx.snapshot.documents
                        if d.get("kind") == "Node" and d["metadata"]["name"] == "10.0.0.1")
-            node = app.ctx.snapshot.node_by_name["10.0.0.1"]
-            assert node.raw is doc  # one document, held by the store, not a copy
+            watcher = source._watcher
+            assert watcher is not None
+            stored = [e.doc for c in watcher.store._collections.values()
+                      for e in c.entries.values()]
+            assert any(d is doc for d in stored)  # the store's document, not a copy
         assert k8s.writes() == []
         assert not any("secrets" in r.path for r in k8s.requests)
         for path in ("/api/v1/nodes", "/api/v1/pods"):
