@@ -28,8 +28,8 @@ from kubectl_karp.core.disruption.drift_change import (
 from kubectl_karp.core.disruption.pdbs import PdbIndex
 from kubectl_karp.core.disruption.plan import Action, ConsolidationPlan
 from kubectl_karp.core.disruption.planner import plan_consolidation
+from kubectl_karp.core.nodepools.daemonsets import overhead
 from kubectl_karp.core.scheduling import simulate
-from kubectl_karp.core.scheduling.daemonsets import overhead
 from kubectl_karp.model.objects import (
     LABEL_CAPACITY_TYPE,
     LABEL_HOSTNAME,

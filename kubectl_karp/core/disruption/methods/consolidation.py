@@ -28,8 +28,8 @@ from kubectl_karp.core.disruption.simulation import (
     reschedule,
 )
 from kubectl_karp.core.nodepools import template_requirements
+from kubectl_karp.core.nodepools.launch import min_values_shortfall
 from kubectl_karp.core.reasons import Reason
-from kubectl_karp.core.scheduling.launch import min_values_shortfall
 from kubectl_karp.model.catalog import InstanceType
 from kubectl_karp.model.objects import CAPACITY_ON_DEMAND, CAPACITY_SPOT
 from kubectl_karp.model.requirements import Requirements
