@@ -28,7 +28,7 @@ KUBECTL = os.environ.get("KUBECTL", "kubectl")
 def serve(pods: int, nodes: int, directory: str) -> None:
     """Child process: host the emulator until stdin closes."""
     sys.path.insert(0, str(ROOT))
-    from tests.builders.generated import big_cluster
+    from benchmarks.cluster_docs import big_cluster
     from tests.emulator import KubeEmulator
 
     with KubeEmulator(Path(directory)) as k8s:

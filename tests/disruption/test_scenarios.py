@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from kubectl_karp.core.disruption import plan_document
 from kubectl_karp.model.objects import Budget, Taint
+from kubectl_karp.render.consolidate import plan_document
 from tests.builders.catalogs import fake_price
 from tests.builders.cluster import LONG_AGO, NOW, Cluster, acted, codes
 
