@@ -159,8 +159,9 @@ def _order(cands: Sequence[Candidate],
 
 class _Planner:
     def __init__(self, ctx: SchedulingContext, now: datetime, spot_to_spot: bool,
-                 explain: frozenset[str] = frozenset()) -> None:
+                 explain: frozenset[str] = frozenset(), failures: bool = True) -> None:
         self.explain = explain
+        self.failures = failures
         self.ctx = ctx
         self.now = now
         self.spot_to_spot = spot_to_spot
@@ -246,7 +247,7 @@ class _Planner:
         return Env(ctx=self._ctx(), deleting=frozenset(self.deleting),
                    deleting_pods=deleting_pods, uninitialized=frozenset(self.uninitialized),
                    room=room, pending=self.pending, closed=self._closed(),
-                   balanced=self._balanced_totals())
+                   balanced=self._balanced_totals(), first_miss=not self.failures)
 
     def _closed(self) -> frozenset[str]:
         """Nodes still inside their NodePool's consolidateAfter (upstream
@@ -674,14 +675,18 @@ class _Planner:
 
 
 def plan_consolidation(ctx: SchedulingContext, now: datetime, *, spot_to_spot: bool = False,
-                       explain: frozenset[str] = frozenset()) -> ConsolidationPlan:
+                       explain: frozenset[str] = frozenset(),
+                       failures: bool = True) -> ConsolidationPlan:
     """What Karpenter's disruption controller would do, starting at ``now``, until it stops.
 
     ``spot_to_spot``: assume the SpotToSpotConsolidation feature gate is on (off upstream by
     default). ``explain``: nodes to explain in more depth (a budget-blocked node also gets what
-    consolidation would do if its budget allowed).
+    consolidation would do if its budget allowed). ``failures=False``: the actions and every
+    node's reason codes are the same, but a failed simulation stops at its first candidate pod
+    that lands on a node not initialised, so its report names that pod only (``Env.first_miss``;
+    for the rollout, which shows actions, not why candidates were passed over).
     """
-    return _Planner(ctx, now, spot_to_spot, explain).run()
+    return _Planner(ctx, now, spot_to_spot, explain, failures).run()
 
 
 def snapshot_of(plan_ctx: SchedulingContext) -> ClusterSnapshot:
