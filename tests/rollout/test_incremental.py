@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 
 from kubectl_karp.core.context import build_context
-from kubectl_karp.core.disruption import planner, rollout as rollout_module, simulation
+from kubectl_karp.core.disruption import planner, simulation
+from kubectl_karp.core.disruption import rollout as rollout_module
 from kubectl_karp.core.disruption.drift_change import AMI_DRIFTED, DriftFinding
 from kubectl_karp.core.disruption.rollout import RolloutPlan, rollout
 from kubectl_karp.model.objects import Budget, LabelSelector, PodAffinityTerm

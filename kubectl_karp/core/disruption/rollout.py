@@ -21,30 +21,21 @@ from datetime import datetime, timedelta
 from kubectl_karp.core import reasons as R
 from kubectl_karp.core.context import SchedulingContext, build_context
 from kubectl_karp.core.disruption.drift_change import (
-    HASH_ANNOTATION,
-    HASH_VERSION_ANNOTATION,
     DriftFinding,
 )
 from kubectl_karp.core.disruption.pdbs import PdbIndex
 from kubectl_karp.core.disruption.plan import Action, ConsolidationPlan
 from kubectl_karp.core.disruption.planner import plan_consolidation
+from kubectl_karp.core.disruption.rollout_nodes import bound_to, new_node
 from kubectl_karp.core.disruption.simulation import share_unbound
 from kubectl_karp.core.scheduling import simulate
-from kubectl_karp.core.scheduling.daemonsets import overhead
 from kubectl_karp.model.objects import (
-    LABEL_CAPACITY_TYPE,
-    LABEL_HOSTNAME,
-    LABEL_INSTANCE_TYPE,
-    LABEL_NODEPOOL,
-    LABEL_ZONE,
     Condition,
     Node,
     NodeClaim,
-    OwnerRef,
     Pod,
 )
 from kubectl_karp.model.predicates import is_healthy, is_reschedulable
-from kubectl_karp.model.requirements import Requirements
 from kubectl_karp.model.snapshot import ClusterSnapshot
 
 DEFAULT_LAUNCH_SECONDS = 300
@@ -126,11 +117,6 @@ def _cost(ctx: SchedulingContext, nodes: Sequence[Node]) -> float | None:
     return round(total, 6)
 
 
-def _bound(pod: Pod, node: str) -> Pod:
-    """The pod as it runs on ``node`` once moved there (Ready by the next round)."""
-    return replace(pod, node_name=node, phase="Running", conditions=(Condition("Ready", "True"),))
-
-
 def _alive(snapshot: ClusterSnapshot, run: _Rollout) -> list[Node]:
     return [n for n in snapshot.nodes if n.name not in run.draining]
 
@@ -166,54 +152,12 @@ class _Rollout:
         self._last = (snapshot, ctx)
         return ctx
 
-    # ---------------------------------------------------------------- the new nodes
     def _new_node(self, snapshot: ClusterSnapshot, pool_name: str, instance_type: str,
-                  zone: str, capacity_type: str, ready_at: datetime) -> tuple[Node, NodeClaim,
-                                                                              list[Pod]]:
+                  zone: str, capacity_type: str, ready_at: datetime
+                  ) -> tuple[Node, NodeClaim, list[Pod]]:
         self.seq += 1
-        name = f"{pool_name}-rollout-{self.seq:03d}"
-        it = self.base.instance_type(instance_type)
-        pool = snapshot.node_pool_by_name.get(pool_name)
-        labels = dict(it.labels) if it else {}
-        labels.update({LABEL_NODEPOOL: pool_name, LABEL_INSTANCE_TYPE: instance_type,
-                       LABEL_ZONE: zone, LABEL_CAPACITY_TYPE: capacity_type,
-                       LABEL_HOSTNAME: name, "karpenter.sh/initialized": "true",
-                       "karpenter.sh/registered": "true"})
-        if pool is not None:
-            labels.update(pool.template_labels)
-        annotations: dict[str, str] = {}
-        pool_meta = pool.raw.get("metadata") if pool is not None else None
-        if isinstance(pool_meta, dict):
-            for key in (HASH_ANNOTATION, HASH_VERSION_ANNOTATION):
-                value = (pool_meta.get("annotations") or {}).get(key)
-                if value:
-                    annotations[key] = value  # created from today's template: not drifted
-        capacity = dict(it.capacity) if it else {}
-        allocatable = dict(it.allocatable) if it else {}
-        provider_id = f"rollout:///{zone}/{name}"
-        node = Node(name=name, labels=labels, taints=pool.taints if pool else (),
-                    capacity=capacity, allocatable=allocatable, provider_id=provider_id,
-                    creation_timestamp=ready_at, conditions=(Condition("Ready", "True"),))
-        conditions = tuple(Condition(t, "True", last_transition_time=ready_at)
-                           for t in ("Launched", "Registered", "Initialized"))
-        claim = NodeClaim(name=name, labels=labels, annotations=annotations,
-                          node_class_ref=pool.node_class_ref if pool else None,
-                          provider_id=provider_id, node_name=name, capacity=capacity,
-                          allocatable=allocatable, conditions=conditions,
-                          creation_timestamp=ready_at,
-                          raw={"status": {"lastPodEventTime": ready_at.isoformat()}})
-        daemons = []
-        if pool is not None:
-            reqs = Requirements.from_labels(labels)
-            _, chosen = overhead(snapshot.daemon_sets, pool.taints, reqs, frozenset(labels))
-            for ds in chosen:
-                daemons.append(replace(ds.template, name=f"{ds.name}-{name}",
-                                       namespace=ds.namespace, uid=f"uid-{ds.name}-{name}",
-                                       node_name=name, phase="Running",
-                                       owner_refs=(OwnerRef(kind="DaemonSet", name=ds.name,
-                                                            controller=True),),
-                                       conditions=(Condition("Ready", "True"),)))
-        return node, claim, daemons
+        return new_node(self.base, snapshot, f"{pool_name}-rollout-{self.seq:03d}", pool_name,
+                        instance_type, zone, capacity_type, ready_at)
 
     # ---------------------------------------------------------------- applying a wave
     def start_wave(self, snapshot: ClusterSnapshot, plan: ConsolidationPlan, at: datetime
@@ -288,18 +232,18 @@ class _Rollout:
             keys = {p.key for p in homeless}
             rest = snapshot.with_changes(pods=tuple(p for p in snapshot.pods
                                                     if p.key not in keys))
-            snapshot, left, provisioned = self._provision(
+            snapshot, stuck, provisioned = self._provision(
                 rest, [replace(p, node_name="") for p in homeless], at,
                 exclude=frozenset(self.draining))
-            if left:
-                self.risks.append(Risk(RISK_UNPLACEABLE, f"{left} pod(s) evicted at "
+            if stuck:
+                self.risks.append(Risk(RISK_UNPLACEABLE, f"{stuck} pod(s) evicted at "
                                        f"{at.strftime('%H:%M')} would stay pending", round_))
         provisioned_to = provisioned if homeless else set()
         pods: list[Pod] = []
         for pod in snapshot.pods:
             target = moved.get(pod.key)
             if target is not None:
-                pods.append(_bound(pod, target))
+                pods.append(bound_to(pod, target))
             else:
                 pods.append(pod)
         left = {p.node_name for p in pods if p.node_name in self.draining
@@ -376,7 +320,7 @@ class _Rollout:
         for pod in moving:
             target = where.get(pod.key)
             if target is not None:
-                pods.append(_bound(pod, target))
+                pods.append(bound_to(pod, target))
             else:
                 pods.append(replace(pod, phase="Pending", conditions=()))
         received = {p.node for p in result.existing if p.pods}
