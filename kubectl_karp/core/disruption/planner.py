@@ -220,12 +220,17 @@ class _Planner:
         deleting_pods = tuple(p for name in self.deleting
                               for p in self.current.pods_by_node.get(name, ())
                               if pod_rules.currently_reschedulable(p, self.pdbs))
-        room = RoomIndex.build(
-            (n for n in self.current.nodes if n.name not in self.deleting),
-            self.current.pods_by_node, self.room_pools, self.inflight_room.items())
-        return Env(ctx=self._ctx(), deleting=frozenset(self.deleting),
+        # The room index as of now, built when first read (the state moves on after _apply).
+        snap, deleting = self.current, frozenset(self.deleting)
+        inflight, pools = list(self.inflight_room.items()), self.room_pools
+
+        def room() -> RoomIndex:
+            return RoomIndex.build((n for n in snap.nodes if n.name not in deleting),
+                                   snap.pods_by_node, pools, inflight)
+
+        return Env(ctx=self._ctx(), deleting=deleting,
                    deleting_pods=deleting_pods, uninitialized=frozenset(self.uninitialized),
-                   room=room, pending=self.pending, closed=self._closed(),
+                   room_source=room, pending=self.pending, closed=self._closed(),
                    balanced=self._balanced_totals(), first_miss=not self.failures)
 
     def _closed(self) -> frozenset[str]:

@@ -18,8 +18,9 @@ names that one pod. Most simulations of a rollout fail this way, a third of the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from kubectl_karp.core import reasons as R
@@ -51,7 +52,9 @@ class Env:
     deleting: frozenset[str]  # nodes already disrupting: excluded, their pods move too
     deleting_pods: tuple[Pod, ...]
     uninitialized: frozenset[str]  # node / in-flight NodeClaim names that cannot be relied on
-    room: RoomIndex | None = None  # for the single-candidate pre-check
+    # The free-room index of the single-candidate pre-check, built on first use: most rounds
+    # end before single-node consolidation and never read it.
+    room_source: Callable[[], RoomIndex] | None = None
     pending: tuple[Pod, ...] = ()  # the cluster's pending pods Karpenter would provision for
     # Nodes inside their NodePool's consolidateAfter: a consolidation simulation puts none of
     # the candidates' pods there (rule CONSOLIDATE_AFTER_DESTINATIONS; empty before v1.14).
@@ -61,6 +64,10 @@ class Env:
     # Stop a simulation at its first candidate pod placed on a node not initialised: the
     # outcome then says only that it failed, and on which pod (see the module docstring).
     first_miss: bool = False
+
+    @cached_property
+    def room(self) -> RoomIndex | None:
+        return self.room_source() if self.room_source is not None else None
 
 
 @dataclass(frozen=True)
