@@ -47,7 +47,7 @@ def over_limits(it: InstanceType, npc: NodePoolContext) -> str:
     scheduler drops such a type even with nothing in use (upstream:
     scheduling/scheduler.go filterByRemainingResources, against the type's capacity)."""
     from kubectl_karp.core.diagnosis.text import amount
-    from kubectl_karp.core.scheduling.nodes import limit_amount
+    from kubectl_karp.core.nodepools import limit_amount
 
     limits = npc.node_pool.limits or {}
     return ", ".join(f"{name} {amount(name, limit_amount(it.capacity, name))} > limits.{name} "

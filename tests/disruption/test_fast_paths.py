@@ -2,7 +2,7 @@
 
 Shortcuts under test (each switched off for the reference run):
 - the scheduler skips existing nodes a pod shape can never use, remembered per context
-  (``Scheduler._viable_nodes``) instead of re-checking every node in every simulation;
+  (``ExistingNodes.viable``) instead of re-checking every node in every simulation;
 - the planner carries the scheduler's context cache (``carry_context_cache``) and the
   snapshot's indexes (``_with_claims``) over rounds that only add replacement NodeClaims;
 - unbound pod copies are made once per context (``simulation._unbound``);
@@ -25,7 +25,7 @@ import pytest
 from kubectl_karp.core.disruption import plan_consolidation, planner, simulation
 from kubectl_karp.core.disruption.drift_change import AMI_DRIFTED, DriftFinding
 from kubectl_karp.core.disruption.rollout import rollout
-from kubectl_karp.core.scheduling import scheduler
+from kubectl_karp.core.scheduling import existingnode, placement, scheduler
 from kubectl_karp.model.objects import LABEL_ZONE, Budget, Pod, Taint
 from tests.disruption.builders import NOW, Cluster
 
@@ -58,8 +58,8 @@ def _cluster(seed: int) -> Cluster:
 
 
 def _straightforward(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scheduler.Scheduler, "_viable_nodes",
-                        lambda self, shape: list(range(len(self.existing))))
+    monkeypatch.setattr(existingnode.ExistingNodes, "viable",
+                        lambda self, shape: list(range(len(self.nodes))))
     monkeypatch.setattr(planner, "carry_context_cache", lambda old, new: False)
     monkeypatch.setattr(planner, "_with_claims",
                         lambda snap, claims: snap.with_changes(node_claims=claims))
@@ -116,19 +116,15 @@ def test_static_refusals_are_only_permanent_ones() -> None:
 
     ctx = _cluster(5).context()
     sched = scheduler.Scheduler(ctx)
-    sched._build_templates()
-    sched._build_existing(set(), set())
-    sched._build_limits()
-    sched._index_bound(set())
-    sched._setup_inverse_bound()
-    sched._base_alternatives = {}
+    sched.setup(set(), set())
     pods: list[Pod] = [p for p in ctx.snapshot.pods if not p.is_daemonset_pod]
     refused = 0
     for pod in pods:
         free = replace(pod, node_name="")
         shape = initial_shape(free, shape_signature(free), EMPTY_REQUIREMENTS)
         for node in sched.existing:
-            if sched._static_refusal(shape, node):
+            if node.refuses_for_good(shape):
                 refused += 1
-                assert isinstance(sched.check_existing(shape, node), scheduler.Miss)
+                assert isinstance(node.can_add(shape, sched.topology, sched.snapshot),
+                                  placement.Miss)
     assert refused

@@ -16,7 +16,7 @@ import pytest
 from kubectl_karp.core.disruption import plan_document
 from kubectl_karp.core.disruption.balanced import PoolTotals, Score
 from kubectl_karp.core.disruption.plan import node_document
-from kubectl_karp.core.scheduling.launch import worst_launch_price
+from kubectl_karp.core.nodepools.launch import worst_launch_price
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.catalog import InstanceType, Offering
 from kubectl_karp.model.objects import (

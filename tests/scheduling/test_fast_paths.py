@@ -11,8 +11,17 @@ from typing import Any
 
 import pytest
 
+from kubectl_karp.core.nodepools import limits as pool_limits
 from kubectl_karp.core.reasons import NODEPOOL_LIMIT_EXCEEDED
-from kubectl_karp.core.scheduling import SimulationResult, nodes, scheduler, simulate, topology
+from kubectl_karp.core.scheduling import (
+    SimulationResult,
+    claims,
+    nodes,
+    placement,
+    simulate,
+    topology,
+    topologygroup,
+)
 
 _BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "scheduling.py"
 
@@ -38,23 +47,23 @@ def test_shortcuts_change_no_decision(count: int, seed: int,
     bench = _benchmark()
     pods = bench.make_pods(count, seed)
     fast = _summary(simulate(bench.context(bench.instance_types(120)), pods))
-    monkeypatch.setattr(scheduler.Scheduler, "_refused_domains", lambda *_: [])
-    monkeypatch.setattr(scheduler.Scheduler, "_block_sets", lambda *_: ([], []))
+    monkeypatch.setattr(claims.PlannedClaims, "_refused_domains", lambda *_: ([], set()))
+    monkeypatch.setattr(claims.PlannedClaims, "_block_sets", lambda *_: ([], []))
     monkeypatch.setattr(nodes.Catalog, "top", property(lambda _: -1))
-    quick = scheduler.Scheduler._quick_reject
-    rejects = topology.TopologyGroup.rejects
+    quick = topology.Topology.quick_reject
+    rejects = topologygroup.TopologyGroup.rejects
 
     def full_topology_step(self: Any, shape: Any, reqs: Any) -> Any:
         found = quick(self, shape, reqs)
-        return found if isinstance(found, scheduler.Miss) else False
+        return found if isinstance(found, placement.Miss) else False
 
     def hostname_only(self: Any, self_selecting: bool, pod_domains: Any, domain: str) -> bool:
-        if self.kind == topology.SPREAD and self.key != topology.LABEL_HOSTNAME:
+        if self.kind == topologygroup.SPREAD and self.key != topologygroup.LABEL_HOSTNAME:
             return not self._known(domain)  # zone spreads: left to the full check
         return rejects(self, self_selecting, pod_domains, domain)
 
-    monkeypatch.setattr(scheduler.Scheduler, "_quick_reject", full_topology_step)
-    monkeypatch.setattr(topology.TopologyGroup, "rejects", hostname_only)
+    monkeypatch.setattr(topology.Topology, "quick_reject", full_topology_step)
+    monkeypatch.setattr(topologygroup.TopologyGroup, "rejects", hostname_only)
     slow = _summary(simulate(bench.context(bench.instance_types(120)), pods))
     assert fast == slow
     assert fast[0]  # the workload did create NodeClaims
@@ -93,17 +102,45 @@ def test_limit_index_and_claim_front_change_no_decision(
 
     def scan_over(self: Any, remaining: Any) -> tuple[int, ...]:
         return tuple(i for i, t in enumerate(self.types)
-                     if any(nodes.limit_amount(t.capacity, name) > left
+                     if any(pool_limits.limit_amount(t.capacity, name) > left
                             for name, left in remaining.items()))
 
     def scan_max(self: Any, name: str) -> int:
-        return max((nodes.limit_amount(t.capacity, name) for t in self.types()), default=0)
+        return max((pool_limits.limit_amount(t.capacity, name) for t in self.types()), default=0)
 
     monkeypatch.setattr(nodes.Catalog, "over_limits", scan_over)
     monkeypatch.setattr(nodes.TypeSet, "max_limit_amount", scan_max)
-    monkeypatch.setattr(scheduler, "_FRONT", 0)
+    monkeypatch.setattr(claims, "_FRONT", 0)
     slow = _summary(simulate(_limited_context(bench, cpu, node_limit), pods))
     assert fast == slow
     assert fast[0]
     # the limits did bind: some pods are left out for them
     assert any(NODEPOOL_LIMIT_EXCEEDED in codes for _, codes in fast[1])
+
+
+@pytest.mark.parametrize(("shape", "count", "seed"), [("upstream", 1500, 3), ("upstream", 5000, 11),
+                                                      ("mixed", 1200, 5)])
+def test_domain_index_changes_no_decision(shape: str, count: int, seed: int,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-domain bucket index (planned claims filed by the zone they are pinned to, and
+    only the accepted zones' claims walked for a zone spread or zone affinity pod) offers the
+    same claims in the same order as the full bucket walk with its set algebra: same
+    NodeClaims, same pods on each, same failures."""
+    bench = _benchmark()
+    make_types, make_context, make_pods = bench.SHAPES[shape]
+    pods = make_pods(count, seed)
+    used = 0
+    walk = claims.PlannedClaims._place_in_domains
+
+    def counted(self: Any, *args: Any) -> Any:
+        nonlocal used
+        used += 1
+        return walk(self, *args)
+
+    monkeypatch.setattr(claims.PlannedClaims, "_place_in_domains", counted)
+    fast = _summary(simulate(make_context(make_types()), pods))
+    assert used  # the index was walked
+    monkeypatch.setattr(claims.PlannedClaims, "_accepted_domains", lambda *_: None)
+    slow = _summary(simulate(make_context(make_types()), pods))
+    assert fast == slow
+    assert fast[0]

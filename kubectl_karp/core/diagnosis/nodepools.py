@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from kubectl_karp.core import reasons as rc
 from kubectl_karp.core.context import NodePoolContext, SchedulingContext
 from kubectl_karp.core.diagnosis.fixes import disk_fix, with_fix
+from kubectl_karp.core.diagnosis.limits import limits_check
 from kubectl_karp.core.diagnosis.matching import untolerated
 from kubectl_karp.core.diagnosis.text import (
     amount,
@@ -28,21 +29,19 @@ from kubectl_karp.core.diagnosis.text import (
 )
 from kubectl_karp.core.diagnosis.verdicts import ClosestType, NodePoolVerdict
 from kubectl_karp.core.diagnosis.volumes import VolumePin
-from kubectl_karp.core.nodepools import effective_limits, template_requirements
+from kubectl_karp.core.nodepools import template_requirements
+from kubectl_karp.core.nodepools.daemonsets import daemon_pods, overheads_by_type
+from kubectl_karp.core.nodepools.launch import min_values_shortfall
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.releases import DAEMONSET_PER_INSTANCE_TYPE
-from kubectl_karp.core.scheduling.daemonsets import daemon_pods, overheads_by_type
-from kubectl_karp.core.scheduling.launch import min_values_shortfall
 from kubectl_karp.errors import InputError
 from kubectl_karp.model import resources as res
 from kubectl_karp.model.catalog import InstanceType, Offering
 from kubectl_karp.model.objects import (
     LABEL_CAPACITY_TYPE,
-    LABEL_INSTANCE_TYPE,
     LABEL_NODEPOOL,
     LABEL_ZONE,
     DaemonSet,
-    NodePool,
     Pod,
 )
 from kubectl_karp.model.requirements import Incompatibility, Requirement, Requirements
@@ -83,31 +82,6 @@ def daemon_overheads(ctx: SchedulingContext, npc: NodePoolContext, types: Sequen
     return overheads_by_type(daemon_pods(ctx.snapshot, extra), npc.node_pool.taints,
                              template_requirements(npc.node_pool), npc.allow_undefined_labels,
                              types, per_type=ctx.rules.has(DAEMONSET_PER_INSTANCE_TYPE))
-
-
-def pool_usage(ctx: SchedulingContext, pool: NodePool) -> dict[str, int]:
-    """What counts against ``spec.limits``, as the scheduler counts it: the capacity of the
-    NodePool's nodes (not being deleted) and of its NodeClaims still in flight."""
-    snapshot = ctx.snapshot
-    total: dict[str, int] = {}
-    claimed: set[str] = set()
-    for node in snapshot.nodes:
-        if node.deletion_timestamp is not None:
-            continue
-        claim = snapshot.node_claim_for(node)
-        if claim is not None:
-            claimed.add(claim.name)
-        if node.node_pool == pool.name:
-            total = res.add(total, node.capacity or (claim.capacity if claim else {}))
-    for claim in snapshot.node_claims:
-        if claim.name in claimed or claim.deletion_timestamp is not None or \
-                claim.node_pool != pool.name:
-            continue
-        if claim.node_name and claim.node_name in snapshot.node_by_name:
-            continue
-        it = ctx.instance_type(claim.labels.get(LABEL_INSTANCE_TYPE, ""))
-        total = res.add(total, claim.capacity or (it.capacity if it else {}))
-    return total
 
 
 def sold_out_reason(npc: NodePoolContext) -> Reason | None:
@@ -481,42 +455,10 @@ class _Diagnosis:
                      f"and the pod with the zones of {nc_text} (or add subnets there)")
 
     def check_limits(self, offered: Sequence[InstanceType]) -> list[InstanceType]:
-        limits = effective_limits(self.pool, self.ctx.rules)
-        if not limits:
-            return list(offered)
-        usage = pool_usage(self.ctx, self.pool)
-        current = res.add(usage, self.planned)
-        within = [it for it in offered if not res.exceeds(res.add(current, it.capacity), limits)]
-        if within:
-            return within
-        smallest = min(offered, key=lambda it: (
-            tuple(it.capacity.get(r, 0) for r in sorted(limits)), it.name))
-        over = res.exceeds(res.add(current, smallest.capacity), limits)
-        name = over[0]
-        limit = limits[name]
-        needed = current.get(name, 0) + smallest.capacity.get(name, 0)
-        in_use = usage.get(name, 0)
-        planned = self.planned.get(name, 0)
-        pool = self.pool.name
-        if in_use >= limit:
-            state = f"already reached: {amount(name, in_use)} in use"
-        else:
-            state = f"{amount(name, in_use)} in use"
-        if planned:
-            # upstream: scheduling/scheduler.go subtractMax — a NodeClaim not launched yet
-            # holds the limit of the largest instance type it may still become.
-            state += (f", {amount(name, planned)} more for the NodeClaims simulate plans for "
-                      "other pending pods, each counted as its largest instance-type option")
-        self.add(rc.NODEPOOL_LIMIT_EXCEEDED,
-                 f"NodePool {pool} limits.{name} is {amount(name, limit)} ({state}); the "
-                 f"smallest instance type that fits, {smallest.name}, adds "
-                 f"{amount(name, smallest.capacity.get(name, 0))}",
-                 detail="Karpenter drops instance types that would take the NodePool's total "
-                        "capacity past spec.limits; a planned NodeClaim counts as its largest "
-                        "instance-type option",
-                 fix=f"raise spec.limits.{name} of NodePool {pool} from {amount(name, limit)} "
-                     f"to at least {amount(name, needed)}")
-        return []
+        within, reason = limits_check(self.ctx, self.pool, self.planned, offered)
+        if reason is not None:
+            self.reasons.append(reason)
+        return within
 
 
 def diagnose_node_pool(ctx: SchedulingContext, npc: NodePoolContext, pod: Pod,

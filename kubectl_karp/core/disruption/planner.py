@@ -54,7 +54,7 @@ from kubectl_karp.core.disruption.reports import consolidation_ready, plan_resul
 from kubectl_karp.core.disruption.room import RoomIndex, room_pools
 from kubectl_karp.core.disruption.simulation import Env
 from kubectl_karp.core.scheduling import nodepool_templates, pending_batch
-from kubectl_karp.core.scheduling.scheduler import carry_context_cache
+from kubectl_karp.core.scheduling.cache import carry_context_cache
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.catalog import InstanceType
 from kubectl_karp.model.objects import (

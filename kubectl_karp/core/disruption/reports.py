@@ -32,6 +32,7 @@ from kubectl_karp.core.reasons import Reason
 from kubectl_karp.model.durations import format_duration
 from kubectl_karp.model.objects import LABEL_CAPACITY_TYPE, LABEL_ZONE, Node
 from kubectl_karp.model.predicates import is_reschedulable
+from kubectl_karp.model.prices import money
 
 if TYPE_CHECKING:
     from kubectl_karp.core.disruption.planner import _Planner
@@ -61,7 +62,7 @@ def if_budget_allowed(p: _Planner, cand: Candidate) -> tuple[Check, Attempt]:
     what = action.type + (f" with {action.replacements[0].instance_type}"
                           if action.replacements else "")
     saving = "" if action.savings_per_hour is None else \
-        f", saving ${action.savings_per_hour:.4f}/h"
+        f", saving {money(action.savings_per_hour, currency=p.ctx.currency)}/h"
     return Check("if the budget allowed", True,
                  f"single-node consolidation would {what}{saving}"), attempt
 
@@ -256,7 +257,7 @@ def plan_result(p: _Planner) -> ConsolidationPlan:
 def order_note(p: _Planner, cand: Candidate) -> str:
     if p.ctx.rules.has(releases.CANDIDATE_SAVINGS_RATIO):
         return (f"savings ratio {savings_ratio(cand.price, cand.reschedule_cost):.4f} = "
-                f"price ${cand.price or 0.0:.4f}/h ÷ reschedule cost "
+                f"price {money(cand.price or 0.0, currency=p.ctx.currency)}/h ÷ reschedule cost "
                 f"{cand.reschedule_cost:.3f} (higher goes first)")
     return (f"disruption cost {cand.disruption_cost:.3f} = pod eviction costs × node "
             "lifetime remaining (lower goes first)")

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from kubectl_karp.core.context import SchedulingContext
 from kubectl_karp.core.disruption.drift_change import HASH_ANNOTATION, HASH_VERSION_ANNOTATION
-from kubectl_karp.core.scheduling.daemonsets import overhead
+from kubectl_karp.core.nodepools.daemonsets import overhead
 from kubectl_karp.model.objects import (
     LABEL_CAPACITY_TYPE,
     LABEL_HOSTNAME,

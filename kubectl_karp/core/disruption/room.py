@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from kubectl_karp.core.nodepools.launch import worst_launch_price
 from kubectl_karp.core.scheduling import NodePoolTemplate
-from kubectl_karp.core.scheduling.launch import worst_launch_price
 from kubectl_karp.model.objects import LABEL_CAPACITY_TYPE, LABEL_ZONE, Node, Pod, Taint
 from kubectl_karp.model.resources import add, fits, subtract
 from kubectl_karp.model.taints import tolerates

@@ -29,11 +29,12 @@ from kubectl_karp.core.disruption.balanced import PoolTotals
 from kubectl_karp.core.disruption.candidates import Candidate
 from kubectl_karp.core.disruption.plan import Move
 from kubectl_karp.core.disruption.room import RoomIndex
+from kubectl_karp.core.nodepools.launch import worst_launch_price
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.scheduling import PlannedNodeClaim, simulate
-from kubectl_karp.core.scheduling.launch import worst_launch_price
+from kubectl_karp.core.scheduling.cache import context_cache
 from kubectl_karp.core.scheduling.pods import PendingPod
-from kubectl_karp.core.scheduling.scheduler import Scheduler, context_cache
+from kubectl_karp.core.scheduling.scheduler import Scheduler
 from kubectl_karp.model.catalog import InstanceType, Offering
 from kubectl_karp.model.objects import (
     LABEL_CAPACITY_TYPE,

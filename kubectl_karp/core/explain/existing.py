@@ -26,9 +26,9 @@ from kubectl_karp.core.diagnosis.text import (
 )
 from kubectl_karp.core.diagnosis.volumes import VolumePin
 from kubectl_karp.core.explain.result import NodeReasonGroup
+from kubectl_karp.core.nodepools.daemonsets import daemon_pods, overhead, remaining_overhead
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.releases import DEFAULT_RULES, NODE_READINESS_TAINTS, KarpenterRules
-from kubectl_karp.core.scheduling.daemonsets import daemon_pods, overhead, remaining_overhead
 from kubectl_karp.core.scheduling.volumes import (
     VolumeSet,
     bound_volumes,

@@ -15,10 +15,10 @@ from dataclasses import replace
 from kubectl_karp.core import reasons as rc
 from kubectl_karp.core.context import SchedulingContext
 from kubectl_karp.core.diagnosis.fixes import with_fix
+from kubectl_karp.core.diagnosis.limits import pool_usage
 from kubectl_karp.core.diagnosis.nodepools import (
     diagnose_node_pool,
     pending_verdict,
-    pool_usage,
     sold_out_reason,
 )
 from kubectl_karp.core.diagnosis.text import amount

@@ -1,5 +1,8 @@
-"""What a NodePool promises a NodeClaim, below both the scheduler and the diagnosis."""
+"""What a NodePool promises a NodeClaim, below both the scheduler and the diagnosis: the
+template's requirements, DaemonSet overhead (daemonsets), launch choice and minValues
+(launch), and limits (limits)."""
 
-from kubectl_karp.core.nodepools.template import effective_limits, template_requirements
+from kubectl_karp.core.nodepools.limits import effective_limits, limit_amount
+from kubectl_karp.core.nodepools.template import template_requirements
 
-__all__ = ["effective_limits", "template_requirements"]
+__all__ = ["effective_limits", "limit_amount", "template_requirements"]

@@ -8,10 +8,8 @@ provider offers.
 
 from __future__ import annotations
 
-from kubectl_karp.core.releases import LIMITS_NODES, KarpenterRules
 from kubectl_karp.model.objects import LABEL_NODEPOOL, NodePool
 from kubectl_karp.model.requirements import Requirements
-from kubectl_karp.model.resources import Resources
 
 
 def template_requirements(pool: NodePool) -> Requirements:
@@ -20,15 +18,3 @@ def template_requirements(pool: NodePool) -> Requirements:
         pool.requirements, where=f"NodePool {pool.name} spec.template.spec.requirements")
     return reqs.intersect(Requirements.from_labels(
         {**pool.template_labels, LABEL_NODEPOOL: pool.name}))
-
-
-def effective_limits(pool: NodePool, rules: KarpenterRules) -> Resources:
-    """``spec.limits`` as the release's provisioner applies them.
-
-    ``nodes`` became a limit in v1.11 (#2526, rule LIMITS_NODES: every node and NodeClaim
-    then counts 1). Before, the key was one more resource name that no instance type's
-    capacity carries, so ``filterByRemainingResources`` never excluded a type for it and the
-    limit never bound (scheduler.go at v1.10)."""
-    if "nodes" in pool.limits and not rules.has(LIMITS_NODES):
-        return {k: v for k, v in pool.limits.items() if k != "nodes"}
-    return pool.limits

@@ -59,7 +59,7 @@ def nodepool_template(ctx: SchedulingContext, name: str) -> NodePoolTemplate | N
     if npc is None or npc.problems:
         return None
     try:
-        return _view(Scheduler(ctx)._template(0, npc))
+        return _view(Scheduler(ctx).nodepools.template(0, npc))
     except InputError:
         return None
 
@@ -67,13 +67,14 @@ def nodepool_template(ctx: SchedulingContext, name: str) -> NodePoolTemplate | N
 def nodepool_templates(ctx: SchedulingContext) -> tuple[NodePoolTemplate, ...]:
     """The scheduler's one view of each NodePool that can provision (cached per context), in
     the order it tries them."""
-    from kubectl_karp.core.scheduling.scheduler import Scheduler, context_cache
+    from kubectl_karp.core.scheduling.cache import context_cache
+    from kubectl_karp.core.scheduling.scheduler import Scheduler
 
     cache = context_cache(ctx)
     hit: tuple[NodePoolTemplate, ...] | None = cache.get("nodepool-templates")
     if hit is None:
         sched = Scheduler(ctx)
-        sched._build_templates()
+        sched.build_templates()
         hit = tuple(_view(t) for t in sched.templates)
         cache["nodepool-templates"] = hit
     return hit
@@ -105,6 +106,6 @@ def simulate(ctx: SchedulingContext, pods: Sequence[Pod] | None = None, *,
 def pending_batch(snapshot: ClusterSnapshot) -> tuple[list[Pod], list[str]]:
     """The cluster's pods Karpenter would provision for (what ``simulate`` schedules when
     given no pods), and notes on the pending pods it leaves out and why."""
-    from kubectl_karp.core.scheduling.scheduler import pending_batch as batch
+    from kubectl_karp.core.scheduling.batch import pending_batch as batch
 
     return batch(snapshot)

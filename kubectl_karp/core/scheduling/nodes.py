@@ -1,5 +1,5 @@
-"""The places a pod can go: existing nodes (and in-flight NodeClaims), NodePool templates, and
-the NodeClaims planned during the run."""
+"""NodePool templates and the instance types a NodeClaim may still become (the placeables
+themselves: :mod:`.existingnode` and :mod:`.nodeclaim`)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubectl_karp.core.context import NodePoolContext
+from kubectl_karp.core.nodepools.limits import limit_amount
 from kubectl_karp.core.scheduling.hostports import PortKey
 from kubectl_karp.model.catalog import InstanceType, Offering
 from kubectl_karp.model.objects import Taint
 from kubectl_karp.model.requirements import Requirements
 
 DEFAULT_MAX_PODS = 110
-
-
-def limit_amount(capacity: Mapping[str, int], name: str) -> int:
-    """How much of NodePool limit ``name`` one node of this capacity uses: ``nodes`` counts
-    each node as one (the state node's capacity carries nodes: 1)."""
-    if name == "nodes":
-        return 1000
-    return capacity.get(name, 0)
 
 
 @dataclass(eq=False)
@@ -282,45 +275,8 @@ class Template:
         field(default_factory=dict)
     limited: dict[Any, Catalog] = field(default_factory=dict)
     launch_orders: dict[Any, Any] = field(default_factory=dict)
-    launch_choices: dict[Any, Any] = field(default_factory=dict)  # see report._planned
+    launch_choices: dict[Any, Any] = field(default_factory=dict)  # see results._planned
 
     @property
     def name(self) -> str:
         return self.npc.node_pool.name
-
-
-@dataclass(eq=False)
-class ExistingNode:
-    name: str
-    hostname: str
-    in_flight: bool
-    initialized: bool
-    node_pool: str | None
-    requirements: Requirements
-    taints: tuple[Taint, ...]
-    available: dict[str, int]  # allocatable minus the pods bound there
-    requests: dict[str, int]  # DaemonSet overhead still expected + pods added in this run
-    ports: set[PortKey]
-    unschedulable: bool = False
-    pods: list[str] = field(default_factory=list)
-    capacity: Mapping[str, int] = field(default_factory=dict)
-    shared: bool = False  # part of a cached base: copy before placing pods
-    # CSI attach limits from the node's CSINode, and the claims attached per driver.
-    volume_limits: Mapping[str, int] = field(default_factory=dict)
-    volumes: dict[str, frozenset[str]] = field(default_factory=dict)
-
-
-@dataclass(eq=False)
-class Claim:
-    index: int
-    template: Template
-    hostname: str
-    requirements: Requirements
-    requests: dict[str, int]
-    ts: TypeSet
-    ports: set[PortKey]
-    pods: list[Any] = field(default_factory=list)  # PendingPod
-
-    @property
-    def types(self) -> list[TypeEntry]:
-        return self.ts.types()

@@ -7,9 +7,8 @@ caches) is done once, not once per replica.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 from kubectl_karp.model.objects import (
@@ -27,8 +26,6 @@ from kubectl_karp.model.requirements import (
 )
 from kubectl_karp.model.taints import with_prefer_no_schedule
 
-_EPOCH = datetime(1, 1, 1, tzinfo=timezone.utc)
-
 
 def shape_signature(pod: Pod) -> Hashable:
     """Everything that makes two pods schedule alike (names, UIDs and times excluded)."""
@@ -42,16 +39,6 @@ def shape_signature(pod: Pod) -> Hashable:
         pod.tolerations, pod.topology_spread, tuple(sorted(pod.requests.items())),
         pod.host_ports, pod.pvc_names, pod.ephemeral_volume_classes,
     )
-
-
-def order_key(pod: Pod) -> tuple[int, int, datetime, str]:
-    """Karpenter's queue order: CPU request descending, then memory descending, then creation
-    time, then UID (queue.go)."""
-    created = pod.creation_timestamp or _EPOCH
-    if created.tzinfo is None:
-        created = created.replace(tzinfo=timezone.utc)
-    return (-pod.requests.get("cpu", 0), -pod.requests.get("memory", 0), created,
-            pod.uid or pod.key)
 
 
 @dataclass(eq=False)
@@ -204,7 +191,3 @@ class PendingPod:
     def __post_init__(self) -> None:
         self.key = self.pod.key
         self.uid = self.pod.uid or self.key
-
-
-def sort_pods(pods: Sequence[PendingPod]) -> list[PendingPod]:
-    return sorted(pods, key=lambda p: order_key(p.pod))

@@ -1,5 +1,7 @@
-"""Turn a finished run into a :class:`SimulationResult`: launch choices, placements, costs, and
-for each pod left pending a reason per NodePool plus one for the existing nodes, with numbers."""
+"""Why the pods a run leaves pending stay pending: a reason per NodePool plus one for the
+existing nodes, with numbers. Each reason comes from re-asking the placeables' own checks
+(:meth:`ExistingNode.can_add`, :meth:`Claim.can_add`) with the run's final state, then
+from the single-pod NodePool diagnosis (core.diagnosis.nodepools) they are merged with."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from kubectl_karp.core.context import NodePoolContext
 from kubectl_karp.core.diagnosis.fixes import disk_fix
+from kubectl_karp.core.diagnosis.limits import limit_exceeded
 from kubectl_karp.core.diagnosis.nodepools import diagnose_node_pool, pending_verdict
-from kubectl_karp.core.diagnosis.text import amount, pod_spec_path, workload
 from kubectl_karp.core.diagnosis.volumes import volume_pins
+from kubectl_karp.core.nodepools import effective_limits, limit_amount
 from kubectl_karp.core.reasons import (
     HOST_PORT_CONFLICT,
     INCOMPATIBLE_REQUIREMENT,
@@ -20,7 +23,6 @@ from kubectl_karp.core.reasons import (
     NO_NODEPOOL,
     NODE_SELECTOR_MISMATCH,
     NODE_UNSCHEDULABLE,
-    NODEPOOL_LIMIT_EXCEEDED,
     OFFERINGS_UNAVAILABLE,
     POD_AFFINITY,
     POD_ANTI_AFFINITY,
@@ -30,27 +32,14 @@ from kubectl_karp.core.reasons import (
     VOLUME_ZONE_CONFLICT,
     Reason,
 )
+from kubectl_karp.core.scheduling.existingnode import ExistingNode
 from kubectl_karp.core.scheduling.hostports import conflict
 from kubectl_karp.core.scheduling.hostports import describe as describe_port
-from kubectl_karp.core.scheduling.launch import choose, rank
-from kubectl_karp.core.scheduling.nodes import (
-    Catalog,
-    Claim,
-    ExistingNode,
-    Template,
-    limit_amount,
-)
-from kubectl_karp.core.scheduling.pods import PendingPod, PodShape
-from kubectl_karp.core.scheduling.result import (
-    ExistingPlacement,
-    Placement,
-    PlannedNodeClaim,
-    PodFailure,
-    SimulationResult,
-)
-from kubectl_karp.core.scheduling.topology import AFFINITY, SPREAD
+from kubectl_karp.core.scheduling.nodes import Catalog, Template
+from kubectl_karp.core.scheduling.placement import Miss
+from kubectl_karp.core.scheduling.pods import PodShape
+from kubectl_karp.core.scheduling.topologygroup import AFFINITY, SPREAD
 from kubectl_karp.errors import InputError
-from kubectl_karp.model import resources as res
 from kubectl_karp.model.objects import LABEL_CAPACITY_TYPE, LABEL_HOSTNAME, LABEL_ZONE, Pod
 from kubectl_karp.model.quantity import format_quantity
 from kubectl_karp.model.requirements import Incompatibility, Requirements
@@ -58,7 +47,7 @@ from kubectl_karp.model.resources import insufficient
 from kubectl_karp.model.taints import untolerated
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kubectl_karp.core.scheduling.scheduler import Miss, Scheduler
+    from kubectl_karp.core.scheduling.scheduler import Scheduler
 
 _TOPOLOGY = (TOPOLOGY_SPREAD, POD_AFFINITY, POD_ANTI_AFFINITY)
 
@@ -72,103 +61,6 @@ def _resources(res: Any, names: Sequence[str] | None = None) -> str:
         k for k in res if k not in ("cpu", "memory", "pods"))
     return ", ".join(f"{k} {_q(k, res.get(k, 0))}" for k in keys)
 
-
-def _planned(sched: Scheduler, claim: Claim) -> PlannedNodeClaim:
-    tpl = claim.template
-    reqs = claim.requirements
-    key = (reqs.defined(LABEL_ZONE), reqs.defined(LABEL_CAPACITY_TYPE))
-    ranking = tpl.launch_orders.get(key)
-    if ranking is None:
-        ranking = rank([t.it for t in tpl.types], reqs)
-        tpl.launch_orders[key] = ranking
-    # Claims left with the same types (same catalogue, same ones ruled out) launch the same
-    # way: one choice per pattern, not one 400-type pass per claim.
-    ckey = (key, id(claim.ts.cat), bytes(claim.ts.dead))
-    hit = tpl.launch_choices.get(ckey)
-    if hit is None:
-        choice = choose([t.it for t in claim.types], reqs, ranking, tpl.npc.provider)
-        hit = (choice, tuple(it.name for it in choice.options))
-        if len(tpl.launch_choices) > 4096:
-            tpl.launch_choices.clear()
-        tpl.launch_choices[ckey] = hit
-    choice, option_names = hit
-    offering = choice.offering
-    zone = offering.zone if offering else ""
-    zone_name = sched.ctx.zone_name(zone) if zone else ""
-    triples = tuple((k, req.operator, tuple(req.values_list()))
-                    for k, req in sorted(claim.requirements.items()))
-    return PlannedNodeClaim(
-        node_pool=claim.template.name, instance_type=choice.instance_type.name, zone=zone,
-        zone_name=zone_name if zone_name != zone else "",
-        capacity_type=offering.capacity_type if offering else "",
-        price_per_hour=offering.price_per_hour if offering else None,
-        instance_type_options=option_names,
-        pods=tuple(pp.key for pp in claim.pods), requests=dict(claim.requests),
-        hostname=claim.hostname, requirements=triples,
-        # v1.14: the DaemonSets of the chosen type (they differ by type only when some
-        # DaemonSet's affinity picks types); else the NodePool's.
-        daemonset_overhead=dict(claim.template.type_overhead.get(
-            choice.instance_type.name, claim.template.daemon_overhead)),
-        allocatable=dict(choice.instance_type.allocatable))
-
-
-def build_result(sched: Scheduler, wanted: Sequence[Pod], failed: Sequence[PendingPod],
-                 ignored: Sequence[tuple[Pod, str, str, str]]) -> SimulationResult:
-    claims = [c for c in sched.claims if c.pods]
-    planned = [_planned(sched, c) for c in claims]
-    index_of = {c.index: i for i, c in enumerate(claims)}
-    placements: dict[str, Placement] = {}
-    for key, (kind, where) in sched.placed.items():
-        if kind == "node":
-            placements[key] = Placement(pod=key, existing_node=where.name)
-        else:
-            placements[key] = Placement(pod=key, node_claim_index=index_of[where.index])
-    existing = tuple(ExistingPlacement(node=n.name, pods=tuple(n.pods), in_flight=n.in_flight)
-                     for n in sched.existing if n.pods)
-    prices = [p.price_per_hour for p in planned]
-    cost: float | None = None if any(p is None for p in prices) else \
-        round(sum(p for p in prices if p is not None), 6)
-    failures: list[PodFailure] = []
-    by_shape: dict[Any, tuple[Reason, ...]] = {}
-    planned_by_pool = _planned_capacity(sched, planned)
-    for pp in failed:
-        pins = volume_pins(pp.pod, sched.snapshot, sched.ctx.rules)
-        # Reasons name the workload and the volumes: same shape, same owner, same text.
-        same = (pp.shape.key, workload(pp.pod), pod_spec_path(pp.pod),
-                tuple((p.claim, p.volume) for p in pins),
-                tuple(sorted(pp.pod.node_selector.items())))
-        reasons = by_shape.get(same)
-        if reasons is None:
-            reasons = diagnose(sched, pp.shape, pp.pod, planned_by_pool)
-            by_shape[same] = reasons
-        failures.append(PodFailure(pod=pp.key, reasons=reasons))
-    for pod, problem, code, fix in ignored:
-        if not code:
-            reason = Reason(code=INCOMPATIBLE_REQUIREMENT, message=problem,
-                            fix="fix the pod's node affinity (the API server would refuse it)")
-            # Every NodePool refuses it for the same reason; say so per NodePool, as explain.
-            pools = tuple(r for npc in _considered(sched)
-                          for r in _node_pool_reasons(sched, npc, pod, None, planned_by_pool))
-            failures.append(PodFailure(pod=pod.key, reasons=(*pools, reason)))
-            continue
-        reason = Reason(
-            code=code,
-            message=f"{problem}; Karpenter ignores the pod until its volumes can be "
-                    "resolved", fix=fix)
-        failures.append(PodFailure(pod=pod.key, reasons=(reason,)))
-    failures.sort(key=lambda f: f.pod)
-    notes = list(sched.notes)
-    if sched.relaxed_placed:
-        steps = sorted({step for done in sched.relaxed_placed.values() for step in done})
-        notes.append(f"{len(sched.relaxed_placed)} pod(s) were placed only after relaxing "
-                     f"their preferences ({'; '.join(steps)}), as Karpenter does")
-    return SimulationResult(
-        node_claims=tuple(planned), existing=existing, unschedulable=tuple(failures),
-        placements=placements, new_cost_per_hour=cost, notes=tuple(notes),
-        pods_considered=len(wanted))
-
-
-# --------------------------------------------------------------------------- diagnosis
 
 def _incompatibility_reason(shape: PodShape, miss_info: Incompatibility, where: str,
                             node_pool: str | None, allow_undefined: frozenset[str],
@@ -224,13 +116,11 @@ def _existing_code(miss: Miss, shape: PodShape, pod: Pod) -> str:
 
 
 def _existing_reason(sched: Scheduler, shape: PodShape, pod: Pod) -> Reason | None:
-    from kubectl_karp.core.scheduling.scheduler import Miss
-
     if not sched.existing:
         return None
     tally: Counter[tuple[str, str]] = Counter()
     for node in sched.existing:
-        result = sched.check_existing(shape, node)
+        result = node.can_add(shape, sched.topology, sched.snapshot)
         if not isinstance(result, Miss):
             tally[(INSUFFICIENT_RESOURCE, "room now, but taken by pods placed earlier in "
                                           "this run")] += 1
@@ -356,8 +246,6 @@ def _type_capacity_message(tpl: Template, reqs: Requirements, requests: Any,
 
 
 def _pool_reason(sched: Scheduler, shape: PodShape, tpl: Template) -> Reason | None:
-    from kubectl_karp.core.scheduling.scheduler import Miss
-
     name = tpl.name
     if not tpl.types:
         return _type_capacity_message(tpl, tpl.requirements, dict(tpl.daemon_overhead))
@@ -366,10 +254,11 @@ def _pool_reason(sched: Scheduler, shape: PodShape, tpl: Template) -> Reason | N
     base = sched.base_catalog(tpl)
     # Judge the pod against the whole NodePool first: a limit only matters when nothing
     # more fundamental stands in the way.
-    result = sched.check_claim(shape, sched.probe_claim(tpl, tpl.catalog))
+    topology, pool_ports = sched.topology, sched._pool_ports
+    result = sched.probe_claim(tpl, tpl.catalog).can_add(shape, topology, pool_ports)
     if not isinstance(result, Miss):
         if isinstance(base, Miss) or isinstance(
-                sched.check_claim(shape, sched.probe_claim(tpl, base)), Miss):
+                sched.probe_claim(tpl, base).can_add(shape, topology, pool_ports), Miss):
             return _limit_reason(sched, tpl, shape)
         return None
     code = result.code
@@ -417,44 +306,33 @@ def _pool_reason(sched: Scheduler, shape: PodShape, tpl: Template) -> Reason | N
 
 
 def _limit_reason(sched: Scheduler, tpl: Template, shape: PodShape) -> Reason:
+    """NodePoolLimitExceeded for the batch: what the NodePool's nodes use and what the
+    NodeClaims planned so far hold (each its largest option) leave no room for the smallest
+    type that would take the pod; worded as explain words it (diagnosis.limits)."""
     name = tpl.name
-    limits = tpl.npc.node_pool.limits
     remaining = sched.remaining.get(name, {})
+    usage = sched.limit_usage.get(name, {})
+    limits = effective_limits(tpl.npc.node_pool, sched.ctx.rules)
     candidates = [t for t in tpl.types if t.requirements.intersects(shape.requirements) is None
                   and all(v <= 0 or v <= t.allocatable.get(k, 0) + 0 - tpl.daemon_overhead.get(
                       k, 0) for k, v in shape.requests.items())] or tpl.types
     smallest = min(candidates, key=lambda t: (t.capacity.get("cpu", 0),
                                               t.capacity.get("memory", 0), t.name))
-    over = next((k for k in limits
+    over = next((k for k in remaining
                  if limit_amount(smallest.capacity, k) > remaining.get(k, 0)),
-                next(iter(limits)))
-    in_use = limits[over] - remaining.get(over, 0)
-    return Reason(
-        code=NODEPOOL_LIMIT_EXCEEDED, node_pool=name,
-        message=f"NodePool {name}: {over} limit {_q(over, limits[over])} would be exceeded: "
-                f"{_q(over, in_use)} in use or planned + "
-                f"{_q(over, limit_amount(smallest.capacity, over))} for {smallest.name}",
-        fix=f"raise spec.limits.{over} of NodePool {name} from {amount(over, limits[over])} "
-            f"to at least {amount(over, in_use + limit_amount(smallest.capacity, over))}")
+                next(iter(remaining)))
+    in_use = usage.get(over, 0)
+    planned = limits[over] - remaining.get(over, 0) - in_use
+    return limit_exceeded(name, over, limits[over], in_use, planned, smallest.name,
+                          limit_amount(smallest.capacity, over))
 
 
-def _planned_capacity(sched: Scheduler, planned: Sequence[PlannedNodeClaim]
-                      ) -> dict[str, dict[str, int]]:
-    """Capacity of the NodeClaims the run plans, per NodePool (it counts against limits)."""
-    out: dict[str, dict[str, int]] = {}
-    for claim in planned:
-        it = sched.ctx.instance_type(claim.instance_type)
-        capacity = dict(it.capacity) if it is not None else dict(claim.requests)
-        out[claim.node_pool] = res.add(out.get(claim.node_pool, {}), capacity)
-    return out
-
-
-def _considered(sched: Scheduler) -> list[NodePoolContext]:
+def considered(sched: Scheduler) -> list[NodePoolContext]:
     return [npc for npc in sched.ctx.node_pools
             if sched.pool_filter is None or npc.name in sched.pool_filter]
 
 
-def _node_pool_reasons(sched: Scheduler, npc: NodePoolContext, pod: Pod,
+def node_pool_reasons(sched: Scheduler, npc: NodePoolContext, pod: Pod,
                        shape: PodShape | None,
                        planned: Mapping[str, Mapping[str, int]]) -> tuple[Reason, ...]:
     """One NodePool's reasons for a pending pod: the shared classification (explain shows
@@ -481,9 +359,9 @@ def diagnose(sched: Scheduler, shape: PodShape, pod: Pod,
     reasons: list[Reason] = []
     existing = _existing_reason(sched, shape, pod)
     covered: set[str] = set()
-    for npc in _considered(sched):
+    for npc in considered(sched):
         covered.add(npc.name)
-        reasons.extend(_node_pool_reasons(sched, npc, pod, shape, planned))
+        reasons.extend(node_pool_reasons(sched, npc, pod, shape, planned))
     reasons.extend(r for r in sched.pool_reasons if r.node_pool not in covered)
     if not sched.templates and not sched.pool_reasons:
         wanted = sorted(sched.pool_filter) if sched.pool_filter is not None else None
