@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
+from kubectl_karp.model.labels import WELL_KNOWN_LABELS
 from kubectl_karp.model.objects import (
     LABEL_ARCH,
     LABEL_CAPACITY_TYPE,
@@ -23,7 +24,6 @@ from kubectl_karp.model.objects import (
     LABEL_ZONE,
     NodeClass,
 )
-from kubectl_karp.model.requirements import WELL_KNOWN_LABELS
 from kubectl_karp.model.resources import Resources
 
 MI = 2**20 * 1000  # one MiB in milli-units

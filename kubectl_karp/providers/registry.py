@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from kubectl_karp.model import kinds
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
+from kubectl_karp.model.labels import RESTRICTED_LABEL_DOMAINS
 from kubectl_karp.model.objects import (
     CAPACITY_ON_DEMAND,
     LABEL_ARCH,
@@ -20,7 +21,6 @@ from kubectl_karp.model.objects import (
     NodeClass,
     ObjectRef,
 )
-from kubectl_karp.model.requirements import RESTRICTED_LABEL_DOMAINS
 from kubectl_karp.providers import alibaba, aws, generic, huawei, tke
 from kubectl_karp.providers.base import CORE_WELL_KNOWN_LABELS, BaseProvider, ClusterFacts
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
+from kubectl_karp.model.labels import LABEL_WINDOWS_BUILD
 from kubectl_karp.model.objects import Node, NodeClass
-from kubectl_karp.model.requirements import LABEL_WINDOWS_BUILD
 from kubectl_karp.model.resources import Resources
 from kubectl_karp.providers.base import (
     CORE,

@@ -642,7 +642,21 @@ class Connection:
                  limit: int = PAGE_SIZE, scope: str = "at the cluster scope"
                  ) -> list[dict[str, Any]]:
         """Every item of a paginated LIST (``limit``/``continue``), in order."""
+        return self.list_versioned(path, resource=resource, query=query, limit=limit,
+                                   scope=scope)[0]
+
+    def list_versioned(self, path: str, *, resource: str,
+                       query: Mapping[str, str] | None = None, limit: int = PAGE_SIZE,
+                       scope: str = "at the cluster scope",
+                       each_page: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+                       | None = None) -> tuple[list[dict[str, Any]], str]:
+        """``list_all``'s items and the list's resourceVersion (to watch from).
+
+        ``each_page`` turns each page's items into what is kept, as the page arrives: a
+        caller that keeps a compact form never holds the whole list as decoded.
+        """
         items: list[dict[str, Any]] = []
+        version = ""
         token = ""
         seen: set[str] = set()
         restarted = False
@@ -670,11 +684,15 @@ class Connection:
                     isinstance(item, Mapping) for item in page_items):
                 raise ClusterError(f"the API server at {self.host} answered list {resource} "
                                    "with items that are not a list of objects")
-            items.extend(page_items)
+            items.extend(each_page(page_items) if each_page is not None else page_items)
             meta = page.get("metadata")
+            # Every page of one list is served from the same snapshot: any page's
+            # resourceVersion is the list's.
+            if isinstance(meta, Mapping) and isinstance(meta.get("resourceVersion"), str):
+                version = meta["resourceVersion"]
             next_token = meta.get("continue") if isinstance(meta, Mapping) else ""
             if not next_token:
-                return items
+                return items, version
             if not isinstance(next_token, str):
                 raise ClusterError(f"the API server at {self.host} answered list {resource} "
                                    "with a continue token that is not a string")

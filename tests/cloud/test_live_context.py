@@ -13,7 +13,7 @@ from pytest_httpserver import HTTPServer
 from kubectl_karp.cli.app import run
 from kubectl_karp.cli.options import ClusterOptions
 from kubectl_karp.cloud import tencent
-from kubectl_karp.core import views
+from kubectl_karp.render import views
 from kubectl_karp.sources.catalogs import load_context
 from kubectl_karp.sources.demo import demo_documents, load_demo
 from tests.cloud.conftest import SECRET_KEY, FakeCloud, error

@@ -6,8 +6,9 @@ from dataclasses import replace
 from datetime import timedelta
 
 from kubectl_karp.core.context import build_context
-from kubectl_karp.core.disruption import plan_consolidation, plan_document
+from kubectl_karp.core.disruption import plan_consolidation
 from kubectl_karp.model.objects import Budget, Taint
+from kubectl_karp.render.consolidate import plan_document
 from tests.disruption.builders import LONG_AGO, NOW, Cluster, acted, codes, fake_price
 
 
