@@ -128,7 +128,7 @@ class TypeSet:
     claim's life, one pass per resource instead of one pass per pod.
     """
 
-    __slots__ = ("alive", "cat", "dead", "mins", "ptr")
+    __slots__ = ("alive", "cat", "dead", "fit", "mins", "ptr")
 
     def __init__(self, cat: Catalog) -> None:
         self.cat = cat
@@ -136,6 +136,9 @@ class TypeSet:
         self.alive = len(cat.types)
         self.ptr: dict[str, int] = {}
         self.mins: dict[str, int] = {}  # min_alloc per resource until the next commit
+        # The requests :meth:`all_fit` last found every type left has room for: committing
+        # exactly those drops no type (nothing changes the set in between but a commit).
+        self.fit: Mapping[str, int] | None = None
 
     def min_alloc(self, resource: str) -> int:
         found = self.mins.get(resource)
@@ -161,6 +164,7 @@ class TypeSet:
                     low = self.min_alloc(resource)
                 if low < need:
                     return False
+        self.fit = requests
         return True
 
     def _survivor(self, index: int, requests: Mapping[str, int],
@@ -202,6 +206,9 @@ class TypeSet:
         return any(self._survivor(order[j], requests, allowed) for j in range(start, len(order)))
 
     def commit(self, requests: Mapping[str, int], allowed: frozenset[int] | None) -> None:
+        if requests is self.fit and allowed is None:
+            return  # every type left has room (all_fit said so): none drops out
+        self.fit = None
         dead = self.dead
         before = self.alive
         if allowed is not None:

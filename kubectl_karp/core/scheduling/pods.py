@@ -85,6 +85,8 @@ class PodShape:
     cache: dict[Any, Any] = field(default_factory=dict)
     # Facts shared with shapes that differ only in requests (the scheduler's _profile).
     profile: dict[str, Any] | None = None
+    # Topology groups that constrain the shape (Topology.matching), once known.
+    matching: list[Any] | None = None
     # The required node-affinity terms as written (spread node filters follow them whatever
     # relaxation did since); None: ``alternatives`` (this is the shape as written).
     written_alternatives: tuple[Requirements, ...] | None = None
@@ -93,7 +95,9 @@ class PodShape:
         base = self.alternatives[0] if self.alternatives else EMPTY_REQUIREMENTS
         placed = base.intersect(self.volume)
         self.strict = placed if self.volume_counts else base
-        self.requirements = placed.intersect(self.preferred[0]) if self.preferred else placed
+        requirements = placed.intersect(self.preferred[0]) if self.preferred else placed
+        # The shared empty set when empty: placement tests it by identity.
+        self.requirements = requirements if requirements else EMPTY_REQUIREMENTS
 
     def volume_variants(self) -> tuple[PodShape, ...]:
         """One shape per volume alternative, in order (empty when there is only one); they

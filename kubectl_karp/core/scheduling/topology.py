@@ -255,14 +255,17 @@ class Topology:
     def matching(self, shape: PodShape) -> list[tuple[TopologyGroup, bool]]:
         """Groups that constrain where ``shape`` may go: its own and inverse anti-affinities
         that select it."""
+        found = shape.matching
+        if found is not None:
+            return found
         profile = self.profile(shape)
         cached = profile.get("matching")
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        out = list(self.owned_groups(shape))
-        out += [(g, True) for g in self._selecting(shape, self.inverse)]
-        profile["matching"] = out
-        return out
+        if cached is None:
+            cached = list(self.owned_groups(shape))
+            cached += [(g, True) for g in self._selecting(shape, self.inverse)]
+            profile["matching"] = cached
+        shape.matching = cached
+        return cached  # type: ignore[no-any-return]
 
     def _counting(self, shape: PodShape) -> list[TopologyGroup]:
         cached = shape.cache.get("counting")
@@ -294,7 +297,9 @@ class Topology:
         Returns the refusal, or whether every group is settled: a spread or anti-affinity
         group on a key the place is pinned to, which accepted that domain, leaves the
         requirements as they are (True: the full topology step can be skipped)."""
-        profile = self.profile(shape)
+        profile = shape.profile
+        if profile is None:
+            profile = self.profile(shape)
         quick = profile.get("quick")
         if quick is None:
             quick = [(g, sel, g.key, shape.strict.defined(g.key)) for g, sel in
@@ -308,7 +313,7 @@ class Topology:
                 continue
             if group.kind == AFFINITY:
                 settled = False  # may still find no domain (nothing to be near yet)
-            domain = next(iter(pinned.values))
+            (domain,) = pinned.values
             if group.rejects(self_selecting, pod_domains, domain):
                 miss = topology_miss(group, shape.strict.get(key), pinned)
                 if group.kind == AFFINITY:
@@ -356,7 +361,9 @@ class Topology:
     def record(self, shape: PodShape, reqs: Requirements, taints: tuple[Taint, ...],
                allow_undefined: frozenset[str]) -> None:
         """upstream: topology.go Record — count the placed pod in every group selecting it."""
-        profile = self.profile(shape)
+        profile = shape.profile
+        if profile is None:
+            profile = self.profile(shape)
         counting = profile.get("counting-plan")
         if counting is None:
             # (group, its key, node filter to apply or None, anti-affinity?)
@@ -375,7 +382,10 @@ class Topology:
                     group.record(value)
             elif len(domains.values) == 1:
                 group.record(next(iter(domains.values)))
-        for group in self.inverse_own(shape):
+        inverse = profile.get("inverse-own")
+        if inverse is None:
+            inverse = self.inverse_own(shape)
+        for group in inverse:
             domains = reqs.defined(group.key)
             if domains is not None and not domains.complement:
                 for value in domains.values:
