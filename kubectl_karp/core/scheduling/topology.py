@@ -265,7 +265,7 @@ class Topology:
             cached += [(g, True) for g in self._selecting(shape, self.inverse)]
             profile["matching"] = cached
         shape.matching = cached
-        return cached  # type: ignore[no-any-return]
+        return cached
 
     def _counting(self, shape: PodShape) -> list[TopologyGroup]:
         cached = shape.cache.get("counting")
