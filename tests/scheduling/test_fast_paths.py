@@ -248,3 +248,47 @@ def test_requirement_triples_match_the_straightforward_form() -> None:
         expected = ("k", req.operator, tuple(req.values_list()))
         assert _triple("k", req) == expected
         assert _triple("k", req) == expected
+
+
+@pytest.mark.parametrize(("shape", "count", "seed"), [("upstream", 2000, 17), ("mixed", 1200, 9),
+                                                      ("relaxing", 1200, 6)])
+def test_commit_and_empty_requirement_shortcuts_change_no_decision(
+        shape: str, count: int, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two per-offer shortcuts answer as the full steps do: a commit right after
+    ``TypeSet.all_fit`` passed for the same requests drops nothing and is skipped; a pod
+    without node requirements skips the requirement algebra (compatible, intersect) on
+    each NodeClaim. With both switched off the whole result is the same."""
+    from kubectl_karp.core.scheduling import nodeclaim
+    from kubectl_karp.model.requirements import Requirements
+
+    bench = _benchmark()
+    if shape == "relaxing":
+        ctx = bench.upstream_context(bench.upstream_instance_types(60))
+        pods = _relaxing_pods(count, seed)
+    else:
+        make_types, make_context, make_pods = bench.SHAPES[shape]
+        ctx = make_context(make_types())
+        pods = make_pods(count, seed)
+    skipped = 0
+    commit = nodes.TypeSet.commit
+
+    def counted(self: Any, requests: Any, allowed: Any) -> None:
+        nonlocal skipped
+        skipped += requests is self.fit and allowed is None
+        commit(self, requests, allowed)
+
+    monkeypatch.setattr(nodes.TypeSet, "commit", counted)
+    fast = simulate(ctx, pods)
+    assert skipped  # the shortcut was taken
+    all_fit = nodes.TypeSet.all_fit
+
+    def forgetful(self: Any, requests: Any) -> bool:
+        found = all_fit(self, requests)
+        self.fit = None
+        return found
+
+    monkeypatch.setattr(nodes.TypeSet, "all_fit", forgetful)
+    monkeypatch.setattr(nodeclaim, "EMPTY_REQUIREMENTS", Requirements())  # never the pod's
+    slow = simulate(ctx, pods)
+    assert fast == slow
+    assert fast.node_claims
