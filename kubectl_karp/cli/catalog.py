@@ -17,7 +17,7 @@ from kubectl_karp.errors import InputError, UsageError
 from kubectl_karp.model.catalog import InstanceTypeCatalog
 from kubectl_karp.model.snapshot import ClusterSnapshot
 from kubectl_karp.providers import PROVIDERS
-from kubectl_karp.providers.tke.zones import normalize_region
+from kubectl_karp.providers.registry import DEFAULT_PROVIDER
 from kubectl_karp.render.catalog import documents, emit_catalogs, render_table
 from kubectl_karp.render.output import Style, use_color
 
@@ -37,16 +37,24 @@ def _rows(ctx: SchedulingContext, catalogs: Sequence[InstanceTypeCatalog], *,
     return node_pool_types(npc, zone=zone, capacity_type=capacity_type)
 
 
+def _region(cluster: ClusterOptions) -> str | None:
+    """--region, else the default provider's region variable (TENCENTCLOUD_REGION for TKE):
+    `catalog --region` without a cluster lists the provider with a live catalogue."""
+    env = DEFAULT_PROVIDER.region_env
+    return cluster.region or (os.environ.get(env) if env else None)
+
+
 def _choose(cluster: ClusterOptions, provider: str | None, nodepool: str | None
             ) -> SchedulingContext:
     from kubectl_karp.sources import load_snapshot
     from kubectl_karp.sources.catalogs import bundled_region, choose_catalogs, options_rules
 
-    region_given = bool(cluster.region or os.environ.get("TENCENTCLOUD_REGION"))
+    region_given = bool(_region(cluster))
     need_cluster = cluster.offline or nodepool is not None or not (
         cluster.catalogs or region_given)
     snapshot = load_snapshot(cluster) if need_cluster else ClusterSnapshot(source="none")
-    if not need_cluster and not cluster.catalogs and provider not in (None, "tke"):
+    live = PROVIDERS.get(provider or DEFAULT_PROVIDER.name)
+    if not need_cluster and not cluster.catalogs and (live is None or not live.catalog_loader):
         raise UsageError(f"there is no live catalogue for provider {provider}: pass "
                          "--catalog FILE (see docs/catalog-format.md)")
     choice = choose_catalogs(cluster, snapshot, force_live=not need_cluster)
@@ -92,11 +100,12 @@ def catalog(cluster: ClusterOptions, provider: str | None, nodepool: str | None,
         return None  # `catalog import …`
     ctx = _choose(cluster, provider, nodepool)
     catalogs = [c for c in ctx.catalogs if provider is None or c.provider == provider]
-    region = cluster.region or os.environ.get("TENCENTCLOUD_REGION")
+    region = _region(cluster)
     # An explicit --region narrows (or refuses) even a single catalogue of another region.
     if region and (len({c.region for c in catalogs}) > 1
                    or (cluster.region and any(c.region for c in catalogs))):
-        region = normalize_region(region)
+        region = PROVIDERS.get(provider or DEFAULT_PROVIDER.name, DEFAULT_PROVIDER
+                               ).normalize_region(region)
         mine = [c for c in catalogs if c.region == region]
         if not mine:
             have = ", ".join(sorted({c.region for c in catalogs if c.region}))
