@@ -32,26 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.clusters import NOW, build  # noqa: E402
 from kubectl_karp.core.disruption import plan_consolidation  # noqa: E402
 from kubectl_karp.core.scheduling import simulate  # noqa: E402
-from kubectl_karp.model.objects import Budget  # noqa: E402
-from tests.disruption.builders import NOW, Cluster  # noqa: E402
-
-
-def build(nodes: int, *, busy: bool) -> Cluster:
-    c = Cluster()
-    c.pool(budgets=(Budget(nodes="100%" if busy else "10%"),))
-    for i in range(nodes):
-        name = f"node-{i:05d}"
-        c.node(name, "cpu-16", zone="zone-a" if i % 2 else "zone-b")
-        c.pod(f"ds-{i}", name, cpu=0.05, mem_gi=0.1, owner="DaemonSet")
-        kind = 9 if busy else i % 10
-        if not busy and i % 50 == 0:
-            continue  # empty
-        count, cpu = (10, 0.5) if kind in (1, 2) else (25, 0.62)
-        for j in range(count):
-            c.pod(f"p-{i}-{j}", name, cpu=cpu, mem_gi=1, labels={"app": f"app-{j % 40}"})
-    return c
 
 
 def _best(func: object, runs: int) -> float:
@@ -67,14 +50,15 @@ def _best(func: object, runs: int) -> float:
 def measure(nodes: int, runs: int, busy: bool) -> tuple[float, float, int, int]:
     cluster = build(nodes, busy=busy)
     ctx = cluster.context()
-    pods = [p for p in cluster.pods if p.controller is None or p.controller.kind != "DaemonSet"]
+    pods = [p for p in cluster.snapshot.pods
+            if p.controller is None or p.controller.kind != "DaemonSet"]
     pending = [replace(p, node_name="") for p in pods]
     bare = replace(ctx, snapshot=ctx.snapshot.with_changes(nodes=(), node_claims=()))
     reference = _best(lambda: simulate(bare, pending), runs)
     holder: list[object] = []
     planned = _best(lambda: holder.append(plan_consolidation(ctx, NOW)), runs)
     plan = holder[-1]
-    return planned, reference, len(cluster.pods), len(plan.actions)  # type: ignore[attr-defined]
+    return planned, reference, len(cluster.snapshot.pods), len(plan.actions)  # type: ignore[attr-defined]
 
 
 def main() -> None:

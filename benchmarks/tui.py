@@ -28,14 +28,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kubectl_karp.core import views
 from kubectl_karp.core.context import build_context
 from kubectl_karp.model.objects import Condition, Node, NodeClaim, NodePool, OwnerRef, Pod
 from kubectl_karp.model.snapshot import ClusterSnapshot
+from kubectl_karp.render import views
 from kubectl_karp.sources.live import ListSpec
+from kubectl_karp.sources.watch import ObjectStore
 from kubectl_karp.tui.app import create_app
 from kubectl_karp.tui.sources import DataUpdate, StaticSource
-from kubectl_karp.tui.watch import ObjectStore
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
 GI = 2**30 * 1000

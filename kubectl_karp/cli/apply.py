@@ -10,8 +10,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 import click
 
@@ -21,7 +20,7 @@ from kubectl_karp.cli.options import (
     output_option,
     parse_request_timeout,
 )
-from kubectl_karp.core.validation import Manifest, ValidationReport, validate
+from kubectl_karp.core.validation import Manifest, validate
 from kubectl_karp.core.validation.diff import is_unchanged, unified
 from kubectl_karp.core.validation.placeholders import parse_set_values
 from kubectl_karp.core.validation.rules import node_class_ref
@@ -29,46 +28,21 @@ from kubectl_karp.core.validation.schemas import BY_API
 from kubectl_karp.errors import ClusterError, InputError, KarpError, UsageError
 from kubectl_karp.model.catalog import InstanceTypeCatalog
 from kubectl_karp.model.objects import NodeClass
+from kubectl_karp.render.apply import Outcome, report_lines, write_diff
 from kubectl_karp.render.output import Style, emit_document, use_color
+from kubectl_karp.render.width import fit_text
 
 DEFAULT_WAIT = "5m"
 OUTPUTS = ("text", "json", "yaml")
 
 
-@dataclass
-class Outcome:
-    """What happened, for -o json|yaml (a documented, stable shape: see docs/apply.md)."""
-
-    dry_run: str
-    report: ValidationReport | None = None
-    objects: list[dict[str, Any]] = field(default_factory=list)
-    applied: bool = False
-    drift: list[dict[str, Any]] | None = None  # with --diff: the NodeClaims the change drifts
-
-    def add(self, m: Manifest, action: str, diff: str = "", detail: str = "") -> None:
-        entry: dict[str, Any] = {"object": m.ident, "file": m.file, "document": m.index,
-                                 "action": action}
-        if diff:
-            entry["diff"] = diff
-        if detail:
-            entry["detail"] = detail
-        self.objects.append(entry)
-
-    def document(self, status: int) -> dict[str, Any]:
-        report = self.report
-        return {
-            "kind": "ApplyResult", "status": status, "dryRun": self.dry_run,
-            "valid": bool(report and report.ok),
-            "schemaSource": report.schema_source if report else "",
-            "findings": [f.as_dict() for f in report.findings] if report else [],
-            "notes": list(report.notes) if report else [],
-            "objects": self.objects,
-            **({"drift": self.drift} if self.drift is not None else {}),
-        }
-
-
 def _err(line: str) -> None:
-    click.echo(line, err=True)
+    """One line of prose on stderr, wrapped at the terminal's width."""
+    click.echo(fit_text(line), err=True)
+
+
+def _out(line: str) -> None:
+    click.echo(fit_text(line))
 
 
 def _catalogs(opts: ClusterOptions) -> tuple[tuple[InstanceTypeCatalog, ...], bool]:
@@ -87,30 +61,10 @@ def _offline_classes(opts: ClusterOptions) -> list[NodeClass]:
     return list(load_snapshot(opts).node_classes)
 
 
-def _print_report(report: ValidationReport, style: Style) -> None:
-    for note in report.notes:
-        _err(f"note: {note}")
-    for finding in report.warnings:
-        _err(f"{style.warn('warning')}: {finding}")
-    for finding in report.errors:
-        _err(f"{style.bad('error')}: {finding}")
-
-
 def _ordered(manifests: Sequence[Manifest]) -> list[Manifest]:
     """Node classes before NodePools, so that references resolve as soon as they land."""
     return sorted(manifests, key=lambda m: 0 if BY_API[(m.api_version, m.kind)].is_node_class
                   else 1)
-
-
-def _show_diff(text: str, style: Style, out: IO[str]) -> None:
-    for line in text.splitlines():
-        if line.startswith("+") and not line.startswith("+++"):
-            line = style.ok(line)
-        elif line.startswith("-") and not line.startswith("---"):
-            line = style.bad(line)
-        elif line.startswith("@@"):
-            line = style.fix(line)
-        out.write(line + "\n")
 
 
 def _parse_wait(value: str | None) -> float | None:
@@ -166,11 +120,11 @@ def apply(filenames: tuple[str, ...], set_values: tuple[str, ...], dry_run: str,
     wait_seconds = _parse_wait(wait)
     if wait_seconds is not None and dry_run != "none":
         raise UsageError("--wait needs a real apply; it cannot be combined with --dry-run")
-    from kubectl_karp.sources.apply import read_manifests
+    from kubectl_karp.sources.manifests import read_manifests
 
     env = dict(os.environ)
     for warning in doubled_prefixes(filenames, {**env, **values}):
-        click.echo(f"warning: {warning}", err=True)
+        _err(f"warning: {warning}")
     manifests = read_manifests(list(filenames), values, env)
     outcome = Outcome(dry_run=dry_run)
     status = _run(manifests, cluster, outcome, show_diff=show_diff, yes=yes,
@@ -215,7 +169,7 @@ def doubled_prefixes(filenames: Sequence[str], values: Mapping[str, str]) -> lis
 def _connect(manifests: Sequence[Manifest], cluster: ClusterOptions, dry_run: str
              ) -> tuple[Any, dict[str, Any] | None, list[NodeClass] | None]:
     """(client or None, the CRDs, the referenced node classes in the cluster)."""
-    from kubectl_karp.sources.apply import connect
+    from kubectl_karp.writers.apply import connect
 
     try:
         client = connect(cluster)
@@ -257,7 +211,8 @@ def _run(manifests: Sequence[Manifest], cluster: ClusterOptions, outcome: Outcom
     report = validate(manifests, crds=crds, cluster_node_classes=cluster_classes,
                       catalogs=catalogs, catalog_authoritative=authoritative)
     outcome.report = report
-    _print_report(report, style)
+    for line in report_lines(report, style):
+        _err(line)
     if not report.ok:
         # Each error above is its own line; the tally is a note, not one more error.
         docs = len({f.origin for f in report.errors})
@@ -273,9 +228,9 @@ def _run(manifests: Sequence[Manifest], cluster: ClusterOptions, outcome: Outcom
         if not machine:
             for text in diffs.values():
                 if text:
-                    _show_diff(text, Style(use_color(sys.stdout)), sys.stdout)
+                    write_diff(text, Style(use_color(sys.stdout)), sys.stdout)
     if drift_text and not machine and client is None:
-        click.echo(drift_text)
+        _out(drift_text)
     if client is None:
         for m in ordered:
             outcome.add(m, "valid", diffs.get(m.ident, ""))
@@ -333,7 +288,7 @@ def _report_drift(manifests: Sequence[Manifest], cluster: ClusterOptions, outcom
 def _apply(client: Any, manifests: Sequence[Manifest], outcome: Outcome, *, show_diff: bool,
            yes: bool, force: bool, wait_seconds: float | None, machine: bool,
            drift_text: str = "") -> int:
-    from kubectl_karp.sources.apply import ConflictError
+    from kubectl_karp.writers.apply import ConflictError
 
     style = Style(use_color(sys.stdout) and not machine)
     dry_run = outcome.dry_run
@@ -344,9 +299,9 @@ def _apply(client: Any, manifests: Sequence[Manifest], outcome: Outcome, *, show
     if (show_diff or interactive) and not machine:
         for m in manifests:
             if diffs[m.ident]:
-                _show_diff(diffs[m.ident], style, sys.stdout)
+                write_diff(diffs[m.ident], style, sys.stdout)
         if drift_text:
-            click.echo(drift_text)
+            _out(drift_text)
     if interactive:
         if machine or not (sys.stdin is not None and sys.stdin.isatty()
                            and sys.stdout.isatty()):
@@ -365,7 +320,7 @@ def _apply(client: Any, manifests: Sequence[Manifest], outcome: Outcome, *, show
     def said(m: Manifest, action: str) -> None:
         outcome.add(m, action, diffs[m.ident])
         if not machine:
-            click.echo(f"{m.ident} {action}{suffix}")
+            _out(f"{m.ident} {action}{suffix}")
 
     for index, m in enumerate(manifests):
         action = "unchanged" if m not in changed else \
@@ -391,7 +346,7 @@ def _apply(client: Any, manifests: Sequence[Manifest], outcome: Outcome, *, show
         said(m, action)
     if wait_seconds is None:
         return 0
-    from kubectl_karp.sources.apply import wait_ready
+    from kubectl_karp.writers.apply import wait_ready
 
     outcomes = wait_ready(client, manifests, wait_seconds,
                           report=lambda line: _err(f"note: {line}"))
@@ -399,7 +354,7 @@ def _apply(client: Any, manifests: Sequence[Manifest], outcome: Outcome, *, show
     for o in outcomes:
         by_ident[o.manifest.ident]["ready"] = o.ready
         if o.ready and not machine:
-            click.echo(f"{o.manifest.ident} {style.ok('Ready')}")
+            _out(f"{o.manifest.ident} {style.ok('Ready')}")
         elif not o.ready:
             by_ident[o.manifest.ident]["detail"] = o.detail
             _err(f"error: timed out waiting for {o.manifest.ident} to be Ready: {o.detail}")

@@ -46,7 +46,7 @@ def _version_document(cluster: ClusterOptions, found: tuple[str, str, str] | Non
 def _live(cluster: ClusterOptions, with_catalog: bool
           ) -> tuple[list[str], list[Mapping[str, Any]]]:
     from kubectl_karp.core.releases import SOURCE_DETECTED
-    from kubectl_karp.model.parse import build_snapshot
+    from kubectl_karp.model.parse import CATALOG_FACTS, build_snapshot
     from kubectl_karp.sources.live import read_documents
 
     # Written as read, not modelled: an object the model rejects must still reach the
@@ -61,7 +61,9 @@ def _live(cluster: ClusterOptions, with_catalog: bool
     if with_catalog:
         origin = f"context {read.context}"
         try:
-            snap = build_snapshot(((doc, origin) for doc in documents), source=origin)
+            # Only what the catalogue choice reads is modelled; the rest is written as read.
+            snap = build_snapshot(((doc, origin) for doc in documents), source=origin,
+                                  model=CATALOG_FACTS)
             extra, more = _catalog_documents(cluster, snap)
         except KarpError as err:
             extra, more = [], (f"no instance-type catalogue is added: {err}",)
@@ -99,6 +101,8 @@ def snapshot(cluster: ClusterOptions, output: str, no_catalog: bool) -> int:
     if cluster.offline:
         from kubectl_karp.model.parse_release import VERSION_KIND
 
+        # A saved file is read whole: a snapshot of it refuses what the other commands would
+        # refuse (tests/faults), so every object is modelled, unlike a live snapshot's.
         snap = load_snapshot(cluster)
         notes, documents = list(snap.notes), list(snap.documents)
         if cluster.karpenter_version:  # the flag replaces what the file recorded

@@ -10,13 +10,15 @@ from kubectl_karp.cli.options import ClusterOptions, cluster_options
 @click.command("tui")
 @cluster_options(selector=False, catalog=True, namespaced=False)
 def tui(cluster: ClusterOptions) -> int:
-    """Live terminal view of nodes, NodeClaims, NodePools and pending pods.
+    """Live terminal view: nodes, NodeClaims, NodePools, pending pods, consolidation.
 
     Read-only: it never writes to the cluster. Against a live cluster it follows changes
     with watches; with --snapshot FILE or --demo it shows that state.
 
     \b
-    Keys: 1-4 switch view, / filter, Enter drill down, d describe (YAML),
+    Keys: 1-5 switch view (1 Nodes, 2 NodeClaims, 3 NodePools, 4 Pending pods,
+    5 Consolidation dry run) or :name, / filter, j/k move, g/G top/bottom,
+    Enter drill down, d describe (with Karpenter's events), y YAML,
     s or Shift+letter sort, Esc back, ? help, q quit.
 
     \b

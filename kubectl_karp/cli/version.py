@@ -29,8 +29,9 @@ def version(client: bool, cluster: ClusterOptions, output: str) -> int:
       kubectl karp version --client
       kubectl karp version --context prod -o json
     """
-    info: dict[str, object] = {"clientVersion": __version__,
-                               "python": platform.python_version()}
+    from kubectl_karp.render.version import client_document
+
+    info = client_document(__version__, platform.python_version())
     server_error: KarpError | None = None
     if not client and not cluster.offline:
         try:
@@ -54,25 +55,11 @@ def version(client: bool, cluster: ClusterOptions, output: str) -> int:
 
         emit_document(info, output)
     else:
-        click.echo(f"Client Version: v{__version__} (Python {info['python']})")
-        if "serverVersion" in info:
-            click.echo(f"Context: {info['context']} ({info['server']})")
-            click.echo(f"Server Version: {info['serverVersion']}")
-            crds = info.get("karpenterCRDs")
-            if isinstance(crds, dict) and crds:
-                from kubectl_karp.render.output import table
+        from kubectl_karp.render.version import render_text
 
-                click.echo("Karpenter CRDs:")
-                rows = [(name, ", ".join(versions)) for name, versions in crds.items()]
-                for line in table(("crd", "versions"), rows).splitlines()[1:]:
-                    click.echo(f"  {line}")
-            else:
-                click.echo("Karpenter CRDs: none found")
-            if info.get("karpenterNote"):
-                click.echo(f"note: {info['karpenterNote']}", err=True)
-        if info.get("karpenterVersion"):
-            click.echo(f"Karpenter Version: {info['karpenterVersion']} "
-                       f"({info['versionReason']})")
+        click.echo(render_text(info), nl=False)
+        if info.get("karpenterNote"):
+            click.echo(f"note: {info['karpenterNote']}", err=True)
     notes = info.get("versionNotes")
     for note in notes if isinstance(notes, list) else ():
         click.echo(f"note: {note}", err=True)

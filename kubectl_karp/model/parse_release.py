@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from kubectl_karp.errors import InputError
@@ -171,6 +172,7 @@ def _sub(doc: Any, key: str) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+@lru_cache(maxsize=1024)  # every pod of a snapshot is asked; images repeat
 def is_controller_image(image: str) -> bool:
     repository = image_repository(image)
     # Self-built images rarely keep a provider's path but keep "karpenter" in their name.
@@ -181,11 +183,36 @@ def is_controller_image(image: str) -> bool:
 CONTROLLER_KINDS = ("Deployment", "Pod")
 
 
+def _plain_pod(doc: Mapping[str, Any]) -> bool:
+    """A pod no container image or label makes a controller's: what nearly every pod of a
+    snapshot is, decided without the lists controller_image builds (an exactness test in
+    tests/model/test_parse_release.py compares the two)."""
+    meta, spec = doc.get("metadata"), doc.get("spec")
+    if type(meta) is not dict or type(spec) is not dict:
+        return False
+    labels = meta.get("labels")
+    if labels is not None and (type(labels) is not dict
+                               or labels.get(CONTROLLER_LABEL) in CONTROLLER_NAMES):
+        return False
+    containers = spec.get("containers")
+    if type(containers) is not list:
+        return containers is None
+    for container in containers:
+        if type(container) is not dict:
+            return False
+        image = container.get("image")
+        if type(image) is str and is_controller_image(image):
+            return False
+    return True
+
+
 def controller_image(doc: Mapping[str, Any]) -> str | None:
     """The controller container's image if ``doc`` is a Karpenter controller Deployment or
     one of its pods (which carry the same labels: the charts' selector labels)."""
     kind = doc.get("kind")
     if kind not in CONTROLLER_KINDS:
+        return None
+    if kind == "Pod" and _plain_pod(doc):
         return None
     labelled = _sub(_sub(doc, "metadata"), "labels").get(CONTROLLER_LABEL) in CONTROLLER_NAMES
     pod = _sub(doc, "spec") if kind == "Pod" else _sub(_sub(_sub(doc, "spec"), "template"),

@@ -66,6 +66,11 @@ def _milli(text: str) -> int:
     return milli
 
 
+# A quantity string in milli-units, remembered; raises QuantityError without a location (the
+# model's readers try it first and take parse_milli's located error path when it fails).
+milli_of = _milli
+
+
 def parse_milli(value: object, *, where: str | None = None) -> int:
     """Parse a quantity (string, int or float as found in YAML) into milli-units."""
     if isinstance(value, bool) or value is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.objects import (
@@ -12,25 +13,33 @@ from kubectl_karp.model.objects import (
     NodeSelectorRequirement,
     NodeSelectorTerm,
 )
-from kubectl_karp.model.requirements import go_atoi
+from kubectl_karp.model.requirement import DOES_NOT_EXIST, NOT_IN, Requirement
+
+_ABSENT_OK = (NOT_IN, DOES_NOT_EXIST)
 
 
-def _set_operator_matches(op: str, value: str | None, values: tuple[str, ...]) -> bool | None:
-    """In/NotIn/Exists/DoesNotExist against one label value (None: the label is absent);
-    ``None`` when ``op`` is not one of these four. Label and node selectors share them."""
-    if op == "In":
-        return value is not None and value in values
-    if op == "NotIn":
-        return value is None or value not in values
-    if op == "Exists":
-        return value is not None
-    if op == "DoesNotExist":
-        return value is None
-    return None
+@lru_cache(maxsize=4096)
+def _requirement(operator: str, values: tuple[str, ...]) -> Requirement | None:
+    try:
+        return Requirement.of("", operator, values)
+    except InputError:  # an unknown operator, or Gt/Lt without one integer: matches nothing
+        return None
+
+
+def operator_matches(operator: str, values: tuple[str, ...], value: str | None) -> bool:
+    """One selector expression against one label value (``None``: the node or object lacks
+    the label), as kube's labels.Requirement.Matches: a missing label satisfies only NotIn
+    and DoesNotExist; a present one is asked of the requirement algebra (model/requirement.py,
+    the project's one label matcher: Gt/Lt/Gte/Lte need integers, as Go's Atoi reads them).
+    Label selectors (In/NotIn/Exists/DoesNotExist) and node selectors share it."""
+    if value is None:
+        return operator in _ABSENT_OK
+    requirement = _requirement(operator, values)
+    return requirement is not None and requirement.has(value)
 
 
 def _expression_matches(req: LabelSelectorRequirement, labels: Mapping[str, str]) -> bool:
-    return _set_operator_matches(req.operator, labels.get(req.key), req.values) is True
+    return operator_matches(req.operator, req.values, labels.get(req.key))
 
 
 def selector_matches(selector: LabelSelector | None, labels: Mapping[str, str]) -> bool:
@@ -178,20 +187,7 @@ def parse_selector(text: str) -> LabelSelector:
 def node_requirement_matches(req: NodeSelectorRequirement, labels: Mapping[str, str]) -> bool:
     """One node-selector requirement against a node's labels (kube-scheduler semantics;
     Karpenter's Gte/Lte accepted too). Gt/Lt need integer label values."""
-    value = labels.get(req.key)
-    op = req.operator
-    matched = _set_operator_matches(op, value, req.values)
-    if matched is not None:
-        return matched
-    if op in ("Gt", "Lt", "Gte", "Lte"):
-        if value is None or len(req.values) != 1:
-            return False
-        have, bound = go_atoi(value), go_atoi(req.values[0])
-        if have is None or bound is None:
-            return False
-        return {"Gt": have > bound, "Lt": have < bound,
-                "Gte": have >= bound, "Lte": have <= bound}[op]
-    return False
+    return operator_matches(req.operator, req.values, labels.get(req.key))
 
 
 def node_selector_term_matches(term: NodeSelectorTerm, labels: Mapping[str, str],

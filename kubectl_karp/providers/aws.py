@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from kubectl_karp.model.catalog import InstanceType, Offering
+from kubectl_karp.model.labels import LABEL_WINDOWS_BUILD
 from kubectl_karp.model.objects import (
     CAPACITY_ON_DEMAND,
     CAPACITY_RESERVED,
@@ -27,7 +28,6 @@ from kubectl_karp.model.objects import (
     NodeClass,
 )
 from kubectl_karp.model.quantity import parse_milli
-from kubectl_karp.model.requirements import LABEL_WINDOWS_BUILD
 from kubectl_karp.model.resources import Resources
 from kubectl_karp.providers.base import CORE, MI, BaseProvider, status_list
 

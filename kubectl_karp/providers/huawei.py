@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from kubectl_karp.model.catalog import InstanceType
+from kubectl_karp.model.labels import LABEL_WINDOWS_BUILD
 from kubectl_karp.model.objects import NodeClass
 from kubectl_karp.model.quantity import parse_milli
-from kubectl_karp.model.requirements import LABEL_WINDOWS_BUILD
 from kubectl_karp.model.resources import Resources
 from kubectl_karp.providers.aws import cpu_reserved
 from kubectl_karp.providers.base import CORE, MI, BaseProvider

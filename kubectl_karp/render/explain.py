@@ -17,7 +17,7 @@ from kubectl_karp.core.explain.result import (
 )
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.verify import DISAGREE, Comparison
-from kubectl_karp.model.prices import money
+from kubectl_karp.model.prices import format_money
 from kubectl_karp.model.resources import render as render_resources
 from kubectl_karp.render.output import Style, rules_fields
 from kubectl_karp.render.verify import reported_document, reported_line
@@ -184,7 +184,7 @@ def _headline(p: PodExplanation, style: Style, currency: str = "") -> str:
             return f"{style.bold(who)}: {style.ok('fits')} existing {what}s {shown}"
         return f"{style.bold(who)}: {style.ok('fits')} existing {what} {v.existing_node}"
     zone = v.zone_name or v.zone or ""
-    price = f", {money(v.price_per_hour, currency=currency)}/h" \
+    price = f", {format_money(v.price_per_hour, currency=currency)}/h" \
         if v.price_per_hour is not None else ""
     return (f"{style.bold(who)}: {style.ok('new NodeClaim')} from NodePool {v.node_pool}: "
             f"{v.instance_type} in {zone} ({v.capacity_type}{price})")

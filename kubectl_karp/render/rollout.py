@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from kubectl_karp.core.disruption.drift_change import DriftFinding
-from kubectl_karp.core.disruption.plan import action_document
+from kubectl_karp.core.disruption.plan import ConsolidationPlan, NodeReport
 from kubectl_karp.core.disruption.rollout import RolloutPlan
-from kubectl_karp.model.prices import HOURS_PER_MONTH, money
+from kubectl_karp.model.prices import HOURS_PER_MONTH, format_money
+from kubectl_karp.render.consolidate import action_document, node_document, plan_document
 from kubectl_karp.render.output import Style, table
 
 API_VERSION = "karp.kubectl.io/v1alpha1"
@@ -24,6 +25,19 @@ def drift_document(finding: DriftFinding) -> dict[str, Any]:
     return {"nodeClaim": finding.node_claim, "node": finding.node or None,
             "nodePool": finding.node_pool, "reason": finding.reason, "detail": finding.detail,
             "alreadyDrifted": finding.already}
+
+
+def drift_node_document(report: NodeReport, findings: Sequence[DriftFinding]
+                        ) -> dict[str, Any]:
+    """``consolidate --what-if … --node NAME -o json|yaml``: the node and its drift."""
+    return {"kind": "ConsolidationNodeReport", **node_document(report),
+            "drift": [drift_document(f) for f in findings if f.node == report.node]}
+
+
+def drift_plan_document(plan: ConsolidationPlan, findings: Sequence[DriftFinding]
+                        ) -> dict[str, Any]:
+    """``consolidate --what-if … -o json|yaml``: the plan with the change's drift."""
+    return {**plan_document(plan), "drift": [drift_document(f) for f in findings]}
 
 
 def document(plan: RolloutPlan) -> dict[str, Any]:
@@ -71,7 +85,8 @@ def render_text(plan: RolloutPlan, style: Style, wide: bool = False) -> str:
                 f"; +{len(step.actions) - 2} more" if len(step.actions) > 2 else "")
             nodes = ",".join(n for a in step.actions for n in a.nodes)
         rows.append([str(step.round) if step.kind != "wait" else "", _time(step.time), what,
-                     nodes, str(step.evicted), str(step.nodes_after), money(step.cost_after)])
+                     nodes, str(step.evicted), str(step.nodes_after),
+                     format_money(step.cost_after)])
     lines.append(style.bold(f"Timeline ({plan.rounds} rounds)"))
     if rows:
         lines += table(["round", "time", "action", "nodes", "evicted", "nodes after",
@@ -81,8 +96,8 @@ def render_text(plan: RolloutPlan, style: Style, wide: bool = False) -> str:
     lines.append("")
     state = "steady state" if plan.steady else "stopped before steady state (--rounds)"
     lines.append(style.bold(f"{state.capitalize()}: ") + f"{plan.final_nodes} node(s), "
-                 f"{money(plan.final_cost)}/h (before: {plan.start_nodes} node(s), "
-                 f"{money(plan.start_cost)}/h)")
+                 f"{format_money(plan.final_cost)}/h (before: {plan.start_nodes} node(s), "
+                 f"{format_money(plan.start_cost)}/h)")
     if plan.risks:
         lines += ["", style.bold(f"Risks ({len(plan.risks)})")]
         lines += ["  " + style.warn(r.code) + f": {r.message}" for r in plan.risks]

@@ -14,6 +14,10 @@ from kubectl_karp.sources.files import parse_text
 
 DEMO_PACKAGE = "kubectl_karp.data"
 DEMO_DIR = "demo"
+# The demo cluster is a TKE one: its provider's bundled catalogue prices it, in its region
+# (the nodes' labels say so; this is the fallback).
+DEMO_PROVIDER = "tke"
+DEMO_REGION = "ap-guangzhou"
 
 
 def demo_documents() -> list[tuple[object, str]]:

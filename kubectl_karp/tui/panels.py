@@ -9,9 +9,11 @@ from typing import Any
 from rich.text import Text
 
 from kubectl_karp.core.context import SchedulingContext
+from kubectl_karp.core.diagnosis.text import workload
 from kubectl_karp.core.reasons import Reason
-from kubectl_karp.core.views import PendingGroupRow, cpu_text, format_age
+from kubectl_karp.model.prices import money
 from kubectl_karp.model.quantity import format_memory
+from kubectl_karp.render.views import PendingGroupRow, cpu_text, format_age
 
 
 def _reason(text: Text, reason: Reason | Any, indent: str = "  ") -> None:
@@ -119,9 +121,10 @@ def node_detail_rows(ctx: SchedulingContext, node_name: str, now: datetime
     pods = ctx.snapshot.pods_by_node.get(node_name, [])
     rows: list[tuple[str, tuple[str, ...]]] = []
     for pod in sorted(pods, key=lambda p: p.key):
-        ref = pod.controller
+        # The object a person edits, as the CLI names it (deployment/web, not its
+        # ReplicaSet).
         rows.append((pod.key, (pod.namespace, pod.name,
-                               f"{ref.kind}/{ref.name}" if ref else "-",
+                               workload(pod) if pod.controller else "-",
                                cpu_text(pod.requests.get("cpu", 0)),
                                format_memory(pod.requests.get("memory", 0)),
                                format_age(pod.creation_timestamp, now))))
@@ -148,33 +151,10 @@ def node_summary(ctx: SchedulingContext, key: str) -> str:
             f"providerID {node.provider_id or '-'}  taints: {taints}")
 
 
-def raw_object(ctx: SchedulingContext, view: str, key: str) -> Any | None:
-    """The document behind a row, for describe (``d``)."""
-    snap = ctx.snapshot
-    if view == "nodes":
-        kind, _, name = key.partition("/")
-        if kind == "node":
-            node = snap.node_by_name.get(name)
-            return node.raw if node else None
-        return next((c.raw for c in snap.node_claims if c.name == name), None)
-    if view == "nodeclaims":
-        return next((c.raw for c in snap.node_claims if c.name == key), None)
-    if view == "nodepools":
-        return next((p.raw for p in snap.node_pools if p.name == key), None)
-    if view == "consolidation":
-        node = snap.node_by_name.get(key)
-        return node.raw if node else None
-    if view in ("pending", "node"):
-        return next((p.raw for p in snap.pods if p.key == key), None)
-    return None
-
-
-def _timeline(text: Text, timeline: Any | None) -> None:
+def _timeline(text: Text, timeline: Any | None, currency: str = "") -> None:
     """The rollout of the plan to steady state (core.disruption.rollout.RolloutPlan)."""
     if timeline is None:
         return
-    from kubectl_karp.model.prices import money
-
     text.append(f"\nrollout to steady state ({timeline.rounds} rounds):\n", style="bold")
     for step in timeline.steps[:8]:
         when = step.time.strftime("%H:%M")
@@ -187,7 +167,8 @@ def _timeline(text: Text, timeline: Any | None) -> None:
         text.append(f"  … {len(timeline.steps) - 8} more (kubectl karp consolidate "
                     "--until-steady)\n", style="dim")
     state = "steady" if timeline.steady else "after the shown rounds"
-    text.append(f"  {state}: {timeline.final_nodes} node(s), {money(timeline.final_cost)}/h\n")
+    cost = money(timeline.final_cost, currency=currency)
+    text.append(f"  {state}: {timeline.final_nodes} node(s), {cost}/h\n")
     for risk in timeline.risks[:3]:
         text.append(f"  risk {risk.code}: {risk.message}\n", style="yellow")
 
@@ -199,11 +180,13 @@ def consolidation_text(plan: Any | None, node: str | None, unavailable: str = ""
     if plan is None:
         text.append(unavailable or "Planning…", style="dim")
         return text
-    text.append(f"{len(plan.actions)} action(s), saves ${plan.savings_per_hour:.4f}/h "
+    # The one money formatter (model.prices), in the catalogue's currency.
+    text.append(f"{len(plan.actions)} action(s), saves "
+                f"{money(plan.savings_per_hour, currency=plan.currency)}/h "
                 "(dry run: nothing is changed)\n", style="bold")
     report = plan.node(node) if node else None
     if report is None:
-        _timeline(text, timeline)
+        _timeline(text, timeline, plan.currency)
         return text
     text.append(f"\n{report.node}", style="bold")
     text.append(f"  {report.node_pool or '-'} {report.instance_type or '-'}\n")
@@ -227,5 +210,5 @@ def consolidation_text(plan: Any | None, node: str | None, unavailable: str = ""
         text.append("\npods would move:\n", style="bold")
         for move in report.simulation[:12]:
             text.append(f"  {move.pod} → {move.to}\n")
-    _timeline(text, timeline)
+    _timeline(text, timeline, plan.currency)
     return text

@@ -17,7 +17,7 @@ from kubectl_karp.model.snapshot import ClusterSnapshot
 if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.sources.catalogs import CatalogChoice
     from kubectl_karp.sources.options import ClusterOptions
-    from kubectl_karp.tui.watch import ClusterWatcher
+    from kubectl_karp.sources.watch import ClusterWatcher
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class LiveSource:
         from kubectl_karp.errors import ClusterError
         from kubectl_karp.sources.kubeclient import connect
         from kubectl_karp.sources.live import CORE_LISTS, discover, not_installed_message
-        from kubectl_karp.tui.watch import ClusterWatcher
+        from kubectl_karp.sources.watch import ClusterWatcher
 
         conn = connect(self.opts, pool_size=len(CORE_LISTS) + 8)
         discovery = discover(conn)

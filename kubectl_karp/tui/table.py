@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events
 from textual._two_way_dict import TwoWayDict
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
@@ -57,7 +59,13 @@ def fit_columns(titles: dict[str, str], texts: dict[str, int], width: int,
 class KeyedTable(DataTable[Text]):
     """``show(rows)`` diffs against what is on screen: changed cells are updated, vanished
     rows removed, new rows added (in chunks when there are many), then the order is set,
-    all without clearing, so the cursor stays on its row."""
+    all without clearing, so the cursor stays on its row. j/k move and g/G jump to the
+    top/bottom, as in k9s and vi."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", show=False), Binding("k", "cursor_up", show=False),
+        Binding("g", "scroll_top", show=False), Binding("G", "scroll_bottom", show=False),
+    ]
 
     def __init__(self, columns: Sequence[tuple[str, str]], *, id: str | None = None,
                  drop_order: Sequence[str] = (), keep: Sequence[str] = ()) -> None:

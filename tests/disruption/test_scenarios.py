@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
-from kubectl_karp.core.disruption import plan_document
+from kubectl_karp.core.context import build_context
+from kubectl_karp.core.disruption import plan_consolidation
 from kubectl_karp.model.objects import Budget, Taint
-from tests.disruption.builders import LONG_AGO, NOW, Cluster, acted, codes, fake_price
+from kubectl_karp.render.consolidate import plan_document
+from tests.builders.catalogs import fake_price
+from tests.builders.cluster import LONG_AGO, NOW, Cluster, acted, codes
 
 
 def _full(c: Cluster, node: str, cpu: float, prefix: str = "p") -> None:
@@ -120,6 +124,19 @@ def test_replacement_not_cheaper_means_nothing_happens() -> None:
     assert plan.actions == ()
     assert codes(plan, "n1") == ["NotCheaper"]
     assert "cheaper than $0.6000/h" in plan.node("n1").blocks[0].message  # type: ignore
+
+
+def test_reasons_name_prices_in_the_catalogue_currency() -> None:
+    # A TKE catalogue is priced in CNY: the plan's reasons say ¥, as its tables do.
+    c = Cluster()
+    c.pool()
+    c.node("n1", "cpu-2")
+    c.pod("a", "n1", cpu=2, mem_gi=2)
+    ctx = c.context()
+    yuan = build_context(ctx.snapshot, [replace(cat, currency="CNY") for cat in ctx.catalogs])
+    plan = plan_consolidation(yuan, NOW)
+    message = plan.node("n1").blocks[0].message  # type: ignore[union-attr]
+    assert "cheaper than ¥0.6000/h" in message and "$" not in message
 
 
 def test_merging_two_nodes_into_one_of_the_same_type_is_not_chosen() -> None:

@@ -13,9 +13,7 @@ from datetime import timedelta
 
 import pytest
 
-from kubectl_karp.core.disruption import plan_document
 from kubectl_karp.core.disruption.balanced import PoolTotals, Score
-from kubectl_karp.core.disruption.plan import node_document
 from kubectl_karp.core.nodepools.launch import worst_launch_price
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.catalog import InstanceType, Offering
@@ -25,7 +23,9 @@ from kubectl_karp.model.objects import (
     NodeSelectorRequirement,
     Taint,
 )
-from tests.disruption.builders import CPU, GI, NOW, Cluster, acted, codes, fake_type
+from kubectl_karp.render.consolidate import node_document, plan_document
+from tests.builders.catalogs import CPU, GI, fake_type
+from tests.builders.cluster import NOW, Cluster, acted, codes
 
 
 def _iso(delta: timedelta) -> str:

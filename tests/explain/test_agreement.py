@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 
 from kubectl_karp.cli.app import run
-from kubectl_karp.cli.simulate import document as simulate_document
 from kubectl_karp.core.context import SchedulingContext, build_context
 from kubectl_karp.core.explain import Explanation, explain
 from kubectl_karp.core.scheduling import SimulationResult, simulate
 from kubectl_karp.render.explain import document as explain_document
+from kubectl_karp.render.simulate import document as simulate_document
 from kubectl_karp.sources.catalogs import bundled_catalogs
 from kubectl_karp.sources.demo import load_demo
 from tests.scheduling import runner

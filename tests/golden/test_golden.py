@@ -118,9 +118,9 @@ def _scheduling_cases() -> list[Any]:
 @pytest.mark.parametrize(("name", "version"), _scheduling_cases())
 def test_scheduling_scenario(name: str, version: str | None) -> None:
     """simulate's and explain's documents for one scheduling scenario."""
-    from kubectl_karp.cli.simulate import document as simulate_document
     from kubectl_karp.core.explain import explain
     from kubectl_karp.render.explain import document as explain_document
+    from kubectl_karp.render.simulate import document as simulate_document
 
     scenario = runner.load(name)
     if version is not None:
@@ -152,9 +152,9 @@ def test_disruption_scenario(path: Path, index: int) -> None:
     """consolidate's document (and a rollout to steady state) for one YAML scenario case."""
     from kubectl_karp.core.context import build_context
     from kubectl_karp.core.disruption import plan_consolidation
-    from kubectl_karp.core.disruption.plan import plan_document
     from kubectl_karp.core.releases import SOURCE_FLAG, resolve_rules
     from kubectl_karp.model.parse import build_snapshot
+    from kubectl_karp.render.consolidate import plan_document
     from tests.disruption.test_yaml_scenarios import cluster_version
 
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))

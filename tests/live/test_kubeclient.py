@@ -13,7 +13,8 @@ import yaml
 
 from kubectl_karp.cli.options import ClusterOptions
 from kubectl_karp.errors import ClusterError
-from kubectl_karp.sources.kubeclient import connect, current_context_name, resolve_kubeconfig
+from kubectl_karp.sources.kubeclient import connect
+from kubectl_karp.sources.kubeconfig import current_context_name, resolve_kubeconfig
 from tests.emulator import KubeEmulator
 
 
@@ -145,6 +146,26 @@ def test_pagination_follows_continue_tokens(k8s: KubeEmulator) -> None:
     assert "continue" not in calls[0].params and all("continue" in c.params for c in calls[1:])
 
 
+def test_versioned_list_hands_each_page_over_and_returns_the_lists_version(
+        k8s: KubeEmulator) -> None:
+    # The TUI's watch keeps each page compact as it arrives and watches from the version.
+    k8s.add_all({"apiVersion": "v1", "kind": "Node", "metadata": {"name": f"n{i:03d}"}}
+                for i in range(7))
+    pages: list[list[str]] = []
+
+    def keep(page: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        pages.append([i["metadata"]["name"] for i in page])
+        return [{"name": i["metadata"]["name"]} for i in page]
+
+    with connect(k8s.options()) as conn:
+        items, version = conn.list_versioned("/api/v1/nodes", resource="nodes", limit=3,
+                                             each_page=keep)
+    assert pages == [["n000", "n001", "n002"], ["n003", "n004", "n005"], ["n006"]]
+    assert items == [{"name": f"n{i:03d}"} for i in range(7)]
+    # The emulator serves every page of one list from one snapshot, numbered from 1.
+    assert version == "1"
+
+
 def test_expired_continue_token_restarts_the_list_once(k8s: KubeEmulator) -> None:
     k8s.add_all({"apiVersion": "v1", "kind": "Node", "metadata": {"name": f"n{i}"}}
                 for i in range(5))
@@ -158,7 +179,8 @@ def test_expired_continue_token_restarts_the_list_once(k8s: KubeEmulator) -> Non
 def test_typed_api_errors_translate_the_same_way(k8s: KubeEmulator) -> None:
     from kubernetes import client
 
-    from kubectl_karp.sources.kubeclient import api_client, translate_error
+    from kubectl_karp.sources.apierrors import translate_error
+    from kubectl_karp.sources.kubeconfig import api_client
 
     k8s.add({"apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "a"},
              "spec": {}})

@@ -16,7 +16,7 @@ from kubectl_karp.errors import InputError
 from kubectl_karp.model.parse import build_snapshot
 from kubectl_karp.model.parse_release import release_from_image as detect
 from kubectl_karp.sources import load_snapshot
-from tests.live.cluster_data import small_cluster
+from tests.builders.generated import small_cluster
 from tests.live.test_version_detection import TKE_IMAGE, controller, nodepool_crd
 
 
@@ -154,3 +154,33 @@ def test_the_controller_pods_of_an_older_snapshot_tell_the_release() -> None:
     assert snap.karpenter_version_reason.endswith(
         "(Pod kube-system/karpenter-7d9f-x2x4k), in the snapshot")
     assert "kube-system/karpenter-7d9f-x2x4k" in {f"{p.namespace}/{p.name}" for p in snap.pods}
+
+
+def _controller_image_in_full(doc: Any) -> str | None:
+    """controller_image without its plain-pod shortcut (parse_release._plain_pod)."""
+    from kubectl_karp.model import parse_release
+
+    original = parse_release._plain_pod
+    parse_release._plain_pod = lambda _doc: False  # type: ignore[assignment]
+    try:
+        return parse_release.controller_image(doc)
+    finally:
+        parse_release._plain_pod = original  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize("labels", [None, {}, {"app.kubernetes.io/name": "karpenter"},
+                                    {"app.kubernetes.io/name": "web"}, "oops"])
+@pytest.mark.parametrize("containers", [
+    None, [], "oops", [{"name": "app", "image": "nginx"}],
+    [{"name": "controller", "image": "nginx:1"}],
+    [{"name": "app", "image": "nginx"}, {"name": "x", "image":
+                                        "public.ecr.aws/karpenter/controller:1.9.0"}],
+    [{"name": "app", "image": 5}], ["oops"], [{"name": "manager"}]])
+def test_plain_pod_shortcut_gives_the_full_answer(labels: Any, containers: Any) -> None:
+    from kubectl_karp.model.parse_release import controller_image
+
+    meta: dict[str, Any] = {"name": "p"} if labels is None else {"name": "p", "labels": labels}
+    spec: dict[str, Any] = {} if containers is None else {"containers": containers}
+    for doc in ({"kind": "Pod", "metadata": meta, "spec": spec},
+                {"kind": "Pod", "metadata": meta}, {"kind": "Pod", "spec": spec}):
+        assert controller_image(doc) == _controller_image_in_full(doc)

@@ -7,21 +7,20 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kubectl_karp.errors import InputError
+from kubectl_karp.model.labels import WELL_KNOWN_LABELS, is_restricted_node_label
 from kubectl_karp.model.objects import (
     NodeSelectorRequirement,
     NodeSelectorTerm,
     Pod,
     PreferredSchedulingTerm,
 )
+from kubectl_karp.model.requirement_diagnostics import restricted_label_problem
 from kubectl_karp.model.requirements import (
-    WELL_KNOWN_LABELS,
     Requirement,
     Requirements,
     go_atoi,
-    is_restricted_node_label,
     pod_requirements,
     preferred_requirements,
-    restricted_label_problem,
 )
 
 KEY = "example.com/size"

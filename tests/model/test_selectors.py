@@ -13,6 +13,7 @@ from kubectl_karp.model.objects import (
     NodeSelectorRequirement,
     NodeSelectorTerm,
 )
+from kubectl_karp.model.requirements import go_atoi
 from kubectl_karp.model.selectors import (
     format_selector,
     node_affinity_matches,
@@ -175,6 +176,49 @@ def nsr(key: str, op: str, *values: str) -> NodeSelectorRequirement:
 ])
 def test_node_requirement_matches(req: NodeSelectorRequirement, expected: bool) -> None:
     assert node_requirement_matches(req, NODE) is expected
+
+
+def _kube_matches(op: str, values: tuple[str, ...], value: str | None) -> bool:
+    """kube's labels.Requirement.Matches written out operator by operator (the matcher this
+    module had before it asked the requirement algebra), for the exactness test below."""
+    if op == "In":
+        return value is not None and value in values
+    if op == "NotIn":
+        return value is None or value not in values
+    if op == "Exists":
+        return value is not None
+    if op == "DoesNotExist":
+        return value is None
+    if op in ("Gt", "Lt", "Gte", "Lte"):
+        if value is None or len(values) != 1:
+            return False
+        have, bound = go_atoi(value), go_atoi(values[0])
+        if have is None or bound is None:
+            return False
+        return {"Gt": have > bound, "Lt": have < bound,
+                "Gte": have >= bound, "Lte": have <= bound}[op]
+    return False
+
+
+_VALUES = ["", "a", "0", "1", "5", "+5", "05", "-3", "x1", str(2**63 - 1), str(-(2**63)),
+           str(2**63)]
+
+
+@no_deadline
+@given(st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt", "Gte", "Lte",
+                        "Bogus"]),
+       st.lists(st.sampled_from(_VALUES), max_size=3).map(tuple),
+       st.one_of(st.none(), st.sampled_from(_VALUES)))
+def test_one_matcher_answers_as_kube_does(op: str, values: tuple[str, ...],
+                                          value: str | None) -> None:
+    # Node and label selectors go through the requirement algebra (one label matcher):
+    # same answer as the operator-by-operator definition, for every operator and value.
+    labels = {} if value is None else {"k": value}
+    assert node_requirement_matches(NodeSelectorRequirement("k", op, values), labels) is \
+        _kube_matches(op, values, value)
+    if op in ("In", "NotIn", "Exists", "DoesNotExist"):
+        selector = LabelSelector((), (LabelSelectorRequirement("k", op, values),))
+        assert selector_matches(selector, labels) is _kube_matches(op, values, value)
 
 
 def test_terms_are_ored_and_requirements_anded() -> None:

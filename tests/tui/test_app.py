@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.widgets import Input, Static
 
-from kubectl_karp.tui.app import DescribeScreen, HelpScreen, KarpApp, NodeScreen
+from kubectl_karp.tui.app import HelpScreen, KarpApp
 from kubectl_karp.tui.table import KeyedTable
 
 from .conftest import settle as settle_workers
@@ -89,15 +89,15 @@ async def test_drill_down_node_pool_to_nodes_to_pods(make_app: Callable[[], Karp
         assert app.current == "nodes"
         assert order(app) == ["node/10.0.0.1", "node/10.0.0.2", "nodeclaim/default-klmno"]
         await pilot.press("enter")  # node → its pods
-        assert isinstance(app.screen, NodeScreen)
-        pods = app.screen.query_one(KeyedTable)
+        assert app.pane == "node"
+        pods = app.query_one("#node-pods", KeyedTable)
         assert list(pods.shown) == ["shop/web-1"]
-        await pilot.press("d")
-        assert isinstance(app.screen, DescribeScreen)
-        body = str(app.screen.query_one("#describe-body", Static).render())
+        await pilot.press("y")
+        assert app.pane == "describe"
+        body = str(app.query_one("#describe-body", Static).render())
         assert "name: web-1" in body
         await pilot.press("escape", "escape")
-        assert app.current == "nodes" and len(app.screen_stack) == 1
+        assert app.current == "nodes" and len(app.screen_stack) == 1 and app.pane is None
         await pilot.press("escape")  # leave the NodePool scope, back to NodePools
         assert app.current == "nodepools"
         assert len(order(app, "nodes")) == 4
@@ -118,9 +118,9 @@ async def test_describe_shows_the_object_yaml(make_app: Callable[[], KarpApp]) -
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("3", "down", "d")
-        assert isinstance(app.screen, DescribeScreen)
-        body = str(app.screen.query_one("#describe-body", Static).render())
+        await pilot.press("3", "down", "y")
+        assert app.pane == "describe"
+        body = str(app.query_one("#describe-body", Static).render())
         assert "kind: NodePool" in body and "name: gpu" in body
 
 
@@ -200,7 +200,7 @@ async def test_consolidation_view_shows_the_dry_run_plan(make_app: Callable[[], 
         assert app.focused is app.query_one("#plan-scroll")
         await pilot.press("escape")
         assert app.focused is app.table()
-        await pilot.press("d")
-        assert isinstance(app.screen, DescribeScreen)
-        body = str(app.screen.query_one("#describe-body", Static).render())
+        await pilot.press("y")
+        assert app.pane == "describe"
+        body = str(app.query_one("#describe-body", Static).render())
         assert "kind: Node" in body and f"name: {key}" in body

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kubectl_karp.tui.app import COLUMN_FIT, VIEW_BY_ID
 from kubectl_karp.tui.table import fit_columns
+from kubectl_karp.tui.viewdefs import COLUMN_FIT, VIEW_BY_ID
 
 from .conftest import demo_app, settle
 

@@ -31,11 +31,11 @@ async def test_disagreeing_pod_is_marked_and_explained() -> None:
         await pilot.press("4")
         await settle(pilot)
         verdicts = {row.owner: row.verdict for row in app.rows["pending"]}
-        assert verdicts["StatefulSet/trainer"] == "stays pending ≠ Karpenter"
+        assert verdicts["statefulset/trainer"] == "stays pending ≠ Karpenter"
         assert not any("≠" in v for owner, v in verdicts.items()
-                       if owner != "StatefulSet/trainer")
+                       if owner != "statefulset/trainer")
         while app.selected_row() is not None and app.selected_row().owner != \
-                "StatefulSet/trainer":
+                "statefulset/trainer":
             await pilot.press("down")
         panel = str(app.query_one("#explanation", Static).render())
         assert "Karpenter reported (0s ago): Nominated: Pod should schedule on: " \

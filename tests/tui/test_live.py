@@ -11,7 +11,7 @@ import yaml
 from kubernetes import client
 from textual.widgets import Static
 
-from kubectl_karp.sources.kubeclient import api_client
+from kubectl_karp.sources.kubeconfig import api_client
 from kubectl_karp.tui.app import KarpApp, create_app
 from kubectl_karp.tui.sources import LiveSource
 from tests.emulator import KubeEmulator
@@ -123,3 +123,37 @@ def test_cli_fails_with_one_line_when_the_cluster_is_unreachable(
         assert run(args) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and "127.0.0.1" in err
+
+
+async def test_live_tui_lists_in_pages_reads_no_secrets_and_shows_the_stores_yaml(
+        tmp_path: Path) -> None:
+    # The list+watch loop (sources/watch) stays read-only, pages its lists (so 50,000 pods
+    # are never decoded at once) and is where `y` reads a live object's document from.
+    with KubeEmulator(tmp_path) as k8s:
+        k8s.add_all(fixture_docs())
+        k8s.add({"apiVersion": "v1", "kind": "Secret",
+                 "metadata": {"name": "s", "namespace": "shop"}, "data": {"k": "dg=="}})
+        source = LiveSource(k8s.options(request_timeout=2.0), interval=0.1)
+        app = create_app(source, clock=fixed_clock, age_refresh=0)
+        async with app.run_test(size=SIZE) as pilot:
+            assert await wait_for(pilot, lambda: "node/10.0.0.1" in keys(app, "nodes"))
+            app.table("nodes").move_cursor(row=app.table("nodes").get_row_index(
+                "node/10.0.0.1"))
+            await pilot.press("y")
+            body = str(app.query_one("#describe-body", Static).render())
+            assert "kind: Node" in body and "name: 10.0.0.1" in body
+            assert "managedFields" not in body
+            assert app.ctx is not None
+            doc = next(d for d in app.ctx.snapshot.documents
+                       if d.get("kind") == "Node" and d["metadata"]["name"] == "10.0.0.1")
+            watcher = source._watcher
+            assert watcher is not None
+            stored = [e.doc for c in watcher.store._collections.values()
+                      for e in c.entries.values()]
+            assert any(d is doc for d in stored)  # the store's document, not a copy
+        assert k8s.writes() == []
+        assert not any("secrets" in r.path for r in k8s.requests)
+        for path in ("/api/v1/nodes", "/api/v1/pods"):
+            listed = [r for r in k8s.lists(path) if r.params.get("watch") != "true"
+                      and r.params.get("limit") != "1"]
+            assert listed and all(r.params.get("limit") == "500" for r in listed), path

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kubectl_karp.sources.live import CORE_LISTS
-from kubectl_karp.tui.watch import ObjectStore
+from kubectl_karp.sources.watch import ObjectStore
 
 NODES = next(s for s in CORE_LISTS if s.kind == "Node")
 PODS = next(s for s in CORE_LISTS if s.kind == "Pod")
@@ -62,3 +62,31 @@ def test_a_malformed_object_is_skipped_with_a_note() -> None:
     snap = store.snapshot()
     assert [n.name for n in snap.nodes] == ["a"]
     assert len(snap.notes) == 1 and "bad" in snap.notes[0]
+
+
+def test_equal_parts_of_documents_are_stored_once() -> None:
+    # Issue 20: 50,000 pods' tolerations, volumes and probes are the same few structures;
+    # the store keeps one of each, and every document still reads exactly as it came.
+    store = ObjectStore([PODS], "x")
+    docs = [pod("p1", "a"), pod("p2", "a")]
+    for doc in docs:
+        doc["spec"]["tolerations"] = [{"key": "k", "operator": "Exists"}]
+    docs[1]["metadata"]["labels"] = {"flag": True, "count": 1}
+    docs[0]["metadata"]["labels"] = {"flag": 1, "count": True}
+    store.replace(PODS, [dict(d) for d in docs])
+    snap = store.snapshot()
+    first, second = (d for d in snap.documents if d["kind"] == "Pod")
+    assert first["spec"]["tolerations"] is second["spec"]["tolerations"]
+    assert first["spec"]["containers"] is second["spec"]["containers"]
+    # True and 1 are equal in Python but not in YAML: never one for the other.
+    assert first["metadata"]["labels"] == {"flag": 1, "count": True}
+    assert type(first["metadata"]["labels"]["flag"]) is int
+    assert type(second["metadata"]["labels"]["flag"]) is bool
+    assert first["metadata"]["labels"] is not second["metadata"]["labels"]
+    assert list(snap.documents) == [{"apiVersion": "v1", "kind": "Pod", **d} for d in docs]
+    assert [p.name for p in snap.pods] == ["p1", "p2"]
+    # A watch event is shared with what is stored already.
+    store.apply(PODS, "ADDED", {**pod("p3"), "spec": {**pod("p3")["spec"], "tolerations":
+                                                      [{"key": "k", "operator": "Exists"}]}})
+    third = next(d for d in store.snapshot().documents if d["metadata"]["name"] == "p3")
+    assert third["spec"]["tolerations"] is first["spec"]["tolerations"]

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from kubectl_karp.core import views
 from kubectl_karp.core.context import SchedulingContext, build_context
 from kubectl_karp.model.parse import build_snapshot
+from kubectl_karp.render import views
 from kubectl_karp.sources.catalogs import bundled_catalogs
 from kubectl_karp.sources.demo import demo_documents
 
@@ -66,8 +66,8 @@ def test_node_pool_rows_roll_up_capacity_limits_cost_and_budget(ctx: SchedulingC
 
 def test_pending_groups_by_owner_and_requests(ctx: SchedulingContext) -> None:
     assert table(views.pending_rows(ctx), views.PENDING_COLUMNS) == [
-        ("jobs", "Job/batch", "2", "3", "4Gi", "10m", "…", "-"),
-        ("ml", "trainer", "1", "64", "512Gi", "60m", "…", "-"),
+        ("jobs", "job/batch", "2", "3", "4Gi", "10m", "…", "-"),
+        ("ml", "pod/trainer", "1", "64", "512Gi", "60m", "…", "-"),
     ]
 
 

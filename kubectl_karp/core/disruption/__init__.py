@@ -5,7 +5,7 @@ Entry point: :func:`plan_consolidation` (context + clock → :class:`Consolidati
 
 from __future__ import annotations
 
-from kubectl_karp.core.disruption.plan import ConsolidationPlan, plan_document
+from kubectl_karp.core.disruption.plan import ConsolidationPlan
 from kubectl_karp.core.disruption.planner import plan_consolidation
 
-__all__ = ["ConsolidationPlan", "plan_consolidation", "plan_document"]
+__all__ = ["ConsolidationPlan", "plan_consolidation"]

@@ -1,4 +1,5 @@
-"""The result of a consolidation dry run: frozen value objects and their JSON/YAML document."""
+"""The result of a consolidation dry run: frozen value objects (their JSON/YAML documents
+are rendered in render/consolidate.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Any
 from kubectl_karp.core.disruption.balanced import Score
 from kubectl_karp.core.disruption.budgets import PoolBudget
 from kubectl_karp.core.reasons import Reason
-from kubectl_karp.model.prices import HOURS_PER_MONTH
 
 METHOD_EMPTINESS = "emptiness"
 METHOD_DRIFT = "drift"
@@ -112,101 +112,3 @@ class ConsolidationPlan:
 
     def node(self, name: str) -> NodeReport | None:
         return next((n for n in self.nodes if n.node == name), None)
-
-
-def _time(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
-
-
-def _price(value: float | None) -> float | None:
-    return None if value is None else round(value, 6)
-
-
-def _reason(reason: Reason) -> dict[str, Any]:
-    doc: dict[str, Any] = {"code": reason.code, "message": reason.message}
-    if reason.detail:
-        doc["detail"] = reason.detail
-    if reason.fix:
-        doc["fix"] = reason.fix
-    return doc
-
-
-def _replacement(rep: Replacement) -> dict[str, Any]:
-    return {"name": rep.name, "nodePool": rep.node_pool, "instanceType": rep.instance_type,
-            "zone": rep.zone_name or rep.zone, "capacityType": rep.capacity_type,
-            "pricePerHour": _price(rep.price_per_hour),
-            "instanceTypeOptions": list(rep.instance_type_options)}
-
-
-def action_document(action: Action) -> dict[str, Any]:
-    reps = [_replacement(r) for r in action.replacements]
-    return {
-        "type": action.type, "method": action.method, "reason": action.reason,
-        "nodes": list(action.nodes), "nodePools": list(action.node_pools),
-        "replacement": reps[0] if len(reps) == 1 else None,
-        "replacements": reps,
-        "pricePerHour": _price(action.price_per_hour),
-        "savingsPerHour": _price(action.savings_per_hour),
-        "moves": [{"pod": m.pod, "to": m.to, "toReplacement": m.to_replacement}
-                  for m in action.moves],
-        "warnings": list(action.warnings),
-        "balanced": [s.document() for s in action.scores],
-    }
-
-
-def budget_document(budget: PoolBudget, planned: int = 0,
-                    replicas: int | None = None) -> dict[str, Any]:
-    return {"nodePool": budget.node_pool,
-            # a static NodePool: only (Static)Drift uses its budget
-            "static": None if replicas is None else {"replicas": replicas},
-            "allowed": budget.allowed_min,
-            "disrupting": budget.disrupting, "nodes": budget.nodes, "planned": planned,
-            "allowedByReason": dict(budget.allowed_by_reason),
-            "nextOpen": _time(budget.next_open),
-            "problem": budget.problem,
-            "activeBudgets": [{"nodes": b.nodes, "reasons": list(b.reasons),
-                               "schedule": b.schedule, "durationSeconds": b.duration_seconds}
-                              for b in budget.active_budgets]}
-
-
-def node_document(report: NodeReport) -> dict[str, Any]:
-    return {
-        "node": report.node, "nodePool": report.node_pool,
-        "instanceType": report.instance_type, "capacityType": report.capacity_type,
-        "zone": report.zone, "pricePerHour": _price(report.price_per_hour),
-        "pods": list(report.pods),
-        "disruptionCost": None if report.disruption_cost is None
-        else round(report.disruption_cost, 6),
-        "candidateOrder": report.order or None,
-        "consolidateAfter": {"since": _time(report.consolidate_after_since),
-                             "rule": report.consolidate_after_rule,
-                             "eligibleAt": _time(report.consolidatable_at)},
-        "action": report.action,
-        "checks": [{"name": c.name, "ok": c.ok, "message": c.message} for c in report.checks],
-        "reasons": [_reason(r) for r in report.blocks],
-        "simulation": [{"pod": m.pod, "to": m.to, "toReplacement": m.to_replacement}
-                       for m in report.simulation],
-        "unplaceable": [{"pod": pod, "reasons": [_reason(r) for r in why]}
-                        for pod, why in report.unplaceable],
-        "balanced": [s.document() for s in report.scores],
-    }
-
-
-def plan_document(plan: ConsolidationPlan) -> dict[str, Any]:
-    """The documented ``-o json|yaml`` contract (README: consolidate)."""
-    per_hour = plan.savings_per_hour
-    return {
-        "kind": "ConsolidationPlan",
-        "evaluatedAt": _time(plan.now),
-        "pricesKnown": plan.prices_known,
-        **({"currency": plan.currency} if plan.currency else {}),
-        "actions": [action_document(a) for a in plan.actions],
-        "blocked": [{"node": n.node, "nodePool": n.node_pool,
-                     "reasons": [_reason(r) for r in n.blocks]} for n in plan.blocked],
-        "budgets": [budget_document(b, plan.planned(b.node_pool),
-                                    plan.static_pools.get(b.node_pool))
-                    for b in plan.budgets],
-        "savings": {"perHour": round(per_hour, 6),
-                    "perMonth": round(per_hour * HOURS_PER_MONTH, 2)},
-        "notes": list(plan.notes),
-    }

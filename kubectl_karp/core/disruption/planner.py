@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 
-from kubectl_karp.core import reasons as R
 from kubectl_karp.core import releases
 from kubectl_karp.core.context import SchedulingContext
 from kubectl_karp.core.disruption.balanced import BALANCED, PoolTotals
@@ -25,9 +24,6 @@ from kubectl_karp.core.disruption.budgets import (
     REASON_UNDERUTILIZED,
     REASONS,
     allowed_disruptions,
-    limiting_budget,
-    pool_budget,
-    pool_budget_problem,
 )
 from kubectl_karp.core.disruption.candidates import (
     Candidate,
@@ -42,7 +38,6 @@ from kubectl_karp.core.disruption.candidates import (
 from kubectl_karp.core.disruption.costs import reschedule_disruption_cost, savings_ratio
 from kubectl_karp.core.disruption.methods.consolidation import (
     Attempt,
-    compute_consolidation,
     multi_node,
     single_node,
 )
@@ -51,22 +46,17 @@ from kubectl_karp.core.disruption.methods.emptiness import emptiness
 from kubectl_karp.core.disruption.methods.staticdrift import PoolCount, static_drift
 from kubectl_karp.core.disruption.pdbs import PdbIndex
 from kubectl_karp.core.disruption.plan import (
-    METHOD_SINGLE,
     Action,
-    Check,
     ConsolidationPlan,
-    Move,
-    NodeReport,
     Replacement,
 )
+from kubectl_karp.core.disruption.reports import consolidation_ready, plan_result
 from kubectl_karp.core.disruption.room import RoomIndex, room_pools
 from kubectl_karp.core.disruption.simulation import Env
-from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.scheduling import nodepool_templates, pending_batch
 from kubectl_karp.core.scheduling.cache import carry_context_cache
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.catalog import InstanceType
-from kubectl_karp.model.durations import format_duration
 from kubectl_karp.model.objects import (
     LABEL_CAPACITY_TYPE,
     LABEL_INSTANCE_TYPE,
@@ -112,17 +102,6 @@ def _check_policies(rules: releases.KarpenterRules, pools: Iterable[NodePool]) -
                 f"--karpenter-version {since.lstrip('v')} if the cluster runs it")
 
 
-def _consolidation_ready(c: Candidate) -> str | None:
-    """Why a non-empty candidate cannot be priced for consolidation (upstream ShouldDisrupt)."""
-    if c.instance_type is None:
-        return (f"instance type {c.node.instance_type or '(unlabelled)'} is not in the "
-                f"catalogue for NodePool {c.pool.name}, so Karpenter cannot price the node")
-    for label in (LABEL_CAPACITY_TYPE, LABEL_ZONE):
-        if label not in c.node.labels:
-            return f"node has no {label} label, so Karpenter cannot price it"
-    return None
-
-
 # Snapshot indexes that do not look at NodeClaims, carried over when only those change.
 _CLAIM_FREE_INDEXES = ("node_by_name", "node_pool_by_name", "pods_by_node", "pending_pods",
                        "node_class_by_ref", "pvc_by_key", "pv_by_name",
@@ -159,8 +138,9 @@ def _order(cands: Sequence[Candidate],
 
 class _Planner:
     def __init__(self, ctx: SchedulingContext, now: datetime, spot_to_spot: bool,
-                 explain: frozenset[str] = frozenset()) -> None:
+                 explain: frozenset[str] = frozenset(), failures: bool = True) -> None:
         self.explain = explain
+        self.failures = failures
         self.ctx = ctx
         self.now = now
         self.spot_to_spot = spot_to_spot
@@ -240,13 +220,18 @@ class _Planner:
         deleting_pods = tuple(p for name in self.deleting
                               for p in self.current.pods_by_node.get(name, ())
                               if pod_rules.currently_reschedulable(p, self.pdbs))
-        room = RoomIndex.build(
-            (n for n in self.current.nodes if n.name not in self.deleting),
-            self.current.pods_by_node, self.room_pools, self.inflight_room.items())
-        return Env(ctx=self._ctx(), deleting=frozenset(self.deleting),
+        # The room index as of now, built when first read (the state moves on after _apply).
+        snap, deleting = self.current, frozenset(self.deleting)
+        inflight, pools = list(self.inflight_room.items()), self.room_pools
+
+        def room() -> RoomIndex:
+            return RoomIndex.build((n for n in snap.nodes if n.name not in deleting),
+                                   snap.pods_by_node, pools, inflight)
+
+        return Env(ctx=self._ctx(), deleting=deleting,
                    deleting_pods=deleting_pods, uninitialized=frozenset(self.uninitialized),
-                   room=room, pending=self.pending, closed=self._closed(),
-                   balanced=self._balanced_totals())
+                   room_source=room, pending=self.pending, closed=self._closed(),
+                   balanced=self._balanced_totals(), first_miss=not self.failures)
 
     def _closed(self) -> frozenset[str]:
         """Nodes still inside their NodePool's consolidateAfter (upstream
@@ -401,7 +386,7 @@ class _Planner:
         # 4./5. Consolidation of non-empty nodes
         under = [c for c in free if c.consolidatable and not c.is_empty
                  and c.pool.consolidation_policy != "WhenEmpty"
-                 and _consolidation_ready(c) is None]
+                 and consolidation_ready(c) is None]
         budget = rnd.budget[REASON_UNDERUTILIZED]
         name = self._replacement_name()
         attempt = multi_node(env, under, budget, spot_to_spot=self.spot_to_spot,
@@ -446,242 +431,21 @@ class _Planner:
             if action is None:
                 break
             self._apply(action)
-        return self._result()
-
-    # ------------------------------------------------------------------ reporting
-
-    def _if_budget_allowed(self, cand: Candidate) -> tuple[Check, Attempt]:
-        """What single-node consolidation would decide for ``cand`` were its budget open
-        (only for nodes explained with ``--node``: it costs a simulation)."""
-        attempt = compute_consolidation(self._env(), [cand], method=METHOD_SINGLE,
-                                        spot_to_spot=self.spot_to_spot,
-                                        replacement_name=self._replacement_name())
-        action = attempt.action
-        if action is None:
-            return Check("if the budget allowed", False,
-                         "; ".join(r.message for r in attempt.blocks)), attempt
-        what = action.type + (f" with {action.replacements[0].instance_type}"
-                              if action.replacements else "")
-        saving = "" if action.savings_per_hour is None else \
-            f", saving ${action.savings_per_hour:.4f}/h"
-        return Check("if the budget allowed", True,
-                     f"single-node consolidation would {what}{saving}"), attempt
-
-    def _budget_block(self, reason: str, pool: str) -> Reason:
-        pool_obj = self.pools[pool]
-        broken = pool_budget_problem(pool_obj)
-        if broken is not None:
-            return Reason(
-                code=R.BUDGET_EXHAUSTED, node_pool=pool,
-                message=f"NodePool {pool} has an invalid disruption budget ({broken[1]}), so "
-                        f"Karpenter allows no disruption for any reason, {reason} included",
-                detail="Karpenter fails closed when any budget of a NodePool cannot be "
-                       "evaluated, whatever reasons that budget lists.",
-                fix=f"fix spec.disruption.budgets on NodePool {pool} (schedules use "
-                    "five cron fields: minute hour day-of-month month day-of-week, days "
-                    "of week 0-6 or sun-sat, ranges low-high)")
-        limiting = limiting_budget(pool_obj, self.num_nodes.get(pool, 0), reason, self.now)
-        which = (f"budget nodes={limiting.nodes}"
-                 + (f" reasons={','.join(limiting.reasons)}" if limiting.reasons else "")
-                 + (f" schedule='{limiting.schedule}'" if limiting.schedule else "")
-                 ) if limiting else "its budgets"
-        used = self.disrupting.get(pool, 0) + self.planned.get(pool, 0)
-        return Reason(
-            code=R.BUDGET_EXHAUSTED, node_pool=pool,
-            message=f"NodePool {pool} disruption budget for {reason} is used up ({which}; "
-                    f"{used} node{'s' if used != 1 else ''} disrupting or planned of "
-                    f"{self.num_nodes.get(pool, 0)})",
-            fix=f"raise spec.disruption.budgets on NodePool {pool}, or wait for its budget "
-                "window")
-
-    def _explain(self, status: NodeStatus) -> tuple[list[Check], list[Reason],
-                                                     Attempt | None]:
-        checks: list[Check] = []
-        if status.candidate is None:
-            for reason in status.blocks:
-                checks.append(Check("candidate", False, reason.message))
-            return checks, list(status.blocks), None
-        c = status.candidate
-        rnd = self.round
-        pool = c.pool.name
-        checks.append(Check("Karpenter-managed", True,
-                            f"NodeClaim {c.claim.name}, NodePool {pool}"))
-        checks.append(Check("initialised and not disrupting", True, "yes"))
-        if c.pod_blocks:
-            checks.append(Check("pods evictable", False,
-                                "; ".join(r.message for r in c.pod_blocks)))
-        else:
-            checks.append(Check("pods evictable", True,
-                                "no do-not-disrupt pod, no PodDisruptionBudget at 0"))
-        blocks: list[Reason] = list(c.pod_blocks)
-        static = self._static(c)
-        if c.drifted_since is not None:
-            failure = (rnd.static_failures if static else rnd.drift_failures).get(c.name)
-            if failure is not None:
-                blocks.extend(failure.blocks)
-            elif (not c.pod_blocks or c.ignores_pod_blocks_for_drift) \
-                    and rnd.budget[REASON_DRIFTED].get(pool, 0) <= 0:
-                blocks.append(self._budget_block(REASON_DRIFTED, pool))
-            checks.append(Check("static drift" if static else "drift", not blocks,
-                                "NodeClaim is Drifted" + (
-                                    "; StaticDrift replaces it one for one" if static else "")))
-            if blocks:
-                return checks, blocks, failure
-        if c.pod_blocks:
-            return checks, blocks, None
-        if static:
-            block = Reason(
-                code=R.STATIC_NODEPOOL, node=c.name, node_pool=pool,
-                message=f"NodePool {pool} is static (replicas: {c.pool.replicas}): Karpenter "
-                        "neither deletes its empty nodes nor consolidates it",
-                detail="A static NodePool keeps spec.replicas nodes; only drift replaces "
-                       "them, one for one.",
-                fix=f"change spec.replicas on NodePool {pool} to resize it; for consolidation "
-                    "use a NodePool without replicas (a NodePool cannot switch between static "
-                    "and dynamic in place)")
-            checks.append(Check("static NodePool", False, block.message))
-            return checks, [block], None
-        if c.consolidate_after_block is not None:
-            checks.append(Check("consolidateAfter", False, c.consolidate_after_block.message))
-            return checks, [c.consolidate_after_block], None
-        after = c.pool.consolidate_after_seconds
-        checks.append(Check("consolidateAfter", True,
-                            f"{format_duration(after)} elapsed (counted from "
-                            f"{status.consolidate_after_rule})"))
-        if c.is_empty:
-            if rnd.budget[REASON_EMPTY].get(pool, 0) <= 0:
-                block = self._budget_block(REASON_EMPTY, pool)
-                checks.append(Check("budget", False, block.message))
-                return checks, [block], None
-            checks.append(Check("budget", True, "Empty budget allows it"))
-            return checks, [Reason(code=R.BUDGET_EXHAUSTED, node_pool=pool, node=c.name,
-                                   message="empty but not chosen this time")], None
-        if c.pool.consolidation_policy == "WhenEmpty":
-            block = Reason(
-                code=R.WHEN_EMPTY_POLICY, node=c.name, node_pool=pool,
-                message=f"NodePool {pool} has consolidationPolicy WhenEmpty and the node runs "
-                        f"{len(c.reschedulable)} pod{'s' if len(c.reschedulable) != 1 else ''}",
-                fix=f"set spec.disruption.consolidationPolicy: WhenEmptyOrUnderutilized on "
-                    f"NodePool {pool} to let Karpenter consolidate underutilised nodes")
-            checks.append(Check("policy", False, block.message))
-            return checks, [block], None
-        checks.append(Check("policy", True, c.pool.consolidation_policy))
-        unpriced = _consolidation_ready(c)
-        if unpriced is not None:
-            block = Reason(code=R.NOT_CHEAPER, node=c.name, node_pool=pool, message=unpriced,
-                           fix="use a catalogue that lists this instance type (--catalog)")
-            checks.append(Check("price", False, unpriced))
-            return checks, [block], None
-        if rnd.budget[REASON_UNDERUTILIZED].get(pool, 0) <= 0:
-            block = self._budget_block(REASON_UNDERUTILIZED, pool)
-            checks.append(Check("budget", False, block.message))
-            hypothetical = self._if_budget_allowed(c) if c.name in self.explain else None
-            if hypothetical is not None:
-                checks.append(hypothetical[0])
-            return checks, [block], hypothetical[1] if hypothetical else None
-        checks.append(Check("budget", True, "Underutilized budget allows it"))
-        failure = rnd.failures.get(c.name)
-        if failure is not None:
-            balanced = any(r.code == R.BALANCED_SCORE_TOO_LOW for r in failure.blocks)
-            checks.append(Check("Balanced" if balanced else "consolidation", False,
-                                "; ".join(r.message.removeprefix("Balanced: ")
-                                          for r in failure.blocks)))
-            return checks, list(failure.blocks), failure
-        # Unreachable in practice: the last round tried every candidate its budget allowed.
-        return checks, [self._budget_block(REASON_UNDERUTILIZED, pool)], None
-
-    def _report(self, node: Node) -> NodeReport:
-        status = self.round.by_name.get(node.name)
-        claim = self.original.node_claim_for(node)
-        pool = node.node_pool or (claim.node_pool if claim else None)
-        resched = tuple(p.key for p in self.original.pods_by_node.get(node.name, ())
-                        if is_reschedulable(p))
-        base = NodeReport(
-            node=node.name, node_pool=pool, instance_type=node.instance_type,
-            capacity_type=node.capacity_type, zone=node.zone,
-            price_per_hour=self.prices.get(node.name), pods=resched, disruption_cost=None,
-            consolidate_after_since=None, consolidate_after_rule="", consolidatable_at=None,
-            checks=(), action=None, blocks=())
-        if node.name in self.action_of:
-            index = self.action_of[node.name]
-            action = self.actions[index]
-            own = set(resched)
-            moves = tuple(m for m in action.moves if m.pod in own)
-            checks = [Check("action", True, f"{action.type} by {action.method}")]
-            checks += [Check("Balanced", True, s.describe()) for s in action.scores]
-            return replace(base, checks=tuple(checks), action=index, simulation=moves,
-                           scores=action.scores)
-        assert status is not None  # every node not in an action is still in the snapshot
-        checks, blocks, attempt = self._explain(status)
-        sim: tuple[Move, ...] = ()
-        unplaceable: tuple[tuple[str, tuple[Reason, ...]], ...] = ()
-        scores = attempt.scores if attempt is not None else ()
-        if attempt is not None and attempt.outcome is not None:
-            sim = attempt.outcome.moves
-            unplaceable = attempt.outcome.unplaceable
-        cand = status.candidate
-        return replace(
-            base, disruption_cost=cand.disruption_cost if cand else None,
-            order=self._order_note(cand) if cand else "",
-            consolidate_after_since=status.consolidate_after_since,
-            consolidate_after_rule=status.consolidate_after_rule,
-            consolidatable_at=status.consolidatable_at, checks=tuple(checks), action=None,
-            blocks=tuple(blocks), simulation=sim, unplaceable=unplaceable, scores=scores)
-
-    def _result(self) -> ConsolidationPlan:
-        reports = tuple(self._report(n) for n in sorted(self.original.nodes,
-                                                       key=lambda n: n.name))
-        budgets = tuple(pool_budget(pool, self.num_nodes.get(name, 0),
-                                    self.disrupting.get(name, 0), self.now)
-                        for name, pool in sorted(self.pools.items()))
-        notes: list[str] = []
-        if not self.ctx.prices_known:
-            notes.append("instance-type prices are unknown: empty and underutilised nodes can "
-                         "still be deleted, but no replacement can be shown to be cheaper "
-                         "(use --catalog)")
-        for action in self.actions:
-            bare = [m.pod for m in action.moves if self._bare(m.pod)]
-            if bare:
-                notes.append(f"{', '.join(bare)} ha{'ve' if len(bare) > 1 else 's'} no "
-                             "controller: Karpenter would evict and nothing would re-create "
-                             "it")
-        return ConsolidationPlan(now=self.now, actions=tuple(self._warned(a)
-                                                             for a in self.actions),
-                                 nodes=reports, budgets=budgets,
-                                 prices_known=self.ctx.prices_known, notes=tuple(notes),
-                                 options={"spotToSpot": self.spot_to_spot},
-                                 static_pools={name: p.replicas for name, p in self.pools.items()
-                                               if p.replicas is not None and self.static_rule},
-                                 currency=self.ctx.currency)
-
-    def _order_note(self, cand: Candidate) -> str:
-        if self.ctx.rules.has(releases.CANDIDATE_SAVINGS_RATIO):
-            return (f"savings ratio {savings_ratio(cand.price, cand.reschedule_cost):.4f} = "
-                    f"price ${cand.price or 0.0:.4f}/h ÷ reschedule cost "
-                    f"{cand.reschedule_cost:.3f} (higher goes first)")
-        return (f"disruption cost {cand.disruption_cost:.3f} = pod eviction costs × node "
-                "lifetime remaining (lower goes first)")
-
-    def _bare(self, key: str) -> bool:
-        return key in self.bare
-
-    def _warned(self, action: Action) -> Action:
-        bare = [m.pod for m in action.moves if self._bare(m.pod)]
-        if not bare:
-            return action
-        return replace(action, warnings=action.warnings + tuple(
-            f"pod {key} has no controller: it would be evicted and lost" for key in bare))
-
+        return plan_result(self)
 
 def plan_consolidation(ctx: SchedulingContext, now: datetime, *, spot_to_spot: bool = False,
-                       explain: frozenset[str] = frozenset()) -> ConsolidationPlan:
+                       explain: frozenset[str] = frozenset(),
+                       failures: bool = True) -> ConsolidationPlan:
     """What Karpenter's disruption controller would do, starting at ``now``, until it stops.
 
     ``spot_to_spot``: assume the SpotToSpotConsolidation feature gate is on (off upstream by
     default). ``explain``: nodes to explain in more depth (a budget-blocked node also gets what
-    consolidation would do if its budget allowed).
+    consolidation would do if its budget allowed). ``failures=False``: the actions and every
+    node's reason codes are the same, but a failed simulation stops at its first candidate pod
+    that lands on a node not initialised, so its report names that pod only (``Env.first_miss``;
+    for the rollout, which shows actions, not why candidates were passed over).
     """
-    return _Planner(ctx, now, spot_to_spot, explain).run()
+    return _Planner(ctx, now, spot_to_spot, explain, failures).run()
 
 
 def snapshot_of(plan_ctx: SchedulingContext) -> ClusterSnapshot:

@@ -21,29 +21,21 @@ from datetime import datetime, timedelta
 from kubectl_karp.core import reasons as R
 from kubectl_karp.core.context import SchedulingContext, build_context
 from kubectl_karp.core.disruption.drift_change import (
-    HASH_ANNOTATION,
-    HASH_VERSION_ANNOTATION,
     DriftFinding,
 )
 from kubectl_karp.core.disruption.pdbs import PdbIndex
 from kubectl_karp.core.disruption.plan import Action, ConsolidationPlan
 from kubectl_karp.core.disruption.planner import plan_consolidation
-from kubectl_karp.core.nodepools.daemonsets import overhead
+from kubectl_karp.core.disruption.rollout_nodes import bound_to, new_node
+from kubectl_karp.core.disruption.simulation import share_unbound
 from kubectl_karp.core.scheduling import simulate
 from kubectl_karp.model.objects import (
-    LABEL_CAPACITY_TYPE,
-    LABEL_HOSTNAME,
-    LABEL_INSTANCE_TYPE,
-    LABEL_NODEPOOL,
-    LABEL_ZONE,
     Condition,
     Node,
     NodeClaim,
-    OwnerRef,
     Pod,
 )
 from kubectl_karp.model.predicates import is_healthy, is_reschedulable
-from kubectl_karp.model.requirements import Requirements
 from kubectl_karp.model.snapshot import ClusterSnapshot
 
 DEFAULT_LAUNCH_SECONDS = 300
@@ -125,11 +117,6 @@ def _cost(ctx: SchedulingContext, nodes: Sequence[Node]) -> float | None:
     return round(total, 6)
 
 
-def _bound(pod: Pod, node: str) -> Pod:
-    """The pod as it runs on ``node`` once moved there (Ready by the next round)."""
-    return replace(pod, node_name=node, phase="Running", conditions=(Condition("Ready", "True"),))
-
-
 def _alive(snapshot: ClusterSnapshot, run: _Rollout) -> list[Node]:
     return [n for n in snapshot.nodes if n.name not in run.draining]
 
@@ -152,59 +139,25 @@ class _Rollout:
         self.draining: dict[str, dict[str, str]] = {}
         self.destination: dict[str, str] = {}
         self.stalled: set[str] = set()
+        self._last: tuple[ClusterSnapshot, SchedulingContext] | None = None
+        # Unbound pod copies outlive a round's context: most pods stay as they are.
+        self.unbound: dict[int, tuple[Pod, Pod]] = {}
 
     def context(self, snapshot: ClusterSnapshot) -> SchedulingContext:
-        return build_context(snapshot, self.base.catalogs, rules=self.base.rules,
-                             catalog_source=self.base.catalog_source)
+        if self._last is not None and self._last[0] is snapshot:
+            return self._last[1]  # nothing changed since the last context was built
+        ctx = build_context(snapshot, self.base.catalogs, rules=self.base.rules,
+                            catalog_source=self.base.catalog_source)
+        share_unbound(ctx, self.unbound)
+        self._last = (snapshot, ctx)
+        return ctx
 
-    # ---------------------------------------------------------------- the new nodes
     def _new_node(self, snapshot: ClusterSnapshot, pool_name: str, instance_type: str,
-                  zone: str, capacity_type: str, ready_at: datetime) -> tuple[Node, NodeClaim,
-                                                                              list[Pod]]:
+                  zone: str, capacity_type: str, ready_at: datetime
+                  ) -> tuple[Node, NodeClaim, list[Pod]]:
         self.seq += 1
-        name = f"{pool_name}-rollout-{self.seq:03d}"
-        it = self.base.instance_type(instance_type)
-        pool = snapshot.node_pool_by_name.get(pool_name)
-        labels = dict(it.labels) if it else {}
-        labels.update({LABEL_NODEPOOL: pool_name, LABEL_INSTANCE_TYPE: instance_type,
-                       LABEL_ZONE: zone, LABEL_CAPACITY_TYPE: capacity_type,
-                       LABEL_HOSTNAME: name, "karpenter.sh/initialized": "true",
-                       "karpenter.sh/registered": "true"})
-        if pool is not None:
-            labels.update(pool.template_labels)
-        annotations: dict[str, str] = {}
-        pool_meta = pool.raw.get("metadata") if pool is not None else None
-        if isinstance(pool_meta, dict):
-            for key in (HASH_ANNOTATION, HASH_VERSION_ANNOTATION):
-                value = (pool_meta.get("annotations") or {}).get(key)
-                if value:
-                    annotations[key] = value  # created from today's template: not drifted
-        capacity = dict(it.capacity) if it else {}
-        allocatable = dict(it.allocatable) if it else {}
-        provider_id = f"rollout:///{zone}/{name}"
-        node = Node(name=name, labels=labels, taints=pool.taints if pool else (),
-                    capacity=capacity, allocatable=allocatable, provider_id=provider_id,
-                    creation_timestamp=ready_at, conditions=(Condition("Ready", "True"),))
-        conditions = tuple(Condition(t, "True", last_transition_time=ready_at)
-                           for t in ("Launched", "Registered", "Initialized"))
-        claim = NodeClaim(name=name, labels=labels, annotations=annotations,
-                          node_class_ref=pool.node_class_ref if pool else None,
-                          provider_id=provider_id, node_name=name, capacity=capacity,
-                          allocatable=allocatable, conditions=conditions,
-                          creation_timestamp=ready_at,
-                          raw={"status": {"lastPodEventTime": ready_at.isoformat()}})
-        daemons = []
-        if pool is not None:
-            reqs = Requirements.from_labels(labels)
-            _, chosen = overhead(snapshot.daemon_sets, pool.taints, reqs, frozenset(labels))
-            for ds in chosen:
-                daemons.append(replace(ds.template, name=f"{ds.name}-{name}",
-                                       namespace=ds.namespace, uid=f"uid-{ds.name}-{name}",
-                                       node_name=name, phase="Running",
-                                       owner_refs=(OwnerRef(kind="DaemonSet", name=ds.name,
-                                                            controller=True),),
-                                       conditions=(Condition("Ready", "True"),)))
-        return node, claim, daemons
+        return new_node(self.base, snapshot, f"{pool_name}-rollout-{self.seq:03d}", pool_name,
+                        instance_type, zone, capacity_type, ready_at)
 
     # ---------------------------------------------------------------- applying a wave
     def start_wave(self, snapshot: ClusterSnapshot, plan: ConsolidationPlan, at: datetime
@@ -245,6 +198,7 @@ class _Rollout:
         pdbs = PdbIndex(snapshot.pdbs, snapshot.pods)
         used: dict[str, int] = defaultdict(int)
         moved: dict[str, str] = {}
+        homeless: list[Pod] = []
         waiting: list[str] = []
         for pod in snapshot.pods:
             if pod.node_name not in self.draining or not is_reschedulable(pod):
@@ -259,9 +213,14 @@ class _Rollout:
             for lim in limits:
                 used[f"{lim.pdb.namespace}/{lim.pdb.name}"] += 1
             target = self.destination.get(pod.key)
-            if target is not None:
+            if target is None or target in self.draining \
+                    or target not in snapshot.node_by_name:
+                # The last simulation that moved it put it on an in-flight replacement (no
+                # Move names those) or on a node deleting since: the provisioner places it.
+                homeless.append(pod)
+            else:
                 moved[pod.key] = target
-        self.eviction_risks(snapshot, set(moved), round_)
+        self.eviction_risks(snapshot, set(moved) | {p.key for p in homeless}, round_)
         for item in waiting:  # once per pod: the stall, from when it starts
             pod_key = item.split(" ", 1)[0]
             if pod_key not in self.stalled:
@@ -269,11 +228,22 @@ class _Rollout:
                 self.risks.append(Risk(RISK_PDB_STALL, f"{item} cannot be evicted at "
                                        f"{at.strftime('%H:%M')}: its node's deletion waits",
                                        round_))
+        if homeless:
+            keys = {p.key for p in homeless}
+            rest = snapshot.with_changes(pods=tuple(p for p in snapshot.pods
+                                                    if p.key not in keys))
+            snapshot, stuck, provisioned = self._provision(
+                rest, [replace(p, node_name="") for p in homeless], at,
+                exclude=frozenset(self.draining))
+            if stuck:
+                self.risks.append(Risk(RISK_UNPLACEABLE, f"{stuck} pod(s) evicted at "
+                                       f"{at.strftime('%H:%M')} would stay pending", round_))
+        provisioned_to = provisioned if homeless else set()
         pods: list[Pod] = []
         for pod in snapshot.pods:
             target = moved.get(pod.key)
             if target is not None:
-                pods.append(_bound(pod, target))
+                pods.append(bound_to(pod, target))
             else:
                 pods.append(pod)
         left = {p.node_name for p in pods if p.node_name in self.draining
@@ -281,7 +251,7 @@ class _Rollout:
         done = set(self.draining) - left
         for name in done:
             del self.draining[name]
-        received = set(moved.values())
+        received = set(moved.values()) | provisioned_to
         claims = []
         for claim in snapshot.node_claims:
             if claim.node_name in done:
@@ -295,7 +265,7 @@ class _Rollout:
         return snapshot.with_changes(
             nodes=tuple(n for n in snapshot.nodes if n.name not in done),
             node_claims=tuple(claims),
-            pods=tuple(p for p in pods if p.node_name not in done)), len(moved)
+            pods=tuple(p for p in pods if p.node_name not in done)), len(moved) + len(homeless)
 
     def expire(self, snapshot: ClusterSnapshot, at: datetime) -> tuple[ClusterSnapshot, int, str]:
         """NodeClaims past expireAfter go (not budgeted); their pods are provisioned for."""
@@ -316,16 +286,32 @@ class _Rollout:
             nodes=tuple(n for n in snapshot.nodes if n.name not in gone),
             node_claims=tuple(c for c in snapshot.node_claims if c.node_name not in gone),
             pods=tuple(p for p in snapshot.pods if p.node_name not in gone))
-        result = simulate(self.context(rest), moving)
+        placed, left, _ = self._provision(rest, moving, at)
+        note = f"expireAfter: {', '.join(sorted(gone))} deleted"
+        if left:
+            self.risks.append(Risk(RISK_UNPLACEABLE, f"{left} pod(s) of expired nodes would "
+                                   "stay pending"))
+        return placed, len(moving), note
+
+    def _provision(self, snapshot: ClusterSnapshot, moving: Sequence[Pod], at: datetime,
+                   exclude: frozenset[str] = frozenset()
+                   ) -> tuple[ClusterSnapshot, int, set[str]]:
+        """``snapshot`` plus ``moving`` (pods without a node) where the provisioner puts them
+        at ``at``: on existing nodes (but ``exclude``), or on new nodes Ready after the launch
+        time; a pod that fits nowhere stays Pending. Also the count of those, and the existing
+        nodes that received pods."""
+        result = simulate(self.context(snapshot), moving, exclude_nodes=exclude)
         ready_at = at + self.launch
-        nodes, claims, pods = list(rest.nodes), list(rest.node_claims), list(rest.pods)
+        nodes, claims = list(snapshot.nodes), list(snapshot.node_claims)
+        pods = list(snapshot.pods)
         where: dict[str, str] = {}
         for placement in result.existing:
             for key in placement.pods:
                 where[key] = placement.node
         for planned in result.node_claims:
-            node, claim, daemons = self._new_node(rest, planned.node_pool, planned.instance_type,
-                                                  planned.zone, planned.capacity_type, ready_at)
+            node, claim, daemons = self._new_node(snapshot, planned.node_pool,
+                                                  planned.instance_type, planned.zone,
+                                                  planned.capacity_type, ready_at)
             nodes.append(node)
             claims.append(claim)
             pods += daemons
@@ -334,15 +320,12 @@ class _Rollout:
         for pod in moving:
             target = where.get(pod.key)
             if target is not None:
-                pods.append(_bound(pod, target))
+                pods.append(bound_to(pod, target))
             else:
                 pods.append(replace(pod, phase="Pending", conditions=()))
-        note = f"expireAfter: {', '.join(sorted(gone))} deleted"
-        if result.unschedulable:
-            self.risks.append(Risk(RISK_UNPLACEABLE, f"{len(result.unschedulable)} pod(s) of "
-                                   "expired nodes would stay pending"))
+        received = {p.node for p in result.existing if p.pods}
         return snapshot.with_changes(nodes=tuple(nodes), node_claims=tuple(claims),
-                                     pods=tuple(pods)), len(moving), note
+                                     pods=tuple(pods)), len(result.unschedulable), received
 
     # ---------------------------------------------------------------- what to wait for
     def next_event(self, snapshot: ClusterSnapshot, plan: ConsolidationPlan, at: datetime
@@ -435,7 +418,7 @@ def rollout(ctx: SchedulingContext, now: datetime, *, drift: Sequence[DriftFindi
             at += run.launch
             continue
         ctx_now = run.context(snapshot)
-        plan = plan_consolidation(ctx_now, at, spot_to_spot=spot_to_spot)
+        plan = plan_consolidation(ctx_now, at, spot_to_spot=spot_to_spot, failures=False)
         if plan.actions:
             rounds += 1
             run.wave_risks(snapshot, plan, rounds)
@@ -446,6 +429,10 @@ def rollout(ctx: SchedulingContext, now: datetime, *, drift: Sequence[DriftFindi
                                      evicted))
             at += run.launch
             continue
+        if run.draining and at > horizon:
+            run.risks.append(Risk(RISK_PDB_STALL, "the drain of " + ", ".join(
+                sorted(run.draining)) + " does not finish within the horizon", rounds))
+            break
         if run.draining:
             steps.append(RolloutStep(rounds, at, "wait", (), _managed(snapshot.nodes),
                                      _cost(ctx_now, snapshot.nodes), evicted,

@@ -8,12 +8,20 @@ may need a NodeClaim of their own. A pod that would only fit on a node that is n
 yet (a replacement still booting) counts as unplaceable: Karpenter does not build a decision on
 capacity that is not there. From v1.14 a consolidation simulation also keeps the candidates'
 pods off nodes still inside their NodePool's consolidateAfter (#3006).
+
+A caller that only needs to know whether a simulation succeeds (the rollout: its timeline shows
+actions, never why a candidate was passed over) may ask for ``Env.first_miss``: the run stops
+as soon as one of the candidates' pods is placed on a node that is not initialised, which
+settles the answer (that pod is unplaceable whatever the rest of the run does), and the outcome
+names that one pod. Most simulations of a rollout fail this way, a third of the way through.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any
 
 from kubectl_karp.core import reasons as R
 from kubectl_karp.core.context import SchedulingContext
@@ -25,6 +33,8 @@ from kubectl_karp.core.nodepools.launch import worst_launch_price
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.scheduling import PlannedNodeClaim, simulate
 from kubectl_karp.core.scheduling.cache import context_cache
+from kubectl_karp.core.scheduling.pods import PendingPod
+from kubectl_karp.core.scheduling.scheduler import Scheduler
 from kubectl_karp.model.catalog import InstanceType, Offering
 from kubectl_karp.model.objects import (
     LABEL_CAPACITY_TYPE,
@@ -43,13 +53,22 @@ class Env:
     deleting: frozenset[str]  # nodes already disrupting: excluded, their pods move too
     deleting_pods: tuple[Pod, ...]
     uninitialized: frozenset[str]  # node / in-flight NodeClaim names that cannot be relied on
-    room: RoomIndex | None = None  # for the single-candidate pre-check
+    # The free-room index of the single-candidate pre-check, built on first use: most rounds
+    # end before single-node consolidation and never read it.
+    room_source: Callable[[], RoomIndex] | None = None
     pending: tuple[Pod, ...] = ()  # the cluster's pending pods Karpenter would provision for
     # Nodes inside their NodePool's consolidateAfter: a consolidation simulation puts none of
     # the candidates' pods there (rule CONSOLIDATE_AFTER_DESTINATIONS; empty before v1.14).
     closed: frozenset[str] = frozenset()
     # Totals of the Balanced NodePools this pass (empty: nothing is scored)
     balanced: Mapping[str, PoolTotals] = field(default_factory=dict)
+    # Stop a simulation at its first candidate pod placed on a node not initialised: the
+    # outcome then says only that it failed, and on which pod (see the module docstring).
+    first_miss: bool = False
+
+    @cached_property
+    def room(self) -> RoomIndex | None:
+        return self.room_source() if self.room_source is not None else None
 
 
 @dataclass(frozen=True)
@@ -77,9 +96,20 @@ def reschedule(env: Env, candidates: Sequence[Candidate], *,
     pods = _unbound(env.ctx, moving)
     own_keys = {p.key for p in own}
     closed = env.closed - names if consolidation else frozenset()
-    result = simulate(env.ctx, [*env.pending, *pods], exclude_nodes=names | env.deleting,
-                      closed_nodes=closed, closed_to=frozenset(own_keys) if closed else
-                      frozenset())
+    batch = [*env.pending, *pods]
+    options: dict[str, Any] = {
+        "exclude_nodes": names | env.deleting, "closed_nodes": closed,
+        "closed_to": frozenset(own_keys) if closed else frozenset()}
+    if env.first_miss:
+        stopper = _FirstMiss(env.ctx, watched=frozenset(own_keys),
+                             uninitialized=env.uninitialized, **options)
+        try:
+            result = stopper.solve(batch)
+        except _Missed as missed:
+            return SimOutcome(moves=(), claims=(), unplaceable=((missed.pod, (
+                _uninitialized_reason(missed.node),)),), pods=tuple(sorted(own_keys)))
+    else:
+        result = simulate(env.ctx, batch, **options)
     pending = {p.key for p in env.pending}
     moves: list[Move] = []
     # Pending pods that find no place do not stop the command (AllNonPendingPodsScheduled).
@@ -91,10 +121,7 @@ def reschedule(env: Env, candidates: Sequence[Candidate], *,
                 continue
             if placement.node in env.uninitialized or placement.in_flight:
                 if key in own_keys:
-                    unplaceable.append((key, (Reason(
-                        code=R.PODS_CANNOT_RESCHEDULE, node=placement.node,
-                        message=f"would only fit on {placement.node}, which is not initialised "
-                                "yet (Karpenter waits for it)"),)))
+                    unplaceable.append((key, (_uninitialized_reason(placement.node),)))
                 continue
             moves.append(Move(pod=key, to=placement.node))
     for index, claim in enumerate(result.node_claims):
@@ -105,6 +132,46 @@ def reschedule(env: Env, candidates: Sequence[Candidate], *,
     unplaceable.sort(key=lambda item: item[0] not in own_keys)
     return SimOutcome(moves=tuple(moves), claims=result.node_claims,
                       unplaceable=tuple(unplaceable), pods=tuple(sorted(own_keys)))
+
+
+def share_unbound(ctx: SchedulingContext, store: dict[int, tuple[Pod, Pod]]) -> None:
+    """Let ``ctx`` use (and add to) ``store`` of unbound copies: an entry keeps its pod, so
+    it answers for any context (the rollout builds one per round over mostly the same pods)."""
+    context_cache(ctx).setdefault("unbound", store)
+
+
+def _uninitialized_reason(node: str) -> Reason:
+    return Reason(code=R.PODS_CANNOT_RESCHEDULE, node=node,
+                  message=f"would only fit on {node}, which is not initialised yet (Karpenter "
+                          "waits for it)")
+
+
+class _Missed(Exception):
+    def __init__(self, pod: str, node: str) -> None:
+        super().__init__(pod)
+        self.pod = pod
+        self.node = node
+
+
+class _FirstMiss(Scheduler):
+    """The provisioning simulation, stopped at the first watched pod placed on a node that
+    is not initialised or on an in-flight NodeClaim (what ``reschedule`` counts as that pod
+    being unplaceable). A placement is final once made, so what the run did up to then is
+    exactly what the whole run does: stopping there changes no answer, only skips the rest."""
+
+    def __init__(self, ctx: SchedulingContext, *, watched: frozenset[str],
+                 uninitialized: frozenset[str], **options: Any) -> None:
+        super().__init__(ctx, **options)
+        self._watched = watched
+        self._uninitialized = uninitialized
+
+    def _try_schedule(self, pp: PendingPod) -> bool:
+        placed = super()._try_schedule(pp)
+        if placed and pp.key in self._watched:
+            kind, where = self.placed[pp.key]
+            if kind == "node" and (where.in_flight or where.name in self._uninitialized):
+                raise _Missed(pp.key, where.name)
+        return placed
 
 
 def _unbound(ctx: SchedulingContext, pods: Sequence[Pod]) -> list[Pod]:

@@ -13,6 +13,7 @@ from typing import Any
 from kubectl_karp.core.disruption.cron import schedule_problem
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.durations import parse_duration
+from kubectl_karp.model.labels import RESTRICTED_LABEL_DOMAINS
 from kubectl_karp.model.objects import (
     CAPACITY_ON_DEMAND,
     CAPACITY_RESERVED,
@@ -22,11 +23,8 @@ from kubectl_karp.model.objects import (
     LABEL_NODEPOOL,
     ObjectRef,
 )
-from kubectl_karp.model.requirements import (
-    RESTRICTED_LABEL_DOMAINS,
-    go_atoi,
-    restricted_label_problem,
-)
+from kubectl_karp.model.requirement_diagnostics import restricted_label_problem
+from kubectl_karp.model.requirements import go_atoi
 from kubectl_karp.providers.registry import (
     provider_for_ref,
     restricted_label_domains,

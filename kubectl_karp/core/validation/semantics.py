@@ -57,7 +57,9 @@ def _describe(index: int, pool: NodePool) -> str:
 
 def unknown_values(pool: NodePool, provider: BaseProvider, types: Sequence[InstanceType],
                    source: str) -> Iterator[Issue]:
-    """In-values of the family and instance-type labels that the catalogue does not know."""
+    """In-values of the family and instance-type labels that the catalogue does not know;
+    ``source`` names the catalogue ("": unnamed, as for the bundled ones, whose
+    descriptions would only repeat once per region)."""
     keys = {LABEL_INSTANCE_TYPE: "instance type"}
     if provider.family_label:
         keys[provider.family_label] = "instance family"
@@ -70,8 +72,9 @@ def unknown_values(pool: NodePool, provider: BaseProvider, types: Sequence[Insta
         if unknown:
             yield Issue("error", "UnknownValue", f"{_REQS}[{i}].values",
                         f"unknown {what}{'s' if len(unknown) > 1 else ''} "
-                        f"{', '.join(unknown)} for {provider.title} (catalogue: {source}; "
-                        f"known: {_listing(known)})")
+                        f"{', '.join(unknown)} for {provider.title} ("
+                        + (f"catalogue: {source}; " if source else "")
+                        + f"known: {_listing(known)})")
 
 
 def unknown_label_keys(pool: NodePool, provider: BaseProvider) -> Iterator[Issue]:

@@ -6,12 +6,12 @@ node classes already in the cluster (``None`` when unknown) and the instance-typ
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from kubectl_karp.core.context import build_context
-from kubectl_karp.core.validation import rules, semantics
+from kubectl_karp.core.validation import repair, rules, semantics
 from kubectl_karp.core.validation.findings import (
     ERROR,
     WARNING,
@@ -198,6 +198,8 @@ def validate(manifests: Sequence[Manifest], *,
     classes: list[NodeClass] = []
     seen: dict[tuple[str, str], Manifest] = {}
     sources: set[bool] = set()
+    errors: dict[str, list[str]] = {}  # origin → the paths reported as errors
+    broken_classes: set[tuple[str, str, str]] = set()  # in the files, but not parsable
     for m in manifests:
         problem = _kind_problem(m)
         if problem:
@@ -223,24 +225,47 @@ def validate(manifests: Sequence[Manifest], *,
         if rule is not None:
             for path, message in rule(m.doc):
                 doc_findings.append(_finding(m, path, message, "Rule"))
+        doc_findings = _one_wording(doc_findings)
         findings.extend(doc_findings)
-        if any(f.is_error for f in doc_findings):
-            continue  # semantics on a malformed document would only repeat the errors
+        wrong = [f.path for f in doc_findings if f.is_error]
+        if wrong:
+            errors[m.origin] = wrong
+        # One pass (issue 19): the semantic checks run too, on the document without the
+        # fields already reported, so they neither trip over them nor repeat them.
+        doc = repair.without(m.doc, wrong) if wrong else m.doc
+        if doc is None:
+            if kind.is_node_class:
+                broken_classes.add((m.group, m.kind, m.name))
+            continue
         try:
             if kind.is_node_class:
-                classes.append(parse_node_class(m.doc, m.origin))
+                classes.append(parse_node_class(doc, m.origin))
             else:
-                pools.append((m, parse_node_pool(_parsable(m.doc), m.origin)))
+                pools.append((m, parse_node_pool(_parsable(doc), m.origin)))
         except InputError as err:
-            findings.append(_parse_finding(m, err))
-    findings.extend(_cross_checks(pools, classes, cluster_node_classes, catalogs,
-                                  catalog_authoritative, notes))
+            finding = _parse_finding(m, err)
+            if not repair.covered(finding.path, wrong):
+                findings.append(finding)
+            if kind.is_node_class:
+                broken_classes.add((m.group, m.kind, m.name))
+    # A finding inside a field already reported wrong says it again, or follows from the
+    # field having been taken out: the first word on a field is the one kept.
+    findings.extend(f for f in _cross_checks(pools, classes, cluster_node_classes, catalogs,
+                                             catalog_authoritative, notes, broken_classes)
+                    if not repair.covered(f.path, errors.get(f.origin, ())))
     if cluster_node_classes is None and pools:
         notes.append("no cluster: nodeClassRef checked against the files only")
     source = " and ".join(s for s, used in ((CLUSTER_CRDS, True in sources),
                                              (OWN_MODEL, False in sources)) if used)
     return ValidationReport(findings=dedupe(findings), notes=tuple(dict.fromkeys(notes)),
                             schema_source=source)
+
+
+def _one_wording(found: Sequence[Finding]) -> list[Finding]:
+    """A rule re-checking a field the schema already refused (``consolidateAfter: 5 minutes``:
+    the schema's pattern and the duration parser) is one error: the schema's word stays."""
+    refused = {f.path for f in found if f.is_error and f.code == "Schema"}
+    return [f for f in found if f.code != "Rule" or not f.is_error or f.path not in refused]
 
 
 def _soften(issue: semantics.Issue, source: str) -> semantics.Issue:
@@ -257,7 +282,8 @@ def _soften(issue: semantics.Issue, source: str) -> semantics.Issue:
 def _cross_checks(pools: Sequence[tuple[Manifest, NodePool]], classes: Sequence[NodeClass],
                   cluster_classes: Sequence[NodeClass] | None,
                   catalogs: Sequence[InstanceTypeCatalog], authoritative: bool,
-                  notes: list[str]) -> list[Finding]:
+                  notes: list[str], broken_classes: Collection[tuple[str, str, str]] = ()
+                  ) -> list[Finding]:
     out: list[Finding] = []
     in_files = {(c.group, c.kind, c.name) for c in classes}
     in_cluster = {(c.group, c.kind, c.name) for c in cluster_classes or ()}
@@ -274,6 +300,8 @@ def _cross_checks(pools: Sequence[tuple[Manifest, NodePool]], classes: Sequence[
                                 "NodeClassRef"))
             continue
         key = (ref.group, ref.kind, ref.name)
+        if key in broken_classes and key not in in_cluster:
+            continue  # in the files, with its own errors reported: it is not missing
         if key not in in_files and key not in in_cluster:
             if cluster_classes is None:
                 out.append(_finding(m, f"{ref_path}.name", f"{ref.kind} {ref.name} is not in the "
@@ -285,6 +313,9 @@ def _cross_checks(pools: Sequence[tuple[Manifest, NodePool]], classes: Sequence[
                                     "nodes for this NodePool until it exists", "NodeClassRef"))
                 continue
         resolvable.append(pool)
+    contradicted: dict[str, set[str]] = {}
+    for m, pool in pools:
+        contradicted[m.origin] = {i.path for i in semantics.contradictions(pool)}
     by_name = {pool.name: m for m, pool in pools}
     merged = {(c.group, c.kind, c.name): c for c in cluster_classes or ()}
     merged.update({(c.group, c.kind, c.name): c for c in classes})
@@ -301,11 +332,17 @@ def _cross_checks(pools: Sequence[tuple[Manifest, NodePool]], classes: Sequence[
                        for i in semantics.unknown_label_keys(pool, provider))
         if provider is not None and npc.instance_types:
             types = npc.instance_types
+            # A partial catalogue is said to be partial once, by _soften; its descriptions
+            # (one per bundled region) would make the line hundreds of characters long.
             issues.extend(semantics.unknown_values(pool, provider, types,
-                                                   context.catalog_source))
+                                                   context.catalog_source if authoritative
+                                                   else ""))
             remaining, emptied = semantics.narrow(pool, types, npc.node_class_zones)
             if emptied is not None:
-                if not any(i.code == "UnknownValue" for i in issues):
+                # An unknown value or two requirements contradicting each other is the
+                # sharper word on why nothing is left: said once, by that finding.
+                if not any(i.code == "UnknownValue" for i in issues) and \
+                        emptied.path not in contradicted.get(m.origin, set()):
                     issues.append(emptied)
             else:
                 issues.extend(semantics.min_values(pool, remaining))

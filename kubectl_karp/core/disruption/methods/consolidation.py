@@ -32,6 +32,7 @@ from kubectl_karp.core.nodepools.launch import min_values_shortfall
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.model.catalog import InstanceType
 from kubectl_karp.model.objects import CAPACITY_ON_DEMAND, CAPACITY_SPOT
+from kubectl_karp.model.prices import money
 from kubectl_karp.model.requirements import Requirements
 from kubectl_karp.model.resources import add, render
 
@@ -50,8 +51,8 @@ class Attempt:
     scores: tuple[Score, ...] = ()  # Balanced scores of the move, when any pool was scored
 
 
-def _fmt(price: float | None) -> str:
-    return "unknown" if price is None else f"${price:.4f}/h"
+def _fmt(price: float | None, currency: str) -> str:
+    return "unknown" if price is None else f"{money(price, currency=currency)}/h"
 
 
 def _no(code: str, message: str, candidates: Sequence[Candidate], outcome: SimOutcome | None,
@@ -182,14 +183,14 @@ def compute_consolidation(env: Env, candidates: Sequence[Candidate], *, method: 
     if not cheaper:
         best = priced[0] if priced else None
         worst = "" if best is None or best[2] == best[1] else \
-            f", up to {_fmt(best[2])} in the offerings it may launch in"
+            f", up to {_fmt(best[2], env.ctx.currency)} in the offerings it may launch in"
         pending = {p.key for p in env.pending}
         held = sum(1 for key in claim.pods if key in pending)
         also = f" and {held} pending pod{'s' if held != 1 else ''}" if held else ""
         return _no(R.NOT_CHEAPER,
                    f"the cheapest replacement that fits its pods{also} ({best[0]} at "
-                   f"{_fmt(best[1])}"
-                   f"{worst}) is not cheaper than {_fmt(price)}" if best else
+                   f"{_fmt(best[1], env.ctx.currency)}"
+                   f"{worst}) is not cheaper than {_fmt(price, env.ctx.currency)}" if best else
                    "no replacement instance type with a known price fits its pods",
                    candidates, outcome,
                    detail="Karpenter only replaces nodes with a strictly cheaper one, compared "
@@ -204,7 +205,8 @@ def compute_consolidation(env: Env, candidates: Sequence[Candidate], *, method: 
         if len(cheaper) < MIN_SPOT_TO_SPOT_OPTIONS:
             return _no(R.NOT_CHEAPER,
                        f"spot-to-spot replacement needs {MIN_SPOT_TO_SPOT_OPTIONS} cheaper "
-                       f"instance types; only {len(cheaper)} are cheaper than {_fmt(price)}",
+                       f"instance types; only {len(cheaper)} are cheaper than "
+                       f"{_fmt(price, env.ctx.currency)}",
                        candidates, outcome,
                        detail="Karpenter requires enough cheaper spot options so that the "
                               "replacement does not churn again right away.",
@@ -327,7 +329,8 @@ def _ruled_out(env: Env, cand: Candidate) -> Attempt | None:
     return _no(R.NOT_CHEAPER,
                f"{len(homeless)} of its pods fit in no other node's free room and together "
                f"({format_resources(need)}) need a node; no instance type cheaper than "
-               f"{_fmt(cand.price)} holds them, so a replacement would not be cheaper",
+               f"{_fmt(cand.price, env.ctx.currency)} holds them, so a replacement would not be "
+               "cheaper",
                [cand], None,
                detail="Karpenter only replaces nodes with a strictly cheaper one.")
 
