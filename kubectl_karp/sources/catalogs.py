@@ -52,13 +52,13 @@ class CatalogChoice:
 def bundled_catalogs(provider: str = DEFAULT_PROVIDER.name, region: str | None = None
                      ) -> tuple[InstanceTypeCatalog, ...]:
     """The catalogues shipped with kubectl-karp; one region's when ``region`` is bundled."""
-    from kubectl_karp.sources.files import parse_text
+    from kubectl_karp.sources.packaged import package_documents
 
     entry = resources.files(BUNDLED_PACKAGE).joinpath(BUNDLED_DIR).joinpath(f"{provider}.yaml")
     if not entry.is_file():
         raise InputError(f"there is no bundled catalogue for provider {provider!r} "
                          "(bundled: tke)")
-    docs = parse_text(entry.read_text(encoding="utf-8"), f"bundled:{provider}")
+    docs = package_documents(f"{BUNDLED_DIR}/{provider}.yaml", f"bundled:{provider}")
     snap = build_snapshot(docs, source=f"bundled:{provider}")
     catalogs = tuple(replace(c, origin=f"bundled:{provider}") for c in snap.catalogs)
     if region:
