@@ -19,8 +19,8 @@ from kubectl_karp.core.diagnosis.limits import pool_usage
 from kubectl_karp.core.diagnosis.nodepools import (
     diagnose_node_pool,
     pending_verdict,
-    sold_out_reason,
 )
+from kubectl_karp.core.diagnosis.soldout import sold_out_reason
 from kubectl_karp.core.diagnosis.text import amount
 from kubectl_karp.core.diagnosis.volumes import volume_pins
 from kubectl_karp.core.explain.existing import diagnose_existing, node_states
