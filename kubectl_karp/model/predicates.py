@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from fractions import Fraction
 from functools import cmp_to_key
+from typing import TYPE_CHECKING
 
 from kubectl_karp.model.objects import (
     ANNOTATION_DO_NOT_DISRUPT,
@@ -39,6 +40,9 @@ from kubectl_karp.model.taints import (
     TAINT_UNREGISTERED,
     tolerates,
 )
+
+if TYPE_CHECKING:
+    from kubectl_karp.model.snapshot import ClusterSnapshot
 
 _DISRUPTED = Taint(key=TAINT_DISRUPTED, effect="NoSchedule")
 
@@ -250,6 +254,45 @@ def is_managed(node: Node, claim: NodeClaim | None) -> bool:
     """Whether Karpenter owns the node. Upstream's StateNode.Managed is "has a NodeClaim";
     a snapshot may lack the NodeClaims, so the NodePool label stands in for one."""
     return claim is not None or LABEL_NODEPOOL in node.labels
+
+
+def claim_deleting(claim: NodeClaim) -> bool:
+    """upstream: state/statenode.go Deleted, for a NodeClaim — it is deleting, or its
+    instance is terminating (condition InstanceTerminating)."""
+    return claim.deletion_timestamp is not None or claim.has_condition("InstanceTerminating")
+
+
+def node_deleting(node: Node, claim: NodeClaim | None) -> bool:
+    """upstream: state/statenode.go MarkedForDeletion — disruption has taken the node (the
+    karpenter.sh/disrupted:NoSchedule taint, set as the command starts, stands for the
+    in-memory mark), or it is Deleted: its NodeClaim is deleting or terminating, or a Node
+    without one is deleting. (A Node deleting under a live NodeClaim counts too: its
+    NodeClaim is about to follow, and a snapshot may be read between the two.)"""
+    if any(t.key == TAINT_DISRUPTED and t.effect == "NoSchedule" for t in node.taints):
+        return True
+    if claim is not None:
+        return claim_deleting(claim) or node.deletion_timestamp is not None
+    return node.deletion_timestamp is not None
+
+
+def active_state_nodes(snapshot: ClusterSnapshot
+                       ) -> tuple[list[tuple[Node, NodeClaim | None]], list[NodeClaim]]:
+    """upstream: state/statenode.go StateNodes.Active, as provisioner.go Schedule hands them
+    to its scheduler — the Nodes not marked for deletion (each with its NodeClaim), and the
+    in-flight NodeClaims (no Node yet) not deleting. Both the places pods may go and what
+    counts against NodePool limits come from here."""
+    nodes: list[tuple[Node, NodeClaim | None]] = []
+    claimed: set[str] = set()
+    for node in snapshot.nodes:
+        claim = snapshot.node_claim_for(node)
+        if claim is not None:
+            claimed.add(claim.name)  # a deleting Node's NodeClaim is not in flight either
+        if not node_deleting(node, claim):
+            nodes.append((node, claim))
+    in_flight = [c for c in snapshot.node_claims
+                 if c.name not in claimed and not claim_deleting(c)
+                 and not (c.node_name and c.node_name in snapshot.node_by_name)]
+    return nodes, in_flight
 
 
 def node_initialized(node: Node, claim: NodeClaim | None) -> bool:

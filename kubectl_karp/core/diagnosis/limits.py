@@ -8,36 +8,17 @@ from collections.abc import Mapping, Sequence
 from kubectl_karp.core import reasons as rc
 from kubectl_karp.core.context import SchedulingContext
 from kubectl_karp.core.diagnosis.text import amount
-from kubectl_karp.core.nodepools import effective_limits
+from kubectl_karp.core.nodepools import effective_limits, limit_amount, nodepool_usage
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.model import resources as res
 from kubectl_karp.model.catalog import InstanceType
-from kubectl_karp.model.objects import LABEL_INSTANCE_TYPE, NodePool
+from kubectl_karp.model.objects import NodePool
 
 
 def pool_usage(ctx: SchedulingContext, pool: NodePool) -> dict[str, int]:
-    """What counts against ``spec.limits``, as the scheduler counts it: the capacity of the
-    NodePool's nodes (not being deleted) and of its NodeClaims still in flight."""
-    snapshot = ctx.snapshot
-    total: dict[str, int] = {}
-    claimed: set[str] = set()
-    for node in snapshot.nodes:
-        if node.deletion_timestamp is not None:
-            continue
-        claim = snapshot.node_claim_for(node)
-        if claim is not None:
-            claimed.add(claim.name)
-        if node.node_pool == pool.name:
-            total = res.add(total, node.capacity or (claim.capacity if claim else {}))
-    for claim in snapshot.node_claims:
-        if claim.name in claimed or claim.deletion_timestamp is not None or \
-                claim.node_pool != pool.name:
-            continue
-        if claim.node_name and claim.node_name in snapshot.node_by_name:
-            continue
-        it = ctx.instance_type(claim.labels.get(LABEL_INSTANCE_TYPE, ""))
-        total = res.add(total, claim.capacity or (it.capacity if it else {}))
-    return total
+    """What counts against ``spec.limits`` of ``pool``, as the scheduler counts it
+    (nodepools.nodepool_usage: the Active nodes and in-flight NodeClaims, one node each)."""
+    return nodepool_usage(ctx.snapshot).get(pool.name, {})
 
 
 def limit_exceeded(pool: str, name: str, limit: int, in_use: int, planned: int,
@@ -78,13 +59,19 @@ def limits_check(ctx: SchedulingContext, pool: NodePool, planned: Mapping[str, i
         return list(offered), None
     usage = pool_usage(ctx, pool)
     current = res.add(usage, planned)
-    within = [it for it in offered if not res.exceeds(res.add(current, it.capacity), limits)]
+
+    def adds(it: InstanceType) -> dict[str, int]:
+        # one more node of the type: its capacity and, for limits.nodes, one node
+        return {name: limit_amount(it.capacity, name) for name in limits}
+
+    within = [it for it in offered if not res.exceeds(res.add(current, adds(it)), limits)]
     if within:
         return within, None
     smallest = min(offered, key=lambda it: (
-        tuple(it.capacity.get(r, 0) for r in sorted(limits)), it.name))
-    over = res.exceeds(res.add(current, smallest.capacity), limits)
+        tuple(limit_amount(it.capacity, r) for r in sorted(limits)),
+        it.capacity.get("cpu", 0), it.capacity.get("memory", 0), it.name))
+    over = res.exceeds(res.add(current, adds(smallest)), limits)
     name = over[0]
     return [], limit_exceeded(pool.name, name, limits[name], usage.get(name, 0),
                               planned.get(name, 0), smallest.name,
-                              smallest.capacity.get(name, 0))
+                              limit_amount(smallest.capacity, name))

@@ -79,30 +79,6 @@ def daemon_overheads(ctx: SchedulingContext, npc: NodePoolContext, types: Sequen
                              types, per_type=ctx.rules.has(DAEMONSET_PER_INSTANCE_TYPE))
 
 
-def sold_out_reason(npc: NodePoolContext) -> Reason | None:
-    """A blocker when no instance type the NodePool allows has any available offering."""
-    try:
-        reqs = template_requirements(npc.node_pool)
-    except InputError:
-        return None
-    label_reqs = reqs.without(*_OFFERING_KEYS)
-    allowed = [it for it in npc.instance_types
-               if type_requirements(it).intersects(label_reqs) is None
-               and any(offering_allowed(o, reqs) for o in it.offerings)]
-    if not allowed or any(o.available and offering_allowed(o, reqs)
-                          for it in allowed for o in it.offerings):
-        return None
-    name = npc.node_pool.name
-    return Reason(
-        rc.OFFERINGS_UNAVAILABLE,
-        f"NodePool {name}: all {plural(len(allowed), 'instance type')} it allows are sold out "
-        "in every zone and capacity type it allows",
-        detail="the cloud reports no stock for any of them; Karpenter cannot launch until "
-               "stock returns",
-        fix=f"widen the instance families, zones or capacity types of NodePool {name} "
-            "(e.g. allow spot), or retry later", node_pool=name)
-
-
 class _OfferingCheck:
     """``offering_allowed`` against one set of requirements, answered once per distinct
     offering label set: a catalogue's hundreds of types share a handful of zone and

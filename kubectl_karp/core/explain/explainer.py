@@ -19,8 +19,8 @@ from kubectl_karp.core.diagnosis.limits import pool_usage
 from kubectl_karp.core.diagnosis.nodepools import (
     diagnose_node_pool,
     pending_verdict,
-    sold_out_reason,
 )
+from kubectl_karp.core.diagnosis.soldout import sold_out_reason
 from kubectl_karp.core.diagnosis.text import amount
 from kubectl_karp.core.diagnosis.volumes import volume_pins
 from kubectl_karp.core.explain.existing import diagnose_existing, node_states
@@ -31,6 +31,7 @@ from kubectl_karp.core.explain.result import (
     PodExplanation,
     Verdict,
 )
+from kubectl_karp.core.nodepools import effective_limits
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.scheduling import SimulationResult, simulate
 from kubectl_karp.core.scheduling.volumes import volume_info
@@ -71,16 +72,17 @@ def blockers(ctx: SchedulingContext) -> tuple[Reason, ...]:
         sold_out = sold_out_reason(npc)
         if sold_out is not None and not npc.pending_problems:
             out.append(sold_out)
-        if not pool.limits:
+        limits = effective_limits(pool, ctx.rules)
+        if not limits:
             continue
         usage = pool_usage(ctx, pool)
-        reached = [r for r, limit in sorted(pool.limits.items()) if usage.get(r, 0) >= limit]
+        reached = [r for r, limit in sorted(limits.items()) if usage.get(r, 0) >= limit]
         if reached:
             name = reached[0]
             out.append(Reason(
                 rc.NODEPOOL_LIMIT_EXCEEDED,
                 f"NodePool {pool.name} has reached limits.{name}: "
-                f"{amount(name, usage.get(name, 0))} in use of {amount(name, pool.limits[name])}",
+                f"{amount(name, usage.get(name, 0))} in use of {amount(name, limits[name])}",
                 detail="Karpenter launches nothing more from a NodePool at its limits",
                 fix=f"raise spec.limits.{name} of NodePool {pool.name} above "
                     f"{amount(name, usage.get(name, 0))}, or let consolidation free capacity",

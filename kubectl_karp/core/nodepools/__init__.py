@@ -2,7 +2,11 @@
 template's requirements, DaemonSet overhead (daemonsets), launch choice and minValues
 (launch), and limits (limits)."""
 
-from kubectl_karp.core.nodepools.limits import effective_limits, limit_amount
+from kubectl_karp.core.nodepools.limits import (
+    effective_limits,
+    limit_amount,
+    nodepool_usage,
+)
 from kubectl_karp.core.nodepools.template import template_requirements
 
-__all__ = ["effective_limits", "limit_amount", "template_requirements"]
+__all__ = ["effective_limits", "limit_amount", "nodepool_usage", "template_requirements"]

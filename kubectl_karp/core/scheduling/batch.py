@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kubectl_karp.model.objects import TAINT_DISRUPTED, Node, Pod
+from kubectl_karp.model import predicates
+from kubectl_karp.model.objects import Node, Pod
 from kubectl_karp.model.predicates import (
     has_dra_requirements,
     is_mirror,
@@ -47,16 +48,8 @@ def _not_provisionable(pod: Pod) -> str | None:
 
 
 def node_deleting(snap: Any, node: Node) -> bool:
-    """StateNode.MarkedForDeletion: the NodeClaim is deleting or its instance terminating, a
-    Node without one is deleting (Deleted), or disruption has taken the node (the
-    karpenter.sh/disrupted taint, set as the command starts, stands for the in-memory mark)."""
-    if any(t.key == TAINT_DISRUPTED and t.effect == "NoSchedule" for t in node.taints):
-        return True
-    claim = snap.node_claim_for(node)
-    if claim is not None:
-        return claim.deletion_timestamp is not None or node.deletion_timestamp is not None \
-            or claim.has_condition("InstanceTerminating")
-    return node.deletion_timestamp is not None
+    """:func:`model.predicates.node_deleting` with the node's NodeClaim looked up."""
+    return predicates.node_deleting(node, snap.node_claim_for(node))
 
 
 def provisionable(pods: Sequence[Pod]) -> tuple[list[Pod], list[str]]:

@@ -18,7 +18,6 @@ from kubectl_karp.core.reasons import (
     VOLUME_LIMIT_EXCEEDED,
 )
 from kubectl_karp.core.releases import NODE_READINESS_TAINTS
-from kubectl_karp.core.scheduling.batch import node_deleting
 from kubectl_karp.core.scheduling.hostports import PortKey, conflict, port_keys
 from kubectl_karp.core.scheduling.placement import (
     NO_UNDEFINED,
@@ -46,7 +45,11 @@ from kubectl_karp.model.objects import (
     Pod,
     Taint,
 )
-from kubectl_karp.model.predicates import effective_taints, node_initialized
+from kubectl_karp.model.predicates import (
+    active_state_nodes,
+    effective_taints,
+    node_initialized,
+)
 from kubectl_karp.model.requirements import IN, Requirement, Requirements
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -252,21 +255,10 @@ class ExistingNodes:
     def _base(self) -> list[ExistingNode]:
         """Every node and in-flight NodeClaim as it stands, before this run's exclusions."""
         snap = self.snapshot
-        nodes: list[ExistingNode] = []
-        claimed_nodes: set[str] = set()
-        for node in snap.nodes:
-            if node_deleting(snap, node):
-                continue
-            claim = snap.node_claim_for(node)
-            if claim is not None:
-                claimed_nodes.add(claim.name)
-            nodes.append(self.node_base(node, snap.pods_by_node.get(node.name, ())))
-        for claim in snap.node_claims:
-            if claim.name in claimed_nodes or claim.deletion_timestamp is not None:
-                continue
-            if claim.node_name and claim.node_name in snap.node_by_name:
-                continue
-            nodes.append(self.claim_base(claim))
+        active, in_flight = active_state_nodes(snap)
+        nodes = [self.node_base(node, snap.pods_by_node.get(node.name, ()))
+                 for node, _ in active]
+        nodes += [self.claim_base(claim) for claim in in_flight]
         nodes.sort(key=base_order)
         for n in nodes:
             n.shared = True

@@ -148,5 +148,6 @@ def _planned_capacity(sched: Scheduler, planned: Sequence[PlannedNodeClaim]
     for claim in planned:
         it = sched.ctx.instance_type(claim.instance_type)
         capacity = dict(it.capacity) if it is not None else dict(claim.requests)
+        capacity["nodes"] = 1000  # each NodeClaim counts one node (limits.nodes)
         out[claim.node_pool] = res.add(out.get(claim.node_pool, {}), capacity)
     return out

@@ -22,7 +22,8 @@ from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kubectl_karp.core import releases
-from kubectl_karp.core.nodepools import effective_limits, limit_amount
+from kubectl_karp.core.nodepools import effective_limits, nodepool_usage
+from kubectl_karp.core.nodepools.limits import counted_places
 from kubectl_karp.core.reasons import POD_AFFINITY, POD_ANTI_AFFINITY, TOPOLOGY_SPREAD
 from kubectl_karp.core.releases import HOSTPORTS_PER_NODECLAIM
 from kubectl_karp.core.scheduling.batch import pending_batch, provisionable
@@ -116,20 +117,17 @@ class Scheduler:
 
     def _build_limits(self) -> None:
         """upstream: scheduler.go NewScheduler — remainingResources, less what the
-        NodePool's nodes and in-flight NodeClaims already use."""
+        NodePool's nodes and in-flight NodeClaims already use (nodepools.nodepool_usage)."""
+        places = self.cache.get("limit-places")
+        if places is None:
+            places = self.cache["limit-places"] = counted_places(self.snapshot)
+        usage = nodepool_usage(self.snapshot, self.exclude_nodes, places)
         for tpl in self.templates:
             limits = effective_limits(tpl.npc.node_pool, self.ctx.rules)
             if limits:
-                self.remaining[tpl.name] = dict(limits)
-                self.limit_usage[tpl.name] = {}
-        for node in self.existing:
-            if node.node_pool in self.remaining:
-                rem = self.remaining[node.node_pool]
-                usage = self.limit_usage[node.node_pool]
-                for name in rem:
-                    amount = limit_amount(node.capacity, name)
-                    rem[name] -= amount
-                    usage[name] = usage.get(name, 0) + amount
+                used = usage.get(tpl.name, {})
+                self.limit_usage[tpl.name] = {k: used.get(k, 0) for k in limits}
+                self.remaining[tpl.name] = {k: v - used.get(k, 0) for k, v in limits.items()}
 
     # ================================================================== one pod
     def probe_claim(self, tpl: Template, cat: Any) -> Claim:

@@ -154,15 +154,20 @@ def _check_string(value: str, schema: Schema, path: str, issues: list[SchemaIssu
             issues.append(SchemaIssue(path, f"invalid value {value!r} (expected {wanted})"))
 
 
+def _check_count(count: int, least: int | None, most: int | None, words: tuple[str, str],
+                 path: str, issues: list[SchemaIssue]) -> None:
+    """minItems/maxItems or minProperties/maxProperties; ``words`` name what is counted
+    below the minimum and above the maximum."""
+    if least is not None and count < least:
+        issues.append(SchemaIssue(path, f"has {count} {words[0]} (allowed: at least {least})"))
+    if most is not None and count > most:
+        issues.append(SchemaIssue(path, f"has {count} {words[1]} (allowed: at most {most})"))
+
+
 def _check_array(value: Sequence[Any], schema: Schema, path: str,
                  issues: list[SchemaIssue]) -> None:
-    min_items, max_items = schema.get("minItems"), schema.get("maxItems")
-    if min_items is not None and len(value) < min_items:
-        issues.append(SchemaIssue(path, f"has {len(value)} item(s) (allowed: at least "
-                                        f"{min_items})"))
-    if max_items is not None and len(value) > max_items:
-        issues.append(SchemaIssue(path, f"has {len(value)} items (allowed: at most "
-                                        f"{max_items})"))
+    _check_count(len(value), schema.get("minItems"), schema.get("maxItems"),
+                 ("item(s)", "items"), path, issues)
     items = schema.get("items")
     if isinstance(items, Mapping):
         for i, item in enumerate(value):
@@ -171,13 +176,8 @@ def _check_array(value: Sequence[Any], schema: Schema, path: str,
 
 def _check_object(value: Mapping[str, Any], schema: Schema, path: str,
                   issues: list[SchemaIssue]) -> None:
-    min_props, max_props = schema.get("minProperties"), schema.get("maxProperties")
-    if min_props is not None and len(value) < min_props:
-        issues.append(SchemaIssue(path, f"has {len(value)} entries (allowed: at least "
-                                        f"{min_props})"))
-    if max_props is not None and len(value) > max_props:
-        issues.append(SchemaIssue(path, f"has {len(value)} entries (allowed: at most "
-                                        f"{max_props})"))
+    _check_count(len(value), schema.get("minProperties"), schema.get("maxProperties"),
+                 ("entries", "entries"), path, issues)
     for name in schema.get("required") or ():
         if value.get(name) is None:
             issues.append(SchemaIssue(join_path(path, name), "required field is missing"))

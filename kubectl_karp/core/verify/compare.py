@@ -170,19 +170,24 @@ def compare_pods(snapshot: ClusterSnapshot, answers: Mapping[str, PodAnswer],
         theirs = _newest(statements, _POD_KINDS)
         others = tuple(s for s in statements if s is not theirs and s.kind == INFO)
         rows.append(Comparison("Pod", pod.key, answer.codes, answer.text, theirs,
-                               _pod_verdict(theirs, answer.pending, answer.codes),
+                               _verdict(theirs, POD_NOMINATED, not answer.pending, answer.codes),
                                _age(theirs.event, now) if theirs else None, others))
     return tuple(rows)
 
 
-def _pod_verdict(theirs: Statement | None, pending: bool, ours: tuple[str, ...]) -> str:
+def _verdict(theirs: Statement | None, acting_kind: str, acted: bool,
+             ours: tuple[str, ...]) -> str:
+    """How Karpenter's newest statement about an object compares with our answer: it either
+    says it acted (``acting_kind``: a pod nominated, a node disrupted) — we agree when we
+    act too — or gives a reason for not acting, which we agree with when we do not act
+    for a reason with the same code."""
     if theirs is None:
         return OURS_ONLY
     if not theirs.known:
         return UNKNOWN
-    if theirs.kind == POD_NOMINATED:
-        return DISAGREE if pending else AGREE
-    if not pending:
+    if theirs.kind == acting_kind:
+        return AGREE if acted else DISAGREE
+    if acted:
         return DISAGREE
     if not theirs.codes:  # recognised, but we have no code for it (DRA, CSI limits)
         return UNKNOWN
@@ -209,7 +214,7 @@ def compare_nodes(snapshot: ClusterSnapshot, plan: ConsolidationPlan, rules: Kar
             ours = tuple(dict.fromkeys(reason.code for reason in report.blocks)) or (LEFT_ALONE,)
             ours_text = "left alone: " + ", ".join(ours)
         theirs = _newest(statements, _NODE_KINDS)
-        verdict = _node_verdict(theirs, action is not None, ours)
+        verdict = _verdict(theirs, NODE_DISRUPTING, action is not None, ours)
         if theirs is None and report.node_pool:
             # Only the NodePool spoke: its budget statement is about one disruption reason
             # (or all); it speaks to this node only where we also decide on that reason.
@@ -234,20 +239,6 @@ def _pool_verdict(theirs: Statement, disrupted_for: str | None, ours: tuple[str,
     if disrupted_for is not None:
         return DISAGREE if reason is None or reason == disrupted_for else OURS_ONLY
     return AGREE if BUDGET_EXHAUSTED in ours else OURS_ONLY
-
-
-def _node_verdict(theirs: Statement | None, disrupted: bool, ours: tuple[str, ...]) -> str:
-    if theirs is None:
-        return OURS_ONLY
-    if not theirs.known:
-        return UNKNOWN
-    if theirs.kind == NODE_DISRUPTING:
-        return AGREE if disrupted else DISAGREE
-    if disrupted:
-        return DISAGREE
-    if not theirs.codes:
-        return UNKNOWN
-    return AGREE if theirs.codes & set(ours) else DISAGREE
 
 
 def verify(snapshot: ClusterSnapshot, result: SimulationResult, plan: ConsolidationPlan,
