@@ -46,6 +46,11 @@ def _not_provisionable(pod: Pod) -> str | None:
     return None
 
 
+def not_provisionable(pod: Pod) -> str | None:
+    """Why the provisioner would not take ``pod`` (None: it would); see :func:`provisionable`."""
+    return _not_provisionable(pod)
+
+
 def node_deleting(snap: Any, node: Node) -> bool:
     """StateNode.MarkedForDeletion: the NodeClaim is deleting or its instance terminating, a
     Node without one is deleting (Deleted), or disruption has taken the node (the
