@@ -28,8 +28,8 @@ KUBECTL = os.environ.get("KUBECTL", "kubectl")
 def serve(pods: int, nodes: int, directory: str) -> None:
     """Child process: host the emulator until stdin closes."""
     sys.path.insert(0, str(ROOT))
+    from benchmarks.cluster_docs import big_cluster
     from tests.emulator import KubeEmulator
-    from tests.live.cluster_data import big_cluster
 
     with KubeEmulator(Path(directory)) as k8s:
         k8s.add_all(big_cluster(pods=pods, nodes=nodes))

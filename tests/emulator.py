@@ -34,7 +34,7 @@ API (fixture ``k8s`` from tests/conftest.py, or ``with KubeEmulator(tmp_path) as
     k8s.stop() / k8s.start()     take the server away and bring it back on the same port
     k8s.server_version = "v1.30.4"     what GET /version reports
 
-Sample documents for tests: tests/live/cluster_data.py (node, pod, node_pool, node_claim,
+Sample documents for tests: tests/builders/generated.py (node, pod, node_pool, node_claim,
 node_class, small_cluster(), big_cluster(pods, nodes)).
 
 Beyond plain kmock (which ignores them) collection GETs honour ``limit``/``continue`` (with
@@ -59,10 +59,10 @@ import json
 import re
 import socket
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import kmock
 import yaml
@@ -125,6 +125,35 @@ class _Rule:
     seconds: float = 0.0
     when: Callable[[Mapping[str, str]], bool] | None = None
     times: int | None = None
+
+
+class Rule(Protocol):
+    """What ``take_rule`` needs of an injected answer (the emulator's, the fault proxy's)."""
+
+    method: str
+    path: str
+    times: int | None
+
+
+R = TypeVar("R", bound=Rule)
+
+
+def take_rule(rules: Sequence[R], method: str, path: str,
+              params: Mapping[str, str] | None = None) -> R | None:
+    """The first rule for this request that has uses left (one is used up); a rule's
+    ``when`` (if it has one) must accept the query. The caller holds the lock."""
+    for rule in rules:
+        if rule.method != method or rule.path != path:
+            continue
+        when = getattr(rule, "when", None)
+        if when is not None and not when(params or {}):
+            continue
+        if rule.times is not None:
+            if rule.times <= 0:
+                continue
+            rule.times -= 1
+        return rule
+    return None
 
 
 def _split(api_version: str) -> tuple[str, str]:
@@ -508,17 +537,7 @@ class KubeEmulator:
 
     def _match_rule(self, method: str, path: str, params: Mapping[str, str]) -> _Rule | None:
         with self._lock:
-            for rule in self._rules:
-                if rule.method != method or rule.path != path:
-                    continue
-                if rule.when is not None and not rule.when(params):
-                    continue
-                if rule.times is not None:
-                    if rule.times <= 0:
-                        continue
-                    rule.times -= 1
-                return rule
-        return None
+            return take_rule(self._rules, method, path, params)
 
     async def _dispatch(self, request: Any) -> Any:
         method = str(request.method.value if hasattr(request.method, "value")

@@ -27,8 +27,9 @@ from werkzeug import Request, Response
 
 from kubectl_karp.cli.app import run
 from kubectl_karp.sources.listfile import write_list
+from tests.builders import documents
+from tests.builders import generated as cd
 from tests.emulator import KubeEmulator
-from tests.live import cluster_data as cd
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_ID = "AKIDbadinputsecretid01"
@@ -78,22 +79,17 @@ def assert_noted(status: int, out: str, err: str, *fragments: str) -> None:
 
 
 def pod(cpu: str = "100m", memory: str = "64Mi", name: str = "web") -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": "default"},
-            "spec": {"containers": [{"name": "app", "image": "nginx", "resources": {
-                "requests": {"cpu": cpu, "memory": memory}}}]},
-            "status": {"phase": "Pending"}}
+    return documents.pod(name, cpu=cpu, memory=memory)
 
 
 def node_pool(name: str = "big", *, api_version: str = "karpenter.sh/v1",
               operator: str = "In", limits: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"apiVersion": api_version, "kind": "NodePool", "metadata": {"name": name},
-            "spec": {"template": {"spec": {
-                "nodeClassRef": {"group": "karpenter.k8s.tke", "kind": "TKEMachineNodeClass",
-                                 "name": "default"},
-                "requirements": [{"key": "karpenter.sh/capacity-type", "operator": operator,
-                                  "values": ["on-demand"]}]}},
-                "limits": limits or {"cpu": "100"}}}
+    doc = documents.node_pool(name, requirements=[{"key": "karpenter.sh/capacity-type",
+                                                   "operator": operator,
+                                                   "values": ["on-demand"]}],
+                              limits=limits or {"cpu": "100"}, ready=None)
+    doc["apiVersion"] = api_version
+    return doc
 
 
 PROVISIONER = {"apiVersion": "karpenter.sh/v1alpha5", "kind": "Provisioner",

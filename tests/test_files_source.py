@@ -14,7 +14,7 @@ import yaml
 
 from kubectl_karp.errors import InputError
 from kubectl_karp.sources.files import load_paths, read_documents
-from tests.live.cluster_data import node, node_claim, node_class, node_pool, pod
+from tests.builders.generated import node, node_claim, node_class, node_pool, pod
 
 ROOT = Path(__file__).resolve().parent.parent
 

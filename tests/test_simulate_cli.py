@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from kubectl_karp.cli.app import run
+from tests.builders import documents
 
 NODE_CLASS = {
     "apiVersion": "karpenter.k8s.tke/v1beta1", "kind": "TKEMachineNodeClass",
@@ -22,11 +23,8 @@ NODE_CLASS = {
 
 
 def node_pool(name: str = "test", **spec: Any) -> dict[str, Any]:
-    template_spec = {"nodeClassRef": {"group": "karpenter.k8s.tke",
-                                      "kind": "TKEMachineNodeClass", "name": "default"},
-                     "requirements": spec.pop("requirements", [])}
-    return {"apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": name},
-            "spec": {"template": {"spec": template_spec}, **spec}}
+    return documents.node_pool(name, requirements=spec.pop("requirements", []), ready=None,
+                               **spec)
 
 
 CATALOG = {
@@ -44,11 +42,7 @@ CATALOG = {
 
 
 def pod(name: str, cpu: str, **spec: Any) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": "default", "uid": f"uid-{name}"},
-            "spec": {"containers": [{"name": "c", "image": "i",
-                                     "resources": {"requests": {"cpu": cpu}}}], **spec},
-            "status": {"phase": "Pending"}}
+    return documents.pod(name, cpu=cpu, memory=None, spec=spec)
 
 
 def write(path: Path, *docs: Any) -> str:

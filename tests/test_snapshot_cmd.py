@@ -20,8 +20,8 @@ from kubectl_karp.sources import load_snapshot
 from kubectl_karp.sources.files import read_documents
 from kubectl_karp.sources.listfile import read_list, write_list
 from kubectl_karp.sources.live import read_cluster
+from tests.builders.generated import NO_VERSION_NOTE, node, pod, small_cluster
 from tests.emulator import KubeEmulator
-from tests.live.cluster_data import NO_VERSION_NOTE, node, pod, small_cluster
 
 
 def _model(snap: Any) -> tuple[Any, ...]:

@@ -120,7 +120,7 @@ def apply(filenames: tuple[str, ...], set_values: tuple[str, ...], dry_run: str,
     wait_seconds = _parse_wait(wait)
     if wait_seconds is not None and dry_run != "none":
         raise UsageError("--wait needs a real apply; it cannot be combined with --dry-run")
-    from kubectl_karp.sources.apply import read_manifests
+    from kubectl_karp.sources.manifests import read_manifests
 
     env = dict(os.environ)
     for warning in doubled_prefixes(filenames, {**env, **values}):
@@ -169,7 +169,7 @@ def doubled_prefixes(filenames: Sequence[str], values: Mapping[str, str]) -> lis
 def _connect(manifests: Sequence[Manifest], cluster: ClusterOptions, dry_run: str
              ) -> tuple[Any, dict[str, Any] | None, list[NodeClass] | None]:
     """(client or None, the CRDs, the referenced node classes in the cluster)."""
-    from kubectl_karp.sources.apply import connect
+    from kubectl_karp.writers.apply import connect
 
     try:
         client = connect(cluster)
@@ -288,7 +288,7 @@ def _report_drift(manifests: Sequence[Manifest], cluster: ClusterOptions, outcom
 def _apply(client: Any, manifests: Sequence[Manifest], outcome: Outcome, *, show_diff: bool,
            yes: bool, force: bool, wait_seconds: float | None, machine: bool,
            drift_text: str = "") -> int:
-    from kubectl_karp.sources.apply import ConflictError
+    from kubectl_karp.writers.apply import ConflictError
 
     style = Style(use_color(sys.stdout) and not machine)
     dry_run = outcome.dry_run
@@ -346,7 +346,7 @@ def _apply(client: Any, manifests: Sequence[Manifest], outcome: Outcome, *, show
         said(m, action)
     if wait_seconds is None:
         return 0
-    from kubectl_karp.sources.apply import wait_ready
+    from kubectl_karp.writers.apply import wait_ready
 
     outcomes = wait_ready(client, manifests, wait_seconds,
                           report=lambda line: _err(f"note: {line}"))

@@ -22,7 +22,7 @@ from kubectl_karp.model.objects import (
 from kubectl_karp.model.requirements import Requirements
 from kubectl_karp.model.snapshot import ClusterSnapshot
 from kubectl_karp.providers import PROVIDERS
-from kubectl_karp.providers.tke import normalize_region
+from kubectl_karp.providers.tke.zones import normalize_region
 from kubectl_karp.render.catalog import Row, documents, emit_catalogs, render_table
 from kubectl_karp.render.output import Style, use_color
 

@@ -128,7 +128,7 @@ def _contexts(ctx: click.Context) -> list[str]:
     """Context names from the kubeconfig files kubectl would read (no API call)."""
     import yaml
 
-    from kubectl_karp.sources.kubeclient import kubeconfig_paths
+    from kubectl_karp.sources.kubeconfig import kubeconfig_paths
     from kubectl_karp.sources.options import ClusterOptions
 
     names: list[str] = []
@@ -245,8 +245,9 @@ _METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=
 
 def _live_names(params: Mapping[str, Any], kind: str) -> list[str]:
     from kubectl_karp.model.names import is_subdomain
-    from kubectl_karp.sources.kubeclient import api_path, connect
+    from kubectl_karp.sources.kubeclient import connect
     from kubectl_karp.sources.options import ClusterOptions
+    from kubectl_karp.sources.transport import api_path
 
     opts = ClusterOptions(kubeconfig=params.get("kubeconfig"), context=params.get("context"),
                           request_timeout=LOOKUP_TIMEOUT)

@@ -55,7 +55,8 @@ def kubectl_targets(args: tuple[str, ...]) -> list[str]:
 
 def _live_workload(cluster: ClusterOptions, kind: str, name: str, namespace: str
                    ) -> Mapping[str, Any] | None:
-    from kubectl_karp.sources.kubeclient import api_path, connect
+    from kubectl_karp.sources.kubeclient import connect
+    from kubectl_karp.sources.transport import api_path
 
     group = "batch/v1" if kind in ("Job", "CronJob") else "apps/v1"
     plural = kind.lower() + "s"

@@ -1,6 +1,7 @@
 """Cloud providers behind one protocol (``base.Provider``); ``registry`` finds them.
 
-Adding a cloud is adding one module with a ``PROVIDER`` and listing it in ``registry``.
+Adding a cloud is adding one module (or a package, as ``tke``) with a ``PROVIDER`` and listing
+it in ``registry``.
 """
 
 from __future__ import annotations

@@ -3,13 +3,15 @@
 A provider owns one node-class kind, knows its well-known labels, turns an instance type's
 capacity into what the kubelet will leave allocatable, checks its node classes, and says where
 its catalogue comes from. Providers are pure: a live catalogue is named by ``catalog_loader``
-("module:function") and imported by the edge (``kubectl_karp.sources.catalogs``) only.
+("module:function") and imported by the edge (``kubectl_karp.sources.catalogs``) only; what
+resolving it needs (the region's environment variable and spelling, the region of a zone, the
+hints the loader takes) is the provider's too, so the edge names no cloud.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -22,6 +24,7 @@ from kubectl_karp.model.objects import (
     LABEL_INSTANCE_TYPE,
     LABEL_OS,
     LABEL_ZONE,
+    Node,
     NodeClass,
 )
 from kubectl_karp.model.resources import Resources
@@ -72,6 +75,18 @@ class Provider(Protocol):
     node_class_kind: str
     labels: frozenset[str]  # provider well-known label keys
     catalog_loader: str | None  # "module:function" of a live catalogue, or None
+    region_env: str | None  # the environment variable naming a live catalogue's region
+    cloud: str  # the cloud's own name ("Tencent Cloud"); "" when it is the title
+
+    def normalize_region(self, value: str) -> str:
+        """A region as the cloud's API spells it (TKE nodes carry short names such as gz)."""
+
+    def region_of_zone(self, zone: str) -> str | None:
+        """The region a zone label value lies in, when the zone scheme tells."""
+
+    def catalogue_hints(self, nodes: Sequence[Node], node_classes: Sequence[NodeClass]
+                        ) -> object | None:
+        """What the live catalogue loader needs to know of the cluster (its ``hints=``)."""
 
     def derive_labels(self, instance_type: InstanceType) -> dict[str, str]:
         """The instance type's labels made complete (well-known + provider labels)."""
@@ -122,6 +137,8 @@ class BaseProvider:
     node_class_kind: str
     labels: frozenset[str] = frozenset()
     catalog_loader: str | None = None
+    region_env: str | None = None
+    cloud: str = ""  # the cloud's own name, for a live catalogue's source ("Tencent Cloud")
     family_label: str | None = None
     cpu_label: str | None = None
     memory_label: str | None = None
@@ -163,6 +180,17 @@ class BaseProvider:
     def ephemeral_storage_source(self) -> str:
         """Where the configured node class's ephemeral storage comes from ("" unknown)."""
         return ""
+
+    # ------------------------------------------------------------------ catalogue
+    def normalize_region(self, value: str) -> str:
+        return value
+
+    def region_of_zone(self, zone: str) -> str | None:
+        return None
+
+    def catalogue_hints(self, nodes: Sequence[Node], node_classes: Sequence[NodeClass]
+                        ) -> object | None:
+        return None
 
     # ------------------------------------------------------------------ labels
     def family_of(self, instance_type: str) -> str:

@@ -21,11 +21,15 @@ from kubectl_karp.model.objects import (
     NodeClass,
     ObjectRef,
 )
-from kubectl_karp.providers import alibaba, aws, generic, huawei, tke
+from kubectl_karp.providers import alibaba, aws, generic, huawei
 from kubectl_karp.providers.base import CORE_WELL_KNOWN_LABELS, BaseProvider, ClusterFacts
+from kubectl_karp.providers.tke import provider as tke
 
 PROVIDERS: dict[str, BaseProvider] = {p.name: p for p in (
     tke.PROVIDER, aws.PROVIDER, alibaba.PROVIDER, huawei.PROVIDER, generic.PROVIDER)}
+# The cloud kubectl-karp serves first: its live catalogue is what `catalog --region R` reads
+# without a cluster, and its bundled catalogue is what `--catalog bundled` names.
+DEFAULT_PROVIDER = tke.PROVIDER
 INFERRED_ORIGIN = "inferred from nodes"
 NO_FACTS = ClusterFacts()
 # ACK nodes (and the official provider's NodeClaims) carry "<region>.<instance id>".
@@ -187,7 +191,7 @@ def infer_catalogs(nodes: Sequence[Node], *, extra_zones: Iterable[str] = ()
             derived = provider.derive_labels(it)
             instance_types.append(replace(it, labels=derived,
                                           absent_labels=provider.missing_labels(derived)))
-        regions = {tke.normalize_region(n.labels[LABEL_REGION]) for n in nodes
+        regions = {provider.normalize_region(n.labels[LABEL_REGION]) for n in nodes
                    if n.labels.get(LABEL_REGION)}
         catalogs.append(InstanceTypeCatalog(
             provider=provider_name, region=next(iter(regions)) if len(regions) == 1 else "",

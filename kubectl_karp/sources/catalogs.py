@@ -3,10 +3,11 @@
 Order (first that applies wins; documented in docs/catalog-format.md):
 1. ``--catalog PATH`` files (repeatable; ``bundled:tke`` names the bundled catalogue);
 2. catalogues inside the ``--snapshot`` file or directory;
-3. ``--demo``: the bundled TKE catalogue;
-4. a live cluster whose NodePools use TKE: the Tencent Cloud API (cached on disk); without
-   credentials, the bundled catalogue when it covers the region (illustrative prices), with a
-   note saying so;
+3. ``--demo``: the bundled catalogue of the demo's provider (TKE);
+4. a live cluster whose NodePools use a provider with a live catalogue (``catalog_loader``;
+   TKE: the Tencent Cloud API, cached on disk): that catalogue for the region (--region, the
+   provider's ``region_env``, else the nodes' labels); without credentials, the provider's
+   bundled catalogue when it covers the region (illustrative prices), with a note saying so;
 5. otherwise instance types inferred from the cluster's nodes (prices unknown).
 Saved snapshots never trigger cloud API calls: pass ``--catalog`` to price them.
 """
@@ -27,8 +28,9 @@ from kubectl_karp.model.catalog import InstanceTypeCatalog
 from kubectl_karp.model.objects import LABEL_REGION, LABEL_ZONE
 from kubectl_karp.model.parse import build_snapshot
 from kubectl_karp.model.snapshot import ClusterSnapshot
-from kubectl_karp.providers import provider_for_ref, provider_named
-from kubectl_karp.providers.tke import cluster_hints, normalize_region, region_of_zone
+from kubectl_karp.providers import PROVIDERS, BaseProvider, provider_for_ref, provider_named
+from kubectl_karp.providers.registry import DEFAULT_PROVIDER
+from kubectl_karp.sources.demo import DEMO_PROVIDER, DEMO_REGION
 
 if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.sources.options import ClusterOptions
@@ -36,7 +38,6 @@ if TYPE_CHECKING:  # pragma: no cover
 BUNDLED_PACKAGE = "kubectl_karp.data"
 BUNDLED_DIR = "catalogs"
 BUNDLED_PREFIX = "bundled:"
-ENV_REGION = "TENCENTCLOUD_REGION"
 
 
 @dataclass(frozen=True)
@@ -48,16 +49,16 @@ class CatalogChoice:
 
 # --------------------------------------------------------------------------- loading
 
-def bundled_catalogs(provider: str = "tke", region: str | None = None
+def bundled_catalogs(provider: str = DEFAULT_PROVIDER.name, region: str | None = None
                      ) -> tuple[InstanceTypeCatalog, ...]:
     """The catalogues shipped with kubectl-karp; one region's when ``region`` is bundled."""
-    from kubectl_karp.sources.files import parse_text
+    from kubectl_karp.sources.packaged import package_documents
 
     entry = resources.files(BUNDLED_PACKAGE).joinpath(BUNDLED_DIR).joinpath(f"{provider}.yaml")
     if not entry.is_file():
         raise InputError(f"there is no bundled catalogue for provider {provider!r} "
                          "(bundled: tke)")
-    docs = parse_text(entry.read_text(encoding="utf-8"), f"bundled:{provider}")
+    docs = package_documents(f"{BUNDLED_DIR}/{provider}.yaml", f"bundled:{provider}")
     snap = build_snapshot(docs, source=f"bundled:{provider}")
     catalogs = tuple(replace(c, origin=f"bundled:{provider}") for c in snap.catalogs)
     if region:
@@ -66,18 +67,21 @@ def bundled_catalogs(provider: str = "tke", region: str | None = None
     return catalogs
 
 
-def bundled_source(catalogs: Sequence[InstanceTypeCatalog]) -> str:
+def bundled_source(catalogs: Sequence[InstanceTypeCatalog],
+                   provider: BaseProvider = DEFAULT_PROVIDER) -> str:
     """How the bundled catalogue is named to users: a subset, with its families, and
     illustrative prices."""
-    families = dict.fromkeys(it.name.split(".", 1)[0] for c in catalogs
+    families = dict.fromkeys(provider.family_of(it.name) for c in catalogs
                              for it in c.instance_types)
-    return (f"bundled TKE catalogue (a subset: families {', '.join(families)}; illustrative "
-            "prices)")
+    return (f"bundled {provider.title} catalogue (a subset: families {', '.join(families)}; "
+            "illustrative prices)")
 
 
-def bundled_region(region: str, provider: str = "tke") -> tuple[InstanceTypeCatalog, ...]:
+def bundled_region(region: str, provider: str = DEFAULT_PROVIDER.name
+                   ) -> tuple[InstanceTypeCatalog, ...]:
     """The bundled catalogue of exactly ``region``; an error names the regions there are."""
-    region = normalize_region(region)
+    owner = provider_named(provider)
+    region = owner.normalize_region(region) if owner else region
     bundled = bundled_catalogs(provider)
     mine = tuple(c for c in bundled if c.region == region)
     if not mine:
@@ -93,7 +97,7 @@ def read_catalog_files(paths: Sequence[str]) -> tuple[InstanceTypeCatalog, ...]:
     out: list[InstanceTypeCatalog] = []
     for path in paths:
         if path.startswith(BUNDLED_PREFIX) or path == "bundled":
-            out.extend(bundled_catalogs(path[len(BUNDLED_PREFIX):] or "tke"))
+            out.extend(bundled_catalogs(path[len(BUNDLED_PREFIX):] or DEFAULT_PROVIDER.name))
             continue
         docs = [(d, o) for d, o in read_documents([path])
                 if isinstance(d, dict) and d.get("kind") == "InstanceTypeCatalog"]
@@ -104,70 +108,105 @@ def read_catalog_files(paths: Sequence[str]) -> tuple[InstanceTypeCatalog, ...]:
     return tuple(out)
 
 
-def cluster_region(snapshot: ClusterSnapshot) -> str | None:
-    """The TKE region the nodes say they are in (region label, else the zone ID)."""
+def cluster_region(snapshot: ClusterSnapshot, provider: BaseProvider = DEFAULT_PROVIDER
+                   ) -> str | None:
+    """The region the nodes say they are in (region label, else the zone), as ``provider``
+    spells it."""
     for node in snapshot.nodes:
         value = node.labels.get(LABEL_REGION)
         if value:
-            return normalize_region(value)
+            return provider.normalize_region(value)
     for node in snapshot.nodes:
         zone = node.labels.get(LABEL_ZONE)
-        region = region_of_zone(zone) if zone else None
+        region = provider.region_of_zone(zone) if zone else None
         if region:
             return region
     return None
 
 
-def resolve_region(opts: ClusterOptions, snapshot: ClusterSnapshot) -> str | None:
-    return opts.region or os.environ.get(ENV_REGION) or cluster_region(snapshot)
+def resolve_region(opts: ClusterOptions, snapshot: ClusterSnapshot,
+                   provider: BaseProvider = DEFAULT_PROVIDER) -> str | None:
+    """--region, else the provider's region variable, else the region of the nodes."""
+    from_env = os.environ.get(provider.region_env) if provider.region_env else None
+    return opts.region or from_env or cluster_region(snapshot, provider)
 
 
-def _uses_tke(snapshot: ClusterSnapshot) -> bool:
-    return any((p := provider_for_ref(np.node_class_ref)) is not None and p.name == "tke"
-               for np in snapshot.node_pools)
+def live_providers(snapshot: ClusterSnapshot) -> tuple[BaseProvider, ...]:
+    """The providers the NodePools use that have a live catalogue, in the registry's order."""
+    used = {p.name for np in snapshot.node_pools
+            if (p := provider_for_ref(np.node_class_ref)) is not None}
+    return tuple(p for p in PROVIDERS.values() if p.name in used and p.catalog_loader)
 
 
-def _live_loader() -> Callable[..., InstanceTypeCatalog]:
-    provider = provider_named("tke")
-    assert provider is not None and provider.catalog_loader
+def _live_loader(provider: BaseProvider) -> Callable[..., InstanceTypeCatalog]:
+    assert provider.catalog_loader
     module_name, _, func = provider.catalog_loader.partition(":")
     loader: Callable[..., InstanceTypeCatalog] = getattr(importlib.import_module(module_name),
                                                         func)
     return loader
 
 
+def _bundled_for(provider: BaseProvider, region: str) -> tuple[InstanceTypeCatalog, ...]:
+    """The bundled catalogue of exactly ``region`` (none when nothing is bundled for it)."""
+    if not resources.files(BUNDLED_PACKAGE).joinpath(BUNDLED_DIR).joinpath(
+            f"{provider.name}.yaml").is_file():
+        return ()
+    return tuple(c for c in bundled_catalogs(provider.name) if c.region == region)
+
+
+def live_catalog(opts: ClusterOptions, snapshot: ClusterSnapshot, provider: BaseProvider
+                 ) -> CatalogChoice:
+    """``provider``'s live catalogue for the snapshot's region; without credentials, its
+    bundled one when that covers the region (illustrative prices), with a note saying so."""
+    region = resolve_region(opts, snapshot, provider)
+    title = provider.title
+    if not region:
+        where = f"--region or {provider.region_env}" if provider.region_env else "--region"
+        return CatalogChoice(notes=(
+            f"no region for the live {title} catalogue (use {where}): "
+            "instance types are inferred from the nodes",))
+    try:
+        live = _live_loader(provider)(
+            region, refresh=opts.refresh,
+            hints=provider.catalogue_hints(snapshot.nodes, snapshot.node_classes))
+    except CloudError as err:
+        if not getattr(err, "no_credentials", False):
+            raise
+        bundled = _bundled_for(provider, region)
+        if not bundled:
+            return CatalogChoice(notes=(f"{err}; instance types are inferred from the nodes",))
+        return CatalogChoice(bundled, bundled_source(bundled, provider), notes=(
+            f"{err}; using the bundled {title} catalogue for {region} (illustrative prices)",))
+    return CatalogChoice((live,), live.source or f"{provider.cloud or title} API {region}",
+                         notes=live.notes)
+
+
 def choose_catalogs(opts: ClusterOptions, snapshot: ClusterSnapshot, *,
                     force_live: bool = False) -> CatalogChoice:
-    """The catalogues to use (see the module docstring); ``force_live`` asks the TKE API even
-    without a cluster (``kubectl karp catalog --region R``)."""
+    """The catalogues to use (see the module docstring); ``force_live`` asks the default
+    provider's API even without a cluster (``kubectl karp catalog --region R``)."""
     if opts.catalogs:
         catalogs = read_catalog_files(opts.catalogs)
         return CatalogChoice(catalogs, None)
     if snapshot.catalogs:
         return CatalogChoice(snapshot.catalogs, None)
     if opts.demo:  # the demo cluster lives in its own region, whatever the environment says
-        bundled = bundled_catalogs("tke", cluster_region(snapshot) or "ap-guangzhou")
-        return CatalogChoice(bundled, bundled_source(bundled))
-    region = resolve_region(opts, snapshot)
-    if not force_live and (opts.offline or not _uses_tke(snapshot)):
+        demo = provider_named(DEMO_PROVIDER) or DEFAULT_PROVIDER
+        bundled = bundled_catalogs(demo.name, cluster_region(snapshot, demo) or DEMO_REGION)
+        return CatalogChoice(bundled, bundled_source(bundled, demo))
+    if force_live:
+        providers: tuple[BaseProvider, ...] = (DEFAULT_PROVIDER,)
+    elif opts.offline:
         return CatalogChoice()
-    if not region:
-        return CatalogChoice(notes=(
-            "no region for the live TKE catalogue (use --region or TENCENTCLOUD_REGION): "
-            "instance types are inferred from the nodes",))
-    try:
-        live = _live_loader()(region, refresh=opts.refresh,
-                              hints=cluster_hints(snapshot.nodes, snapshot.node_classes))
-    except CloudError as err:
-        if not getattr(err, "no_credentials", False):
-            raise
-        bundled = tuple(c for c in bundled_catalogs("tke") if c.region == region)
-        if not bundled:
-            return CatalogChoice(notes=(f"{err}; instance types are inferred from the nodes",))
-        return CatalogChoice(bundled, bundled_source(bundled), notes=(
-            f"{err}; using the bundled TKE catalogue for {region} (illustrative prices)",))
-    return CatalogChoice((live,), live.source or f"Tencent Cloud API {region}",
-                         notes=live.notes)
+    else:
+        providers = live_providers(snapshot)
+    choices = [live_catalog(opts, snapshot, p) for p in providers]
+    if len(choices) == 1:
+        return choices[0]
+    sources = [c.source for c in choices if c.catalogs and c.source]
+    return CatalogChoice(tuple(it for c in choices for it in c.catalogs),
+                         "; ".join(sources) or None,
+                         notes=tuple(n for c in choices for n in c.notes))
 
 
 def _what_if_objects(paths: Sequence[str]) -> ClusterSnapshot:

@@ -27,7 +27,8 @@ from typing import Any, TypeVar, cast
 from kubectl_karp.errors import ClusterError, InputError
 from kubectl_karp.model.parse import build_snapshot
 from kubectl_karp.model.snapshot import ClusterSnapshot
-from kubectl_karp.sources.kubeclient import Connection, translate_error
+from kubectl_karp.sources.apierrors import translate_error
+from kubectl_karp.sources.kubeclient import Connection
 from kubectl_karp.sources.live import ListSpec, clean_item
 
 BACKOFF_START = 0.5

@@ -13,7 +13,8 @@ from kubectl_karp.core.validation.schemas import BY_KIND
 from kubectl_karp.core.validation.structural import check
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
-from kubectl_karp.sources.apply import conflict_message, split_documents
+from kubectl_karp.sources.manifests import split_documents
+from kubectl_karp.writers.apply import conflict_message
 from tests.apply.conftest import seed_doc
 
 GI = 2**30 * 1000

@@ -9,8 +9,8 @@ import pytest
 
 from kubectl_karp.cli.app import run
 from kubectl_karp.core.validation import Manifest
-from kubectl_karp.sources.apply import ApplyClient, wait_ready
 from kubectl_karp.sources.kubeclient import connect
+from kubectl_karp.writers.apply import ApplyClient, wait_ready
 from tests.apply.conftest import CATALOG, seed_doc
 from tests.apply.ssa import ApplyEmulator
 from tests.apply.test_apply import pool, write

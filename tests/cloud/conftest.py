@@ -12,7 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from kubectl_karp.cloud import tencent
+from kubectl_karp.cloud import tencent, tencent_client
 
 SECRET_ID = "AKIDtestsecretid0001"
 SECRET_KEY = "testsecretkey-do-not-print"
@@ -146,7 +146,7 @@ def cloud(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
           ) -> Iterator[FakeCloud]:
     fake = FakeCloud()
     httpserver.expect_request("/").respond_with_handler(fake)
-    monkeypatch.setenv(tencent.ENV_ENDPOINT, httpserver.url_for("/").rstrip("/"))
+    monkeypatch.setenv(tencent_client.ENV_ENDPOINT, httpserver.url_for("/").rstrip("/"))
     monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", SECRET_ID)
     monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))

@@ -12,13 +12,13 @@ from pytest_httpserver import HTTPServer
 
 from kubectl_karp.cli.app import run
 from kubectl_karp.cli.options import ClusterOptions
-from kubectl_karp.cloud import tencent
+from kubectl_karp.cloud import tencent_client
 from kubectl_karp.render import views
 from kubectl_karp.sources.catalogs import load_context
 from kubectl_karp.sources.demo import demo_documents, load_demo
+from tests.builders.generated import NO_VERSION_NOTE
 from tests.cloud.conftest import SECRET_KEY, FakeCloud, error
 from tests.emulator import KubeEmulator
-from tests.live.cluster_data import NO_VERSION_NOTE
 
 NOW = datetime(2026, 1, 12, 10, 0, tzinfo=timezone.utc)
 
@@ -95,7 +95,7 @@ def test_without_credentials_falls_back_to_the_bundled_catalogue(
     monkeypatch.delenv("TENCENTCLOUD_SECRET_KEY")
     httpserver.expect_request("/meta/cam/security-credentials/").respond_with_data(
         "", status=404)
-    monkeypatch.setenv(tencent.ENV_METADATA, httpserver.url_for("/meta/"))
+    monkeypatch.setenv(tencent_client.ENV_METADATA, httpserver.url_for("/meta/"))
     ctx = load_context(ClusterOptions(), load_demo())
     assert cloud.calls == []
     assert ctx.illustrative_prices

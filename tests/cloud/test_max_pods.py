@@ -10,7 +10,8 @@ import pytest
 from kubectl_karp.cli.options import ClusterOptions
 from kubectl_karp.cloud import tencent
 from kubectl_karp.model.catalog import InstanceTypeCatalog
-from kubectl_karp.providers.tke import ClusterHints, ClusterNetwork, PodLimits
+from kubectl_karp.providers.tke.capacity import ClusterNetwork, PodLimits
+from kubectl_karp.providers.tke.nodeclass import ClusterHints
 from kubectl_karp.sources.catalogs import load_context
 from kubectl_karp.sources.demo import load_demo
 from tests.cloud.conftest import CLUSTER_ID, FakeCloud, cluster, error

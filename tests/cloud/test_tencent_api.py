@@ -11,9 +11,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from kubectl_karp.cloud import tencent
+from kubectl_karp.cloud import tencent, tencent_client
 from kubectl_karp.errors import CloudError
-from kubectl_karp.providers.tke import ClusterHints
+from kubectl_karp.providers.tke.nodeclass import ClusterHints
 from tests.cloud.conftest import SECRET_ID, SECRET_KEY, FakeCloud, error, quota
 
 NOW = datetime(2026, 1, 12, 10, 0, tzinfo=timezone.utc)
@@ -186,9 +186,9 @@ def test_no_credentials_is_flagged_for_fallback(monkeypatch: pytest.MonkeyPatch,
     # a metadata service that has no role: not on CVM
     httpserver.expect_request("/meta/cam/security-credentials/").respond_with_data(
         "", status=404)
-    monkeypatch.setenv(tencent.ENV_METADATA, httpserver.url_for("/meta/"))
+    monkeypatch.setenv(tencent_client.ENV_METADATA, httpserver.url_for("/meta/"))
     with pytest.raises(CloudError) as err:
-        tencent.find_credentials()
+        tencent_client.find_credentials()
     assert getattr(err.value, "no_credentials", False)
 
 
@@ -201,21 +201,21 @@ def test_profile_file_and_instance_role(monkeypatch: pytest.MonkeyPatch, tmp_pat
     httpserver.expect_request("/meta/cam/security-credentials/karp-role").respond_with_json(
         {"Code": "Success", "TmpSecretId": "tmp-id", "TmpSecretKey": "tmp-key",
          "Token": "tok", "ExpiredTime": 1999999999})
-    monkeypatch.setenv(tencent.ENV_METADATA, httpserver.url_for("/meta/"))
-    creds = tencent.find_credentials()
+    monkeypatch.setenv(tencent_client.ENV_METADATA, httpserver.url_for("/meta/"))
+    creds = tencent_client.find_credentials()
     assert creds.source == "CVM instance role karp-role"
     (tmp_path / ".tencentcloud").mkdir()
     (tmp_path / ".tencentcloud" / "credentials").write_text(
         "[default]\nsecret_id = file-id\nsecret_key = file-key\n")
-    creds = tencent.find_credentials()
+    creds = tencent_client.find_credentials()
     assert creds.source.startswith("profile file ~/.tencentcloud/credentials")
     monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", "env-id")
     monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", "env-key")
-    assert tencent.find_credentials().source == "environment TENCENTCLOUD_SECRET_ID"
+    assert tencent_client.find_credentials().source == "environment TENCENTCLOUD_SECRET_ID"
 
 
 def test_bad_endpoint_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(tencent.ENV_ENDPOINT, "ftp://example")
+    monkeypatch.setenv(tencent_client.ENV_ENDPOINT, "ftp://example")
     monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", SECRET_ID)
     monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
     with pytest.raises(CloudError, match="KARP_TENCENTCLOUD_ENDPOINT"):

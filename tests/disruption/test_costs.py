@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from kubectl_karp.core.disruption.costs import disruption_cost, eviction_cost, lifetime_remaining
 from kubectl_karp.model.objects import NodeClaim, NodePool, Pod
-from tests.disruption.builders import NOW
+from tests.builders.cluster import NOW
 
 COST = "controller.kubernetes.io/pod-deletion-cost"
 

@@ -27,7 +27,7 @@ from kubectl_karp.core.disruption.drift_change import AMI_DRIFTED, DriftFinding
 from kubectl_karp.core.disruption.rollout import rollout
 from kubectl_karp.core.scheduling import existingnode, placement, scheduler
 from kubectl_karp.model.objects import LABEL_ZONE, Budget, Pod, Taint
-from tests.disruption.builders import NOW, Cluster
+from tests.builders.cluster import NOW, Cluster
 
 _TAINT = Taint(key="dedicated", value="batch", effect="NoSchedule")
 

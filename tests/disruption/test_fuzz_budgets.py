@@ -25,7 +25,7 @@ from kubectl_karp.core.disruption.cron import CronError, parse_schedule
 from kubectl_karp.errors import InputError
 from kubectl_karp.model.objects import Budget, NodePool
 from kubectl_karp.model.parse import parse_budgets
-from tests.disruption.builders import NOW, Cluster
+from tests.builders.cluster import NOW, Cluster
 
 _TOKENS = ["*", "?", "0", "1", "5", "7", "12", "23", "29", "30", "31", "59", "60", "jan",
            "FEB", "dec", "sun", "MON", "tue", "sat", "L", "W", "#", "-", ",", "/", "*/5", "1-5",

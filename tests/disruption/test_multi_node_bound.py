@@ -15,7 +15,7 @@ from kubectl_karp.core.disruption.methods.consolidation import single_node
 from kubectl_karp.core.disruption.plan import METHOD_MULTI, METHOD_SINGLE
 from kubectl_karp.core.disruption.planner import _order, _Planner
 from kubectl_karp.model.objects import Budget
-from tests.disruption.builders import NOW, Cluster
+from tests.builders.cluster import NOW, Cluster
 
 NODES = 130
 BATCH = 100  # candidates one multi-node action may consider

@@ -11,7 +11,7 @@ import pytest
 
 from kubectl_karp.core.disruption.pdbs import computed_disruptions_allowed
 from kubectl_karp.model.objects import Condition, LabelSelector, Pod, PodDisruptionBudget
-from tests.disruption.builders import Cluster, codes
+from tests.builders.cluster import Cluster, codes
 
 
 def _two_web_pods(c: Cluster, *, ready_second: bool = True) -> None:

@@ -9,7 +9,8 @@ from kubectl_karp.core.context import build_context
 from kubectl_karp.core.disruption import plan_consolidation
 from kubectl_karp.model.objects import Budget, Taint
 from kubectl_karp.render.consolidate import plan_document
-from tests.disruption.builders import LONG_AGO, NOW, Cluster, acted, codes, fake_price
+from tests.builders.catalogs import fake_price
+from tests.builders.cluster import LONG_AGO, NOW, Cluster, acted, codes
 
 
 def _full(c: Cluster, node: str, cpu: float, prefix: str = "p") -> None:

@@ -24,7 +24,8 @@ from kubectl_karp.model.objects import (
     Taint,
 )
 from kubectl_karp.render.consolidate import node_document, plan_document
-from tests.disruption.builders import CPU, GI, NOW, Cluster, acted, codes, fake_type
+from tests.builders.catalogs import CPU, GI, fake_type
+from tests.builders.cluster import NOW, Cluster, acted, codes
 
 
 def _iso(delta: timedelta) -> str:

@@ -13,7 +13,7 @@ import pytest
 from kubectl_karp.core.disruption import ConsolidationPlan
 from kubectl_karp.core.disruption.budgets import REASONS, PoolBudget
 from kubectl_karp.model.objects import Budget, Condition
-from tests.disruption.builders import NOW, Cluster, acted, codes
+from tests.builders.cluster import NOW, Cluster, acted, codes
 
 DND = "karpenter.sh/do-not-disrupt"
 TGP = {"spec": {"terminationGracePeriod": "5m"}}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kubectl_karp.core import reasons as rc
 from kubectl_karp.core.explain import explain
-from tests.explain.builders import context, node, node_pool, pod, replicas
+from tests.builders.documents import context, node, node_pool, pod, replicas
 
 ZONE_3_ONLY = [{"key": "topology.kubernetes.io/zone", "operator": "In", "values": ["100003"]}]
 

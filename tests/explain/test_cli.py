@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from kubectl_karp.cli.app import run
-from tests.explain.builders import CATALOG, NODE_CLASS, node, node_pool, pod, replicas
+from tests.builders.documents import CATALOG, NODE_CLASS, node, node_pool, pod, replicas
 
 
 def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:

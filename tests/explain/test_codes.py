@@ -13,7 +13,7 @@ from kubectl_karp.core import reasons as rc
 from kubectl_karp.core.context import SchedulingContext
 from kubectl_karp.core.explain import explain
 from kubectl_karp.core.explain.result import PodExplanation
-from tests.explain.builders import CATALOG, NODE_CLASS, context, node, node_pool, pod, replicas
+from tests.builders.documents import CATALOG, NODE_CLASS, context, node, node_pool, pod, replicas
 
 ARM = {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
     "nodeSelectorTerms": [{"matchExpressions": [

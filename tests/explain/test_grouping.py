@@ -9,7 +9,7 @@ from kubectl_karp.core.scheduling.result import (
     PodFailure,
     SimulationResult,
 )
-from tests.explain.builders import context, node_pool, pod, replicas
+from tests.builders.documents import context, node_pool, pod, replicas
 
 
 def _failing(*keys: str) -> SimulationResult:

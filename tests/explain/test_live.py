@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from kubectl_karp.cli.app import run
+from tests.builders.documents import CATALOG, NODE_CLASS, node, node_pool, pod
 from tests.emulator import KubeEmulator
-from tests.explain.builders import CATALOG, NODE_CLASS, node, node_pool, pod
 
 
 @pytest.fixture

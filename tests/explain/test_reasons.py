@@ -16,7 +16,7 @@ from kubectl_karp.core.explain.result import NodePoolVerdict
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.scheduling.result import PodFailure, SimulationResult
 from kubectl_karp.model.objects import Pod
-from tests.explain.builders import CATALOG, NODE_CLASS, context, node, node_pool, pod, replicas
+from tests.builders.documents import CATALOG, NODE_CLASS, context, node, node_pool, pod, replicas
 
 
 def _pod(ctx: SchedulingContext, key: str) -> Pod:

@@ -13,7 +13,7 @@ from kubectl_karp.core.scheduling.result import (
 )
 from kubectl_karp.render.explain import document, render_text
 from kubectl_karp.render.output import Style, to_json
-from tests.explain.builders import context, node, node_pool, pod, replicas
+from tests.builders.documents import context, node, node_pool, pod, replicas
 
 
 def _explanation() -> Explanation:

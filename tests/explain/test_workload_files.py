@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from kubectl_karp.cli.app import run
-from tests.explain.builders import CATALOG, NODE_CLASS, node, node_pool
+from tests.builders.documents import CATALOG, NODE_CLASS, node, node_pool
 
 
 def _template(app: str, cpu: str = "3") -> dict[str, Any]:

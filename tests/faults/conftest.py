@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from kubectl_karp.cli.app import run
+from tests.builders import generated as cd
 from tests.emulator import KubeEmulator
 from tests.faults.server import FaultProxy
-from tests.live import cluster_data as cd
 
 GUARD = 90.0
 

@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import yaml
 
-from tests.emulator import KubeEmulator
+from tests.emulator import KubeEmulator, take_rule
 
 Handler = Callable[[BaseHTTPRequestHandler, Mapping[str, str]], None]
 
@@ -163,14 +163,7 @@ class FaultProxy:
     # ------------------------------------------------------------------ rules
     def _match(self, method: str, path: str) -> _Rule | None:
         with self._lock:
-            for rule in self._rules:
-                if rule.method == method and rule.path == path:
-                    if rule.times is not None:
-                        if rule.times <= 0:
-                            continue
-                        rule.times -= 1
-                    return rule
-        return None
+            return take_rule(self._rules, method, path)
 
     def on(self, path: str, handler: Handler, *, method: str = "GET",
            times: int | None = None) -> None:

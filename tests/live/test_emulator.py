@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.builders.generated import node, pod
 from tests.emulator import KubeEmulator
-from tests.live.cluster_data import node, pod
 
 
 def _get(k8s: KubeEmulator, path: str) -> Any:

@@ -13,7 +13,8 @@ import yaml
 
 from kubectl_karp.cli.options import ClusterOptions
 from kubectl_karp.errors import ClusterError
-from kubectl_karp.sources.kubeclient import connect, current_context_name, resolve_kubeconfig
+from kubectl_karp.sources.kubeclient import connect
+from kubectl_karp.sources.kubeconfig import current_context_name, resolve_kubeconfig
 from tests.emulator import KubeEmulator
 
 
@@ -178,7 +179,8 @@ def test_expired_continue_token_restarts_the_list_once(k8s: KubeEmulator) -> Non
 def test_typed_api_errors_translate_the_same_way(k8s: KubeEmulator) -> None:
     from kubernetes import client
 
-    from kubectl_karp.sources.kubeclient import api_client, translate_error
+    from kubectl_karp.sources.apierrors import translate_error
+    from kubectl_karp.sources.kubeconfig import api_client
 
     k8s.add({"apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "a"},
              "spec": {}})

@@ -6,8 +6,7 @@ import pytest
 
 from kubectl_karp.errors import ClusterError
 from kubectl_karp.sources.live import read_cluster, server_info
-from tests.emulator import KubeEmulator
-from tests.live.cluster_data import (
+from tests.builders.generated import (
     NO_VERSION_NOTE,
     big_cluster,
     node,
@@ -15,6 +14,7 @@ from tests.live.cluster_data import (
     pod,
     small_cluster,
 )
+from tests.emulator import KubeEmulator
 
 
 def test_reads_a_small_tke_cluster(k8s: KubeEmulator) -> None:

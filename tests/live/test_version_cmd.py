@@ -9,8 +9,8 @@ import pytest
 
 from kubectl_karp import __version__
 from kubectl_karp.cli.app import run
+from tests.builders.generated import node, small_cluster
 from tests.emulator import KubeEmulator
-from tests.live.cluster_data import node, small_cluster
 
 
 def test_version_table(k8s: KubeEmulator, capsys: pytest.CaptureFixture[str]) -> None:

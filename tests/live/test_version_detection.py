@@ -17,8 +17,8 @@ from kubectl_karp.cli.app import run
 from kubectl_karp.core.context import build_context
 from kubectl_karp.core.releases import Release
 from kubectl_karp.sources.live import CONTROLLER_NAMESPACES, DEPLOYMENTS_PATH, read_cluster
+from tests.builders.generated import NO_VERSION_NOTE, small_cluster
 from tests.emulator import KubeEmulator
-from tests.live.cluster_data import NO_VERSION_NOTE, small_cluster
 
 DIGEST = "sha256:" + "ab" * 32
 TKE_IMAGE = "ccr.ccs.tencentyun.com/tkeimages/karpenter-tke-controller:v0.2.0"

@@ -16,7 +16,7 @@ from kubectl_karp.errors import InputError
 from kubectl_karp.model.parse import build_snapshot
 from kubectl_karp.model.parse_release import release_from_image as detect
 from kubectl_karp.sources import load_snapshot
-from tests.live.cluster_data import small_cluster
+from tests.builders.generated import small_cluster
 from tests.live.test_version_detection import TKE_IMAGE, controller, nodepool_crd
 
 

@@ -18,11 +18,14 @@ from kubectl_karp.core.scheduling import simulate
 from kubectl_karp.model.catalog import InstanceTypeCatalog
 from kubectl_karp.model.parse import build_snapshot, parse_catalog
 from kubectl_karp.model.snapshot import ClusterSnapshot
-from kubectl_karp.providers import tke
 from kubectl_karp.providers.base import ClusterFacts
 from kubectl_karp.providers.registry import complete_catalog
+from kubectl_karp.providers.tke import nodeclass as tke_nodeclass
+from kubectl_karp.providers.tke import provider as tke
+from kubectl_karp.providers.tke.labels import LABEL_CBS_ZONE
 from kubectl_karp.sources.catalogs import bundled_catalogs
 from kubectl_karp.sources.demo import demo_documents, load_demo
+from tests.builders import documents
 
 MIB = 2**20
 ENI_IP = "tke.cloud.tencent.com/eni-ip"
@@ -110,10 +113,8 @@ def test_server_version_of_a_snapshot_is_the_newest_kubelet_when_not_told() -> N
 
 
 def node_class(spec: dict[str, Any]) -> Any:
-    snap = build_snapshot([({"apiVersion": "karpenter.k8s.tke/v1beta1",
-                             "kind": "TKEMachineNodeClass", "metadata": {"name": "nc"},
-                             "spec": spec}, "t")], source="t")
-    return snap.node_classes[0]
+    doc = documents.node_class("nc", spec=spec, reconciled=False)
+    return build_snapshot([(doc, "t")], source="t").node_classes[0]
 
 
 @pytest.mark.parametrize(("spec", "gigabytes", "disk"), [
@@ -132,7 +133,7 @@ def node_class(spec: dict[str, Any]) -> Any:
 ])
 def test_ephemeral_storage_comes_from_the_node_class_disk(spec: dict[str, Any], gigabytes: int,
                                                          disk: str) -> None:
-    storage = tke.node_storage(node_class(spec))
+    storage = tke_nodeclass.node_storage(node_class(spec))
     assert (storage.gigabytes, storage.disk) == (gigabytes, disk)
     provider = tke.PROVIDER.configured(node_class(spec), ClusterFacts())
     done = complete_catalog(catalog(("S5.LARGE8", 4, 8)), node_class=node_class(spec))
@@ -156,11 +157,11 @@ def test_seed_node_class_names_the_ignored_containerd_disk() -> None:
 def test_offerings_carry_the_cbs_zone_name_and_types_forbid_windows_build() -> None:
     it = complete_catalog(catalog(("S5.LARGE8", 4, 8))).instance_types[0]
     assert {o.labels for o in it.offerings} == {
-        ((tke.LABEL_CBS_ZONE, "ap-guangzhou-3"),), ((tke.LABEL_CBS_ZONE, "ap-guangzhou-4"),)}
-    assert tke.LABEL_CBS_ZONE not in it.labels
+        ((LABEL_CBS_ZONE, "ap-guangzhou-3"),), ((LABEL_CBS_ZONE, "ap-guangzhou-4"),)}
+    assert LABEL_CBS_ZONE not in it.labels
     reqs = it.requirements()
-    assert reqs[tke.LABEL_CBS_ZONE].has("ap-guangzhou-4")
-    assert not reqs[tke.LABEL_CBS_ZONE].has("ap-guangzhou-6")
+    assert reqs[LABEL_CBS_ZONE].has("ap-guangzhou-4")
+    assert not reqs[LABEL_CBS_ZONE].has("ap-guangzhou-6")
     windows = reqs["node.kubernetes.io/windows-build"]
     assert not windows.has("10.0.17763")  # DoesNotExist
 
@@ -247,9 +248,9 @@ def test_live_catalogue_zones_include_the_classes_existing_node_zones() -> None:
     for doc in docs:
         if isinstance(doc, dict) and doc.get("kind") == "Node" and doc["metadata"]["labels"].get(
                 "karpenter.k8s.tke/tkemachinenodeclass") == "default":
-            doc["metadata"]["labels"][tke.LABEL_CBS_ZONE] = "ap-guangzhou-7"
+            doc["metadata"]["labels"][LABEL_CBS_ZONE] = "ap-guangzhou-7"
             break
     snap = build_snapshot([(d, "demo") for d in docs], source="t")
-    hints = tke.cluster_hints(snap.nodes, snap.node_classes)
+    hints = tke_nodeclass.cluster_hints(snap.nodes, snap.node_classes)
     assert "ap-guangzhou-7" in hints.zones
     assert {"ap-guangzhou-3", "ap-guangzhou-4"} <= set(hints.zones)

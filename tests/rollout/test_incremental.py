@@ -29,7 +29,7 @@ from kubectl_karp.core.disruption.drift_change import AMI_DRIFTED, DriftFinding
 from kubectl_karp.core.disruption.rollout import RolloutPlan, rollout
 from kubectl_karp.model.objects import Budget, LabelSelector, PodAffinityTerm
 from kubectl_karp.render.rollout import document
-from tests.disruption.builders import NOW, Cluster
+from tests.builders.cluster import NOW, Cluster
 
 
 def _drift_all(c: Cluster) -> list[DriftFinding]:

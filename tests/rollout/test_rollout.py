@@ -1,5 +1,5 @@
 """Rounds to steady state (core/disruption/rollout.py) on small clusters built like the
-disruption suite's (tests/disruption/builders.py: Karpenter's fake price convention)."""
+disruption suite's (tests/builders/cluster.py: Karpenter's fake price convention)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from kubectl_karp.core.disruption.rollout import (
     rollout,
 )
 from kubectl_karp.model.objects import Budget, LabelSelector, PodAffinityTerm
-from tests.disruption.builders import NOW, Cluster
+from tests.builders.cluster import NOW, Cluster
 
 
 def _image_change(c: Cluster) -> list[DriftFinding]:

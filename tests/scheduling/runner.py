@@ -50,249 +50,63 @@ from kubectl_karp.core.context import SchedulingContext, build_context
 from kubectl_karp.core.reasons import POD_REASONS
 from kubectl_karp.core.releases import SOURCE_FLAG, resolve_rules
 from kubectl_karp.core.scheduling import SimulationResult, simulate
-from kubectl_karp.model import kinds
-from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
 from kubectl_karp.model.parse import build_snapshot
-from kubectl_karp.model.quantity import parse_milli
+from tests.builders import documents as docs_of
+from tests.builders.catalogs import DEFAULT_ZONES, make_catalog
 
-GI = 2**30 * 1000
-MI = 2**20 * 1000
 SCENARIOS = Path(__file__).parent / "scenarios"
-DEFAULT_ZONES = ["100003", "100004", "100006"]
-ZONE_NAMES = {"100003": "ap-guangzhou-3", "100004": "ap-guangzhou-4",
-              "100006": "ap-guangzhou-6", "100007": "ap-guangzhou-7"}
-DEFAULT_SIZES = [[1, 1], [1, 2], [2, 4], [2, 8], [4, 8], [4, 16], [8, 16], [8, 32], [16, 32],
-                 [16, 64], [32, 64], [32, 128], [64, 256]]
-SIZE_NAMES = {1: "SMALL", 2: "MEDIUM", 4: "LARGE", 8: "2XLARGE", 16: "4XLARGE", 32: "8XLARGE",
-              64: "16XLARGE"}
-
-
-# Provider → (type-name pattern, node-class status key) for non-TKE scenarios.
-_CLOUD_NAMES = {"aws": "{family}.{size}", "alibaba": "ecs.{family}.{size}",
-                "huawei": "{family}.{size}.2"}
-_AWS_SIZES = {1: "medium", 2: "large", 4: "xlarge", 8: "2xlarge", 16: "4xlarge", 32: "8xlarge",
-              64: "16xlarge"}
-
-
-def make_catalog(spec: dict[str, Any], provider: str = "tke") -> InstanceTypeCatalog:
-    if provider != "tke":
-        return _cloud_catalog(spec, provider)
-    zones = spec.get("zones", DEFAULT_ZONES)
-    families = spec.get("families", {"S5": "amd64"})
-    sizes = spec.get("sizes", DEFAULT_SIZES)
-    spot = spec.get("spot", False)
-    sold_out = {tuple(x) for x in spec.get("soldOut", [])}
-    sold_out_all = {tuple(x) for x in spec.get("soldOutAll", [])}  # (zone, capacity type)
-    types = []
-    for family, arch in families.items():
-        factor = 0.9 if arch == "arm64" else 1.0
-        for cpu, mem in sizes:
-            name = f"{family}.{SIZE_NAMES.get(cpu, str(cpu))}{mem}"
-            price = round((0.1 * cpu + 0.1 * mem) * factor, 4)
-            offerings = []
-            for zone in zones:
-                for ctype, p in (("on-demand", price), ("spot", round(price * 0.3, 4))):
-                    if ctype == "spot" and not spot:
-                        continue
-                    offerings.append(Offering(zone=zone, capacity_type=ctype, price_per_hour=p,
-                                              available=(name, zone, ctype) not in sold_out
-                                              and (zone, ctype) not in sold_out_all,
-                                              zone_name=ZONE_NAMES.get(zone, "")))
-            for rname, rzone, rprice in spec.get("reserved", []):
-                if rname == name:
-                    offerings.append(Offering(zone=rzone, capacity_type="reserved",
-                                              price_per_hour=rprice))
-            capacity = {"cpu": cpu * 1000, "memory": mem * GI, "pods": 110_000}
-            allocatable = {"cpu": cpu * 1000 - 100, "memory": mem * GI - 10 * MI,
-                           "pods": 110_000}
-            extra = {k: parse_milli(str(v)) for k, v in spec.get("extraCapacity", {}).items()}
-            capacity.update(extra)
-            allocatable.update(extra)
-            if spec.get("providerFormula"):
-                del capacity["pods"]
-                allocatable = {}
-            types.append(InstanceType(
-                name=name, labels={"karpenter.k8s.tke/instance-family": family,
-                                   "kubernetes.io/arch": arch},
-                capacity=capacity, allocatable=allocatable, offerings=tuple(offerings)))
-    return InstanceTypeCatalog(provider="tke", region="ap-guangzhou", source="test catalogue",
-                               instance_types=tuple(types), origin="test")
-
-
-def _cloud_catalog(spec: dict[str, Any], provider: str) -> InstanceTypeCatalog:
-    zones = spec.get("zones", DEFAULT_ZONES)
-    families = spec.get("families", {"m5": "amd64"})
-    gpus = spec.get("gpus", {})
-    types = []
-    for family, arch in families.items():
-        for cpu, mem in spec.get("sizes", DEFAULT_SIZES):
-            size = f"{_AWS_SIZES.get(cpu, str(cpu))}{'' if provider == 'aws' else mem}"
-            name = _CLOUD_NAMES[provider].format(family=family, size=size)
-            price = round(0.1 * cpu + 0.1 * mem, 4)
-            capacity = {"cpu": cpu * 1000, "memory": mem * GI}
-            if family in gpus:
-                capacity["nvidia.com/gpu"] = gpus[family] * 1000
-            offerings = tuple(Offering(zone=z, capacity_type=ct, price_per_hour=p)
-                              for z in zones for ct, p in (("on-demand", price),
-                                                           ("spot", round(price * 0.3, 4)))
-                              if ct == "on-demand" or spec.get("spot", False))
-            types.append(InstanceType(name=name, labels={"kubernetes.io/arch": arch},
-                                      capacity=capacity, offerings=offerings))
-    return InstanceTypeCatalog(provider=provider, source="test catalogue",
-                               instance_types=tuple(types), origin="test")
-
-
-def _cloud_node_class(spec: dict[str, Any], provider: str) -> dict[str, Any]:
-    kind = kinds.kinds_of(provider)[0]
-    zones = spec.get("zones", DEFAULT_ZONES)
-    ready = spec.get("ready", True)
-    key = {"alibaba": "vSwitches"}.get(provider, "subnets")
-    entries = [{"id": f"{key}-{z}", "zone": z, "zoneID": z} for z in zones]
-    if provider == "huawei":
-        entries = [{"id": f"subnet-{z}"} for z in zones]  # CCE subnets carry no zone
-    return {"apiVersion": kind.api_version, "kind": kind.kind,
-            "metadata": {"name": spec.get("name", "default")}, "spec": spec.get("spec", {}),
-            "status": {key: entries, "conditions": [
-                {"type": "Ready", "status": "True" if ready else "False",
-                 "reason": "Ready" if ready else "NotReady", "message": "",
-                 "lastTransitionTime": "2026-01-01T00:00:00Z"}]}}
 
 
 def node_class(spec: dict[str, Any], provider: str = "tke") -> dict[str, Any]:
-    if provider != "tke":
-        return _cloud_node_class(spec, provider)
-    zones = spec.get("zones", DEFAULT_ZONES)
-    ready = spec.get("ready", True)
-    return {
-        "apiVersion": "karpenter.k8s.tke/v1beta1", "kind": "TKEMachineNodeClass",
-        "metadata": {"name": spec.get("name", "default")},
-        "spec": {"subnetSelectorTerms": [{"tags": {"k": "v"}}],
-                 "securityGroupSelectorTerms": [{"tags": {"k": "v"}}], **spec.get("spec", {})},
-        "status": {"subnets": [{"id": f"subnet-{z}", "zone": ZONE_NAMES.get(z, z), "zoneID": z}
-                               for z in zones],
-                   "conditions": [{"type": "Ready", "status": "True" if ready else "False",
-                                   "reason": "Ready" if ready else "SubnetsNotFound",
-                                   "message": "" if ready else "no subnet matched"}]},
-    }
+    return docs_of.node_class(spec.get("name", "default"), provider=provider,
+                                zones=spec.get("zones", DEFAULT_ZONES),
+                                ready=spec.get("ready", True), spec=spec.get("spec", {}))
 
 
 def node_pool(spec: dict[str, Any], provider: str = "tke") -> dict[str, Any]:
-    kind = kinds.kinds_of(provider)[0]
-    template_spec: dict[str, Any] = {
-        "nodeClassRef": {"group": kind.group, "kind": kind.kind,
-                         "name": spec.get("nodeClass", "default")},
-        "requirements": spec.get("requirements", []),
-    }
-    if "taints" in spec:
-        template_spec["taints"] = spec["taints"]
-    if "startupTaints" in spec:
-        template_spec["startupTaints"] = spec["startupTaints"]
-    doc: dict[str, Any] = {
-        "apiVersion": "karpenter.sh/v1", "kind": "NodePool",
-        "metadata": {"name": spec.get("name", "default")},
-        "spec": {"template": {"metadata": {"labels": spec.get("labels", {})},
-                              "spec": template_spec}},
-    }
-    if "weight" in spec:
-        doc["spec"]["weight"] = spec["weight"]
-    if "limits" in spec:
-        doc["spec"]["limits"] = spec["limits"]
-    if "replicas" in spec:
-        doc["spec"]["replicas"] = spec["replicas"]
-    if spec.get("deleting"):
-        doc["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
-    return doc
+    return docs_of.node_pool(
+        spec.get("name", "default"), provider=provider, node_class=spec.get("nodeClass",
+                                                                            "default"),
+        requirements=spec.get("requirements", []), taints=spec.get("taints"),
+        startup_taints=spec.get("startupTaints"), labels=spec.get("labels", {}),
+        weight=spec.get("weight"), limits=spec.get("limits"), replicas=spec.get("replicas"),
+        deleting=bool(spec.get("deleting")), ready=None)
 
 
 def pod_docs(spec: dict[str, Any]) -> list[dict[str, Any]]:
     count = spec.get("count", 1)
     base = spec["name"]
-    resources: dict[str, Any] = {}
-    requests = {k: spec[k] for k in ("cpu", "memory") if k in spec}
-    requests.update(spec.get("requests", {}))
-    if requests:
-        resources["requests"] = requests
     docs = []
     for i in range(count):
-        name = base if count == 1 and not spec.get("indexed") else f"{base}-{i}"
-        pod_spec: dict[str, Any] = {"containers": [{"name": "app", "image": "app",
-                                                    "resources": resources}]}
-        pod_spec.update(spec.get("spec", {}))
-        if spec.get("pvcs"):
-            pod_spec["volumes"] = [*pod_spec.get("volumes", []), *(
-                {"name": f"v{j}", "persistentVolumeClaim": {"claimName": c}}
-                for j, c in enumerate(spec["pvcs"]))]
-        if spec.get("node"):
-            pod_spec["nodeName"] = spec["node"]
         created = spec.get("created", 0) + i
-        docs.append({
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": spec.get("namespace", "default"),
-                         "uid": f"uid-{base}-{i:05d}", "labels": spec.get("labels", {}),
-                         "creationTimestamp": f"2026-01-01T00:{created // 60:02d}:"
-                                              f"{created % 60:02d}Z"},
-            "spec": pod_spec, "status": {"phase": "Running" if spec.get("node") else "Pending"},
-        })
-        if spec.get("owner"):
-            docs[-1]["metadata"]["ownerReferences"] = [dict(spec["owner"], controller=True)]
+        docs.append(docs_of.pod(
+            base if count == 1 and not spec.get("indexed") else f"{base}-{i}",
+            cpu=spec.get("cpu"), memory=spec.get("memory"), requests=spec.get("requests"),
+            namespace=spec.get("namespace", "default"), uid=f"uid-{base}-{i:05d}",
+            labels=spec.get("labels", {}), spec=spec.get("spec", {}), pvcs=spec.get("pvcs", ()),
+            node_name=spec.get("node"), owner_ref=spec.get("owner") or None,
+            created=f"2026-01-01T00:{created // 60:02d}:{created % 60:02d}Z",
+            container="app", image="app"))
     return docs
-
-
-def _zone_terms(zones: list[list[str]]) -> list[dict[str, Any]]:
-    return [{"matchExpressions": [{"key": "topology.kubernetes.io/zone", "operator": "In",
-                                   "values": [str(z) for z in term]}]} for term in zones]
 
 
 def volume_docs(spec: dict[str, Any]) -> list[dict[str, Any]]:
     """The compact ``volumes:`` section as StorageClass, PersistentVolume and PVC documents."""
-    docs: list[dict[str, Any]] = []
-    for sc in spec.get("storageClasses", []):
-        doc: dict[str, Any] = {
-            "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
-            "metadata": {"name": sc["name"]}, "provisioner": sc.get("provisioner", "csi.test"),
-            "volumeBindingMode": sc.get("mode", "WaitForFirstConsumer")}
-        if sc.get("zones"):
-            doc["allowedTopologies"] = [
-                {"matchLabelExpressions": [{"key": "topology.kubernetes.io/zone",
-                                            "values": [str(z) for z in term]}]}
-                for term in sc["zones"]]
-        docs.append(doc)
-    for pv in spec.get("pvs", []):
-        terms = _zone_terms(pv.get("zones", [])) + [
-            {"matchExpressions": t} for t in pv.get("terms", [])]
-        meta: dict[str, Any] = {"name": pv["name"]}
-        if pv.get("deleting"):
-            meta["deletionTimestamp"] = "2026-01-01T00:00:00Z"
-            meta["finalizers"] = ["kubernetes.io/pv-protection"]
-        pv_spec: dict[str, Any] = {"capacity": {"storage": "10Gi"}}
-        if terms:
-            pv_spec["nodeAffinity"] = {"required": {"nodeSelectorTerms": terms}}
-        if pv.get("local"):
-            pv_spec["local"] = {"path": "/mnt/disk"}
-        else:
-            pv_spec["csi"] = {"driver": pv.get("driver", "csi.test"), "volumeHandle": pv["name"]}
-        if pv.get("claim"):
-            ns, _, name = str(pv["claim"]).rpartition("/")
-            pv_spec["claimRef"] = {"namespace": ns or "default", "name": name}
-        docs.append({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": meta,
-                     "spec": pv_spec})
-    for pvc in spec.get("pvcs", []):
-        meta = {"name": pvc["name"], "namespace": pvc.get("namespace", "default")}
-        if pvc.get("bound", bool(pvc.get("volume"))):
-            meta["annotations"] = {"pv.kubernetes.io/bind-completed": "yes"}
-        if pvc.get("deleting"):
-            meta["deletionTimestamp"] = "2026-01-01T00:00:00Z"
-            meta["finalizers"] = ["kubernetes.io/pvc-protection"]
-        pvc_spec: dict[str, Any] = {"resources": {"requests": {"storage": "10Gi"}}}
-        if "class" in pvc:
-            pvc_spec["storageClassName"] = pvc["class"]
-        if pvc.get("volume"):
-            pvc_spec["volumeName"] = pvc["volume"]
-        doc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta,
-               "spec": pvc_spec}
-        if pvc.get("phase"):
-            doc["status"] = {"phase": pvc["phase"]}
-        docs.append(doc)
+    docs = [docs_of.storage_class(sc["name"], provisioner=sc.get("provisioner", "csi.test"),
+                                    mode=sc.get("mode", "WaitForFirstConsumer"),
+                                    zones=sc.get("zones", ()))
+            for sc in spec.get("storageClasses", [])]
+    docs += [docs_of.persistent_volume(
+        pv["name"], terms=docs_of.zone_terms(pv.get("zones", [])) + [
+            {"matchExpressions": t} for t in pv.get("terms", [])],
+        local=bool(pv.get("local")), driver=pv.get("driver", "csi.test"),
+        claim=str(pv["claim"]) if pv.get("claim") else None, deleting=bool(pv.get("deleting")))
+        for pv in spec.get("pvs", [])]
+    docs += [docs_of.persistent_volume_claim(
+        pvc["name"], namespace=pvc.get("namespace", "default"),
+        storage_class_name=pvc.get("class"), volume=pvc.get("volume"), bound=pvc.get("bound"),
+        deleting=bool(pvc.get("deleting")), phase=pvc.get("phase"))
+        for pvc in spec.get("pvcs", [])]
     return docs
 
 
@@ -301,68 +115,32 @@ def node_docs(spec: dict[str, Any]) -> list[dict[str, Any]]:
     with ``claim`` its NodeClaim, its bound pods (``pods`` as a list; a number is the node's
     pod capacity) and, with ``csi``, its CSINode."""
     name = spec["name"]
-    labels = {"kubernetes.io/hostname": name, "kubernetes.io/arch": "amd64",
-              "node.kubernetes.io/instance-type": spec.get("instanceType", "S5.LARGE8")}
-    zone = spec.get("zone", DEFAULT_ZONES[0])
-    if zone is not None:
-        labels["topology.kubernetes.io/zone"] = str(zone)
-    pool = spec.get("nodePool", "default")
-    if pool is not None:
-        labels.update({"karpenter.sh/nodepool": pool, "karpenter.sh/capacity-type": "on-demand",
-                       "karpenter.sh/registered": "true" if spec.get("registered", True)
-                       else "false"})
-        if spec.get("initialized", True):
-            labels["karpenter.sh/initialized"] = "true"
-    labels.update(spec.get("labels", {}))
     bound = spec.get("pods", [])
-    capacity = bound if isinstance(bound, int) else 110
-    size = {"cpu": str(spec.get("cpu", "4")), "memory": spec.get("memory", "8Gi"),
-            "pods": str(capacity)}
-    meta: dict[str, Any] = {"name": name, "labels": labels}
-    if spec.get("deleting"):
-        meta["deletionTimestamp"] = "2026-01-01T00:00:00Z"
-        meta["finalizers"] = ["karpenter.sh/termination"]
-    node_spec: dict[str, Any] = {"providerID": f"qcloud:///{name}"}
-    if spec.get("taints"):
-        node_spec["taints"] = spec["taints"]
-    if spec.get("unschedulable"):
-        node_spec["unschedulable"] = True
-    docs: list[dict[str, Any]] = [{
-        "apiVersion": "v1", "kind": "Node", "metadata": meta, "spec": node_spec,
-        "status": {"capacity": size, "allocatable": size,
-                   "conditions": [{"type": "Ready", "status": "True"}]}}]
+    zone = spec.get("zone", DEFAULT_ZONES[0])
+    docs = [docs_of.node(
+        name, cpu=str(spec.get("cpu", "4")), memory=spec.get("memory", "8Gi"),
+        zone=None if zone is None else str(zone), pool=spec.get("nodePool", "default"),
+        instance_type=spec.get("instanceType", "S5.LARGE8"), labels=spec.get("labels", {}),
+        taints=spec.get("taints") or (), unschedulable=bool(spec.get("unschedulable")),
+        pods=bound if isinstance(bound, int) else 110, provider_id=f"qcloud:///{name}",
+        os=False, registered=spec.get("registered", True),
+        initialized=spec.get("initialized", True), deleting=bool(spec.get("deleting")))]
     claim = spec.get("claim")
     if claim is not None:
-        claim_doc: dict[str, Any] = {
-            "apiVersion": "karpenter.sh/v1", "kind": "NodeClaim",
-            "metadata": {"name": f"{name}-claim", "labels": dict(labels)},
-            "spec": {"nodeClassRef": {"group": "karpenter.k8s.tke",
-                                      "kind": "TKEMachineNodeClass", "name": "default"},
-                     "requirements": [], "startupTaints": claim.get("startupTaints", [])},
-            "status": {"providerID": f"qcloud:///{name}", "nodeName": name,
-                       "capacity": size, "allocatable": size}}
-        if claim.get("deleting"):
-            claim_doc["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
-        docs.append(claim_doc)
+        docs.append(docs_of.claim_of(docs[0], startup_taints=claim.get("startupTaints", []),
+                                       deleting=bool(claim.get("deleting"))))
     for i, pod in enumerate([] if isinstance(bound, int) else bound):
-        requests = {k: str(pod[k]) for k in ("cpu", "memory") if k in pod}
-        pod_meta: dict[str, Any] = {"name": pod["name"], "namespace": pod.get("namespace",
-                                                                             "default"),
-                                    "uid": f"uid-{name}-{i}", "labels": pod.get("labels", {}),
-                                    "annotations": pod.get("annotations", {})}
         owner = pod.get("owner", "ReplicaSet")
-        if owner:
-            pod_meta["ownerReferences"] = [{"apiVersion": "v1" if owner == "Node" else
-                                            "apps/v1", "kind": owner,
-                                            "name": pod.get("ownerName", f"{pod['name']}-rs"),
-                                            "uid": f"owner-{pod['name']}", "controller": True}]
-        pod_spec: dict[str, Any] = {"nodeName": name, "containers": [
-            {"name": "app", "image": "app", "resources": {"requests": requests}}]}
-        if pod.get("pvcs"):
-            pod_spec["volumes"] = [{"name": f"v{j}", "persistentVolumeClaim": {"claimName": c}}
-                                   for j, c in enumerate(pod["pvcs"])]
-        docs.append({"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": pod_spec,
-                     "status": {"phase": "Running"}})
+        docs.append(docs_of.pod(
+            pod["name"], cpu=None, memory=None,
+            requests={k: str(pod[k]) for k in ("cpu", "memory") if k in pod},
+            namespace=pod.get("namespace", "default"), uid=f"uid-{name}-{i}",
+            labels=pod.get("labels", {}), annotations=pod.get("annotations", {}),
+            owner_ref={"apiVersion": "v1" if owner == "Node" else "apps/v1", "kind": owner,
+                       "name": pod.get("ownerName", f"{pod['name']}-rs"),
+                       "uid": f"owner-{pod['name']}"} if owner else None,
+            node_name=name, pvcs=pod.get("pvcs", ()), created=None, container="app",
+            image="app"))
     if spec.get("csi"):
         docs.append({"apiVersion": "storage.k8s.io/v1", "kind": "CSINode",
                      "metadata": {"name": name},
@@ -373,17 +151,10 @@ def node_docs(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def daemon_set_doc(spec: dict[str, Any]) -> dict[str, Any]:
-    name = spec["name"]
-    requests = {k: spec[k] for k in ("cpu", "memory") if k in spec}
-    pod_spec: dict[str, Any] = {"containers": [{"name": "d", "image": "d",
-                                                "resources": {"requests": requests}}]}
-    pod_spec.update(spec.get("spec", {}))
-    labels = spec.get("labels", {"app": name})
-    return {"apiVersion": "apps/v1", "kind": "DaemonSet",
-            "metadata": {"name": name, "namespace": spec.get("namespace", "kube-system"),
-                         "uid": f"uid-ds-{name}"},
-            "spec": {"selector": {"matchLabels": labels},
-                     "template": {"metadata": {"labels": labels}, "spec": pod_spec}}}
+    return docs_of.daemon_set(spec["name"], requests={k: spec[k] for k in ("cpu", "memory")
+                                                        if k in spec},
+                                spec=spec.get("spec", {}), labels=spec.get("labels"),
+                                namespace=spec.get("namespace", "kube-system"))
 
 
 def load(name: str) -> dict[str, Any]:

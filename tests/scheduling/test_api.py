@@ -7,26 +7,19 @@ from dataclasses import replace
 from kubectl_karp.core.context import SchedulingContext, build_context
 from kubectl_karp.core.scheduling import simulate
 from kubectl_karp.model.parse import build_snapshot
-from tests.scheduling.runner import make_catalog, node_class, node_pool, pod_docs
+from tests.builders import documents
+from tests.builders.catalogs import make_catalog
+from tests.scheduling.runner import node_class, node_pool, pod_docs
 
 GI = 2**30 * 1000
 
 
 def _node(name: str, cpu: str) -> dict[str, object]:
-    return {"apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": name, "labels": {
-                "kubernetes.io/hostname": name, "topology.kubernetes.io/zone": "100003",
-                "karpenter.sh/nodepool": "default", "karpenter.sh/initialized": "true"}},
-            "status": {"allocatable": {"cpu": cpu, "memory": "8Gi", "pods": "110"},
-                       "capacity": {"cpu": cpu, "memory": "8Gi", "pods": "110"}}}
+    return documents.node(name, cpu=cpu, pods=110, initialized=True)
 
 
 def _bound(name: str, node: str, cpu: str) -> dict[str, object]:
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": "default", "uid": f"uid-{name}"},
-            "spec": {"nodeName": node, "containers": [
-                {"name": "c", "image": "i", "resources": {"requests": {"cpu": cpu}}}]},
-            "status": {"phase": "Running"}}
+    return documents.pod(name, cpu=cpu, memory=None, node_name=node)
 
 
 def _context(*docs: object, pending: int = 0) -> SchedulingContext:

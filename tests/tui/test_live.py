@@ -11,7 +11,7 @@ import yaml
 from kubernetes import client
 from textual.widgets import Static
 
-from kubectl_karp.sources.kubeclient import api_client
+from kubectl_karp.sources.kubeconfig import api_client
 from kubectl_karp.tui.app import KarpApp, create_app
 from kubectl_karp.tui.sources import LiveSource
 from tests.emulator import KubeEmulator

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from kubectl_karp.cli.app import run
+from tests.builders.generated import small_cluster
 from tests.emulator import KubeEmulator
-from tests.live.cluster_data import small_cluster
 
 CATALOG = ["--catalog", "bundled:tke"]
 

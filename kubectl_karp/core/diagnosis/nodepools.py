@@ -31,6 +31,7 @@ from kubectl_karp.core.diagnosis.verdicts import ClosestType, NodePoolVerdict
 from kubectl_karp.core.diagnosis.volumes import VolumePin
 from kubectl_karp.core.nodepools import template_requirements
 from kubectl_karp.core.nodepools.daemonsets import daemon_pods, overheads_by_type
+from kubectl_karp.core.nodepools.instancetypes import type_requirements
 from kubectl_karp.core.nodepools.launch import min_values_shortfall
 from kubectl_karp.core.reasons import Reason
 from kubectl_karp.core.releases import DAEMONSET_PER_INSTANCE_TYPE
@@ -63,12 +64,6 @@ def pod_alternatives(pod: Pod) -> list[Requirements] | None:
         return _pod_requirements(pod)
     except InputError:
         return None
-
-
-def type_requirements(it: InstanceType) -> Requirements:
-    """The type's own requirements (labels, DoesNotExist for those it lacks); the per-offering
-    keys are judged offering by offering."""
-    return it.requirements().without(*it.offering_keys())
 
 
 def offering_allowed(offering: Offering, reqs: Requirements) -> bool:
@@ -108,9 +103,26 @@ def sold_out_reason(npc: NodePoolContext) -> Reason | None:
             "(e.g. allow spot), or retry later", node_pool=name)
 
 
-def _cheapest(it: InstanceType, reqs: Requirements) -> float | None:
-    prices = [o.price_per_hour for o in it.available_offerings()
-              if o.price_per_hour is not None and offering_allowed(o, reqs)]
+class _OfferingCheck:
+    """``offering_allowed`` against one set of requirements, answered once per distinct
+    offering label set: a catalogue's hundreds of types share a handful of zone and
+    capacity-type combinations, and one pod's walk asks about each of them per type."""
+
+    def __init__(self, reqs: Requirements) -> None:
+        self._reqs = reqs
+        self._seen: dict[tuple[tuple[str, str], ...], bool] = {}
+
+    def __call__(self, offering: Offering) -> bool:
+        items = offering.label_items()
+        known = self._seen.get(items)
+        if known is None:
+            known = self._seen[items] = offering_allowed(offering, self._reqs)
+        return known
+
+
+def _cheapest(it: InstanceType, allowed: _OfferingCheck) -> float | None:
+    prices = [o.price_per_hour for o in it.offerings
+              if o.available and o.price_per_hour is not None and allowed(o)]
     return min(prices) if prices else None
 
 
@@ -286,8 +298,8 @@ class _Diagnosis:
             need = res.add(self.pod.requests, overhead)
             self.nothing_big_enough(matching, need, overhead, combined)
             return
-        offered = [it for it in roomy if any(o.available and offering_allowed(o, combined)
-                                             for o in it.offerings)]
+        allowed = _OfferingCheck(combined)
+        offered = [it for it in roomy if any(o.available and allowed(o) for o in it.offerings)]
         if not offered:
             self.no_offering(roomy, combined)
             return
@@ -303,9 +315,9 @@ class _Diagnosis:
             return
         within = self.check_limits(offered)
         if within:
-            priced = sorted(within, key=lambda it: (_cheapest(it, combined) is None,
-                                                    _cheapest(it, combined) or 0.0,
-                                                    _size_key(it)))
+            cheapest = {it.name: _cheapest(it, allowed) for it in within}
+            priced = sorted(within, key=lambda it: (cheapest[it.name] is None,
+                                                    cheapest[it.name] or 0.0, _size_key(it)))
             self.candidates = tuple(it.name for it in priced[:_CLOSEST])
 
     def no_type_matches(self, types: Sequence[InstanceType], label_reqs: Requirements) -> None:

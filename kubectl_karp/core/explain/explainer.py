@@ -102,6 +102,10 @@ def _group_verdict(group: Sequence[Pod], verdicts: Mapping[str, Verdict]) -> Ver
     return replace(first, pod_nodes=tuple(verdicts[p.key].existing_node or "" for p in group))
 
 
+# Off only in tests/explain/test_fast_paths.py, which compares both paths.
+SKIP_CHOSEN_WALK = True
+
+
 class _Explainer:
     def __init__(self, ctx: SchedulingContext, result: SimulationResult,
                  daemonsets: Sequence[DaemonSet] = ()) -> None:
@@ -150,6 +154,15 @@ class _Explainer:
         claim_index = placement.node_claim_index if placement else None
         verdicts = []
         for npc in self.ctx.node_pools:
+            if SKIP_CHOSEN_WALK and claim_index is not None and verdict.schedulable and \
+                    verdict.node_pool == npc.name:
+                # The NodePool of the pod's planned NodeClaim: reconcile would mark it chosen
+                # and show that claim's options, so its own walk of every type (most of
+                # explain's time on a large batch) would be thrown away.
+                options = self.result.node_claims[claim_index].instance_type_options
+                verdicts.append(NodePoolVerdict(npc.name, accepted=True, chosen=True,
+                                                candidates=tuple(options[:3])))
+                continue
             mine = diagnose_node_pool(self.ctx, npc, pod, pins,
                                       planned=self.planned_for(npc.name, claim_index),
                                       daemonsets=self.daemonsets)

@@ -11,11 +11,10 @@ from typing import Any
 from kubectl_karp.core.context import SchedulingContext, build_context
 from kubectl_karp.core.disruption import ConsolidationPlan, plan_consolidation
 from kubectl_karp.core.releases import SOURCE_FLAG, resolve_rules
-from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
+from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog
 from kubectl_karp.model.objects import (
     LABEL_CAPACITY_TYPE,
     LABEL_HOSTNAME,
-    LABEL_INSTANCE_TYPE,
     LABEL_NODEPOOL,
     LABEL_ZONE,
     Budget,
@@ -33,37 +32,11 @@ from kubectl_karp.model.objects import (
     Taint,
 )
 from kubectl_karp.model.snapshot import ClusterSnapshot
+from tests.builders.catalogs import CPU, GI, ZONES, standard_types
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)  # a Monday
 LONG_AGO = NOW - timedelta(days=2)
-GI = 2**30 * 1000
-CPU = 1000
-ZONES = ("zone-a", "zone-b")
 NODE_CLASS = ObjectRef("karpenter.k8s.aws", "EC2NodeClass", "default")
-
-
-def fake_price(cpu: int, mem_gi: int) -> float:
-    return round(0.1 * cpu + 0.1 * mem_gi, 6)
-
-
-def fake_type(name: str, cpu: int, mem_gi: int, *, spot_discount: float = 0.5,
-              zones: tuple[str, ...] = ZONES, spot: bool = True) -> InstanceType:
-    price = fake_price(cpu, mem_gi)
-    offerings = [Offering(zone=z, capacity_type="on-demand", price_per_hour=price)
-                 for z in zones]
-    if spot:
-        offerings += [Offering(zone=z, capacity_type="spot",
-                               price_per_hour=round(price * spot_discount, 6)) for z in zones]
-    capacity = {"cpu": cpu * CPU, "memory": mem_gi * GI, "pods": 110_000}
-    return InstanceType(name=name, capacity=capacity, allocatable=dict(capacity),
-                        labels={LABEL_INSTANCE_TYPE: name, "kubernetes.io/arch": "amd64",
-                                "kubernetes.io/os": "linux"},
-                        offerings=tuple(offerings))
-
-
-def standard_types() -> list[InstanceType]:
-    """cpu-N types with N vCPU and 2N GiB (upstream benchmark shape), N = 1..32."""
-    return [fake_type(f"cpu-{n}", n, 2 * n) for n in range(1, 33)]
 
 
 @dataclass
