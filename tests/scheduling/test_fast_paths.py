@@ -144,3 +144,151 @@ def test_domain_index_changes_no_decision(shape: str, count: int, seed: int,
     slow = _summary(simulate(make_context(make_types()), pods))
     assert fast == slow
     assert fast[0]
+
+
+def _relaxing_pods(count: int, seed: int) -> list[Any]:
+    """Upstream's benchmark pods, some given preferences the run must relax (a preferred
+    zone no NodePool offers, ScheduleAnyway spreads, preferred anti-affinity) and required
+    node affinity with two terms, so shape families span relaxation steps."""
+    from kubectl_karp.model.objects import (
+        NodeSelectorRequirement,
+        NodeSelectorTerm,
+        PodAffinityTerm,
+        PreferredSchedulingTerm,
+        TopologySpreadConstraint,
+        WeightedPodAffinityTerm,
+    )
+
+    bench = _benchmark()
+    pods = bench.make_upstream_pods(count, seed)
+    nowhere = PreferredSchedulingTerm(10, NodeSelectorTerm(match_expressions=(
+        NodeSelectorRequirement(bench.ZONE_KEY, "In", ("zone-nowhere",)),)))
+    two_terms = (NodeSelectorTerm(match_expressions=(
+        NodeSelectorRequirement(bench.ZONE_KEY, "In", ("zone-nowhere",)),)),
+        NodeSelectorTerm(match_expressions=(
+            NodeSelectorRequirement(bench.ZONE_KEY, "In", ("test-zone-2", "test-zone-3")),)))
+    anyway = TopologySpreadConstraint(max_skew=1, topology_key=bench.HOST_KEY,
+                                      when_unsatisfiable="ScheduleAnyway",
+                                      label_selector=bench.LabelSelector(
+                                          match_labels=(("my-label", "a"),)))
+    away = WeightedPodAffinityTerm(5, PodAffinityTerm(
+        topology_key=bench.HOST_KEY,
+        label_selector=bench.LabelSelector(match_labels=(("my-label", "b"),))))
+    out = []
+    for i, pod in enumerate(pods):
+        if i % 5 == 1:
+            pod = replace(pod, preferred_node_affinity=(nowhere,))
+        elif i % 5 == 2 and not pod.topology_spread:
+            pod = replace(pod, topology_spread=(anyway,))
+        elif i % 5 == 3:
+            pod = replace(pod, required_node_affinity=two_terms,
+                          preferred_pod_anti_affinity=(away,))
+        out.append(pod)
+    return out
+
+
+@pytest.mark.parametrize(("shape", "count", "seed"), [("upstream", 2000, 13),
+                                                      ("mixed", 1500, 2),
+                                                      ("relaxing", 1500, 4)])
+def test_shape_families_change_no_decision(shape: str, count: int, seed: int,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shapes that differ only in requests are made from the first of their family
+    (``PodShape.with_requests``: requirements, alternatives and the topology profile
+    shared) instead of from scratch: every such shape equals the one built from scratch,
+    field by field, and the whole result (NodeClaims, requirements, placements, failures
+    and their reasons, notes) is the same."""
+    from kubectl_karp.core.scheduling import pods as pod_shapes
+    from kubectl_karp.core.scheduling import scheduler
+    from kubectl_karp.model.requirements import EMPTY_REQUIREMENTS
+
+    bench = _benchmark()
+    if shape == "relaxing":
+        ctx = bench.upstream_context(bench.upstream_instance_types(60))
+        pods = _relaxing_pods(count, seed)
+    else:
+        make_types, make_context, make_pods = bench.SHAPES[shape]
+        ctx = make_context(make_types())
+        pods = make_pods(count, seed)
+    sched = scheduler.Scheduler(ctx)
+    sched.setup(set(), set())
+    pending, shapes, _ = sched._shapes(pods)
+    for sig, made in shapes.items():
+        fresh = pod_shapes.initial_shape(made.pod, sig, EMPTY_REQUIREMENTS)
+        for name in vars(fresh):
+            if name not in ("cache", "profile"):
+                assert getattr(made, name) == getattr(fresh, name), name
+    # families did share: fewer topology profiles than shapes, fewer shapes than pods
+    assert len({id(s.profile) for s in shapes.values()}) < len(shapes) < len(pending)
+
+    fast = simulate(ctx, pods)
+    monkeypatch.setattr(scheduler, "without_requests", lambda signature: signature)
+    slow = simulate(ctx, pods)
+    assert fast == slow
+    assert fast.node_claims
+    if shape == "relaxing":
+        assert any("relaxing" in note for note in fast.notes)  # relaxation did happen
+
+
+def test_requirement_triples_match_the_straightforward_form() -> None:
+    """The result's (key, operator, values) triples, with the one-value shortcut and the
+    per-requirement cache, read as ``operator`` and ``values_list`` would: every operator,
+    bounds, integers sorted numerically; the second lookup (cached) too."""
+    from kubectl_karp.core.scheduling.results import _triple
+    from kubectl_karp.model.requirements import Requirement
+
+    reqs = [Requirement.of("k", "In", ("b",)), Requirement.of("k", "In", ("10", "9", "a")),
+            Requirement.of("k", "NotIn", ("x",)), Requirement.of("k", "Exists"),
+            Requirement.of("k", "DoesNotExist"), Requirement.of("k", "Gt", ("3",)),
+            Requirement.of("k", "Lt", ("7",)), Requirement.of("k", "Gte", ("2",)),
+            Requirement.of("k", "Gt", ("3",)).intersection(Requirement.of("k", "Lt", ("5",))),
+            Requirement.of("k", "In", ("1", "8")).intersection(Requirement.of("k", "Gt", ("2",))),
+            Requirement("k", False, frozenset({"only"})),
+            Requirement("k", True, frozenset({"only"}), 1, None)]
+    for req in reqs:
+        expected = ("k", req.operator, tuple(req.values_list()))
+        assert _triple("k", req) == expected
+        assert _triple("k", req) == expected
+
+
+@pytest.mark.parametrize(("shape", "count", "seed"), [("upstream", 2000, 17), ("mixed", 1200, 9),
+                                                      ("relaxing", 1200, 6)])
+def test_commit_and_empty_requirement_shortcuts_change_no_decision(
+        shape: str, count: int, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two per-offer shortcuts answer as the full steps do: a commit right after
+    ``TypeSet.all_fit`` passed for the same requests drops nothing and is skipped; a pod
+    without node requirements skips the requirement algebra (compatible, intersect) on
+    each NodeClaim. With both switched off the whole result is the same."""
+    from kubectl_karp.core.scheduling import nodeclaim
+    from kubectl_karp.model.requirements import Requirements
+
+    bench = _benchmark()
+    if shape == "relaxing":
+        ctx = bench.upstream_context(bench.upstream_instance_types(60))
+        pods = _relaxing_pods(count, seed)
+    else:
+        make_types, make_context, make_pods = bench.SHAPES[shape]
+        ctx = make_context(make_types())
+        pods = make_pods(count, seed)
+    skipped = 0
+    commit = nodes.TypeSet.commit
+
+    def counted(self: Any, requests: Any, allowed: Any) -> None:
+        nonlocal skipped
+        skipped += requests is self.fit and allowed is None
+        commit(self, requests, allowed)
+
+    monkeypatch.setattr(nodes.TypeSet, "commit", counted)
+    fast = simulate(ctx, pods)
+    assert skipped  # the shortcut was taken
+    all_fit = nodes.TypeSet.all_fit
+
+    def forgetful(self: Any, requests: Any) -> bool:
+        found = all_fit(self, requests)
+        self.fit = None
+        return found
+
+    monkeypatch.setattr(nodes.TypeSet, "all_fit", forgetful)
+    monkeypatch.setattr(nodeclaim, "EMPTY_REQUIREMENTS", Requirements())  # never the pod's
+    slow = simulate(ctx, pods)
+    assert fast == slow
+    assert fast.node_claims

@@ -25,6 +25,8 @@ from kubectl_karp.core.scheduling.topologygroup import AFFINITY, ANTI_AFFINITY
 from kubectl_karp.model.objects import LABEL_HOSTNAME
 
 _FRONT = 16  # planned claims of a bucket offered one by one before any set algebra
+_NO_PINS: dict[int, str] = {}
+_NO_REFUSALS: tuple[list[set[int]], set[str]] = ([], set())  # never changed by a caller
 
 
 class PlannedClaims:
@@ -89,13 +91,27 @@ class PlannedClaims:
             subs.setdefault(count, {})[index] = None
             self._filed.setdefault(key, {})[index] = domain
 
-    def _unfile(self, index: int, count: int) -> None:
+    def _refile(self, index: int, count: int) -> None:
+        """The claim took a pod: move it, per pin key, from its domain's bucket of
+        ``count`` pods to the end of the bucket of ``count + 1`` pods of the domain it is
+        pinned to now (the same one unless this pod pinned it)."""
         for key in self.pin_keys:
-            by_count = self._subs[key][self._filed[key][index]]
+            filed = self._filed[key]
+            was = filed[index]
+            subs = self._subs[key]
+            by_count = subs[was]
             bucket = by_count[count]
             del bucket[index]
             if not bucket:
                 del by_count[count]
+            now = self._pin_of.get(key, _NO_PINS).get(index)
+            if now != was:
+                by_count = subs.setdefault(now, {})
+                filed[index] = now
+            nxt = by_count.get(count + 1)
+            if nxt is None:
+                nxt = by_count[count + 1] = {}
+            nxt[index] = None
 
     def _reorder_buckets(self, count: int, still: bool, fresh: bool) -> None:
         """Keep the sorted list of non-empty bucket counts as a pod moves a claim from
@@ -154,6 +170,8 @@ class PlannedClaims:
                       if g.kind != ANTI_AFFINITY and g.key != LABEL_HOSTNAME
                       and g.key != NODE_CLAIM_KEY]
             profile["domain-checks"] = checks
+        if not checks:
+            return _NO_REFUSALS
         out: list[set[int]] = []
         rejected: set[str] = set()
         pinned = self._pinned
@@ -190,8 +208,12 @@ class PlannedClaims:
         each pod: a stable sort (insertion sort below 13 claims), so new claims queue behind
         their equals while a claim that just gained a pod goes ahead of those that reached
         the same count earlier."""
-        dead_claims: set[int] = cache.setdefault("dead-claims", set())
-        profile = self.topology.profile(shape)
+        dead_claims: set[int] | None = cache.get("dead-claims")
+        if dead_claims is None:
+            dead_claims = cache["dead-claims"] = set()
+        profile = shape.profile
+        if profile is None:
+            profile = self.topology.profile(shape)
         blocks = profile.get("blocks")
         if blocks is None:
             blocks = self._block_sets(shape)
@@ -330,8 +352,7 @@ class PlannedClaims:
             self._reorder_buckets(count, bool(bucket), not nxt)
         nxt[index] = None
         if self.pin_keys:
-            self._unfile(index, count)
-            self._file(index, count + 1)
+            self._refile(index, count)
         self._seq += 1
         self._arrival[index] = self._seq
         claim.pods.append(pp)

@@ -28,7 +28,7 @@ from kubectl_karp.core.scheduling.placement import (
 )
 from kubectl_karp.core.scheduling.pods import PodShape
 from kubectl_karp.model.objects import LABEL_HOSTNAME
-from kubectl_karp.model.requirements import IN, Requirement, Requirements
+from kubectl_karp.model.requirements import EMPTY_REQUIREMENTS, IN, Requirement, Requirements
 
 if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.core.scheduling.topology import Topology
@@ -76,15 +76,23 @@ class Claim:
             if clash is not None:
                 return Miss(HOST_PORT_CONFLICT, True, clash)
         settled = True
-        if topology.matching(shape):
-            quick = topology.quick_reject(shape, self.requirements)
+        own = self.requirements
+        matching = shape.matching
+        if matching is None:
+            matching = topology.matching(shape)
+        if matching:
+            quick = topology.quick_reject(shape, own)
             if isinstance(quick, Miss):
                 return quick
             settled = quick
-        incompatible = self.requirements.compatible(shape.requirements, tpl.allow_undefined)
-        if incompatible is not None:
-            return Miss(NODE_SELECTOR_MISMATCH, True, incompatible)
-        merged = self.requirements.intersect(shape.requirements)
+        wanted_reqs = shape.requirements
+        if wanted_reqs is EMPTY_REQUIREMENTS:
+            merged = own  # nothing to be compatible with, nothing to intersect
+        else:
+            incompatible = own.compatible(wanted_reqs, tpl.allow_undefined)
+            if incompatible is not None:
+                return Miss(NODE_SELECTOR_MISMATCH, True, incompatible)
+            merged = own.intersect(wanted_reqs)
         topo = merged if settled else topology.add_requirements(shape, merged)
         if isinstance(topo, Miss):
             return topo

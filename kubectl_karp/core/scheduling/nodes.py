@@ -41,13 +41,14 @@ class Catalog:
     """An immutable list of instance types with per-resource sorted indexes, shared by every
     NodeClaim started from the same list."""
 
-    __slots__ = ("_allocs", "_limit_orders", "_orders", "_over", "_sorted", "_top", "types")
+    __slots__ = ("_allocs", "_limit_orders", "_over", "_top", "index", "types")
 
     def __init__(self, types: list[TypeEntry]) -> None:
         self.types = types
         self._allocs: dict[str, list[int]] = {}
-        self._orders: dict[str, list[int]] = {}
-        self._sorted: dict[str, list[int]] = {}
+        # resource → (indexes sorted by allocatable, ascending; those sorted values): what
+        # :meth:`order` returns, read directly on the hot path.
+        self.index: dict[str, tuple[list[int], list[int]]] = {}
         self._top: int | None = None
         self._limit_orders: dict[str, tuple[list[int], list[int]]] = {}
         self._over: dict[tuple[int, ...], tuple[int, ...]] = {}
@@ -111,13 +112,12 @@ class Catalog:
 
     def order(self, resource: str) -> tuple[list[int], list[int]]:
         """Indexes sorted by allocatable ``resource`` ascending, and those sorted values."""
-        order = self._orders.get(resource)
-        if order is None:
+        found = self.index.get(resource)
+        if found is None:
             values = self.alloc(resource)
             order = sorted(range(len(values)), key=values.__getitem__)
-            self._orders[resource] = order
-            self._sorted[resource] = [values[i] for i in order]
-        return order, self._sorted[resource]
+            found = self.index[resource] = (order, [values[i] for i in order])
+        return found
 
 
 class TypeSet:
@@ -128,7 +128,7 @@ class TypeSet:
     claim's life, one pass per resource instead of one pass per pod.
     """
 
-    __slots__ = ("alive", "cat", "dead", "mins", "ptr")
+    __slots__ = ("alive", "cat", "dead", "fit", "mins", "ptr")
 
     def __init__(self, cat: Catalog) -> None:
         self.cat = cat
@@ -136,12 +136,16 @@ class TypeSet:
         self.alive = len(cat.types)
         self.ptr: dict[str, int] = {}
         self.mins: dict[str, int] = {}  # min_alloc per resource until the next commit
+        # The requests :meth:`all_fit` last found every type left has room for: committing
+        # exactly those drops no type (nothing changes the set in between but a commit).
+        self.fit: Mapping[str, int] | None = None
 
     def min_alloc(self, resource: str) -> int:
         found = self.mins.get(resource)
         if found is not None:
             return found
-        order, values = self.cat.order(resource)
+        entry = self.cat.index.get(resource)
+        order, values = entry if entry is not None else self.cat.order(resource)
         dead = self.dead
         p = self.ptr.get(resource, 0)
         n = len(order)
@@ -161,6 +165,7 @@ class TypeSet:
                     low = self.min_alloc(resource)
                 if low < need:
                     return False
+        self.fit = requests
         return True
 
     def _survivor(self, index: int, requests: Mapping[str, int],
@@ -202,31 +207,38 @@ class TypeSet:
         return any(self._survivor(order[j], requests, allowed) for j in range(start, len(order)))
 
     def commit(self, requests: Mapping[str, int], allowed: frozenset[int] | None) -> None:
+        if requests is self.fit and allowed is None:
+            return  # every type left has room (all_fit said so): none drops out
+        self.fit = None
         dead = self.dead
-        before = self.alive
+        before = alive = self.alive
         if allowed is not None:
             for i, t in enumerate(self.cat.types):
                 if not dead[i] and id(t) not in allowed:
                     dead[i] = 1
-                    self.alive -= 1
+                    alive -= 1
         mins = self.mins
+        index = self.cat.index
+        ptr = self.ptr
         for resource, need in requests.items():
             if need <= 0:
                 continue
             low = mins.get(resource)
             if low is not None and low >= need:
                 continue  # every type left has room: none drops out (a stale low is lower)
-            order, values = self.cat.order(resource)
+            entry = index.get(resource)
+            order, values = entry if entry is not None else self.cat.order(resource)
             stop = bisect_left(values, need)
-            p = self.ptr.get(resource, 0)
-            for j in range(p, stop):
-                i = order[j]
-                if not dead[i]:
-                    dead[i] = 1
-                    self.alive -= 1
+            p = ptr.get(resource, 0)
             if stop > p:
-                self.ptr[resource] = stop
-        if self.alive != before:
+                for j in range(p, stop):
+                    i = order[j]
+                    if not dead[i]:
+                        dead[i] = 1
+                        alive -= 1
+                ptr[resource] = stop
+        self.alive = alive
+        if alive != before:
             mins.clear()
 
     def preview(self, requests: Mapping[str, int], allowed: frozenset[int] | None

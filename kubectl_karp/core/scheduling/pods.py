@@ -41,6 +41,17 @@ def shape_signature(pod: Pod) -> Hashable:
     )
 
 
+_REQUESTS_AT = 11  # where shape_signature puts the requests
+
+
+def without_requests(signature: Hashable) -> Hashable:
+    """A shape signature minus the requests: shapes that agree on it differ only in what
+    they request (one topology profile, the same requirements)."""
+    if isinstance(signature, tuple):
+        return signature[:_REQUESTS_AT] + signature[_REQUESTS_AT + 1:]
+    return signature
+
+
 @dataclass(eq=False)
 class PodShape:
     """The scheduling-relevant state of one or more identical pods at one relaxation step.
@@ -74,12 +85,19 @@ class PodShape:
     cache: dict[Any, Any] = field(default_factory=dict)
     # Facts shared with shapes that differ only in requests (the scheduler's _profile).
     profile: dict[str, Any] | None = None
+    # Topology groups that constrain the shape (Topology.matching), once known.
+    matching: list[Any] | None = None
+    # The required node-affinity terms as written (spread node filters follow them whatever
+    # relaxation did since); None: ``alternatives`` (this is the shape as written).
+    written_alternatives: tuple[Requirements, ...] | None = None
 
     def __post_init__(self) -> None:
         base = self.alternatives[0] if self.alternatives else EMPTY_REQUIREMENTS
         placed = base.intersect(self.volume)
         self.strict = placed if self.volume_counts else base
-        self.requirements = placed.intersect(self.preferred[0]) if self.preferred else placed
+        requirements = placed.intersect(self.preferred[0]) if self.preferred else placed
+        # The shared empty set when empty: placement tests it by identity.
+        self.requirements = requirements if requirements else EMPTY_REQUIREMENTS
 
     def volume_variants(self) -> tuple[PodShape, ...]:
         """One shape per volume alternative, in order (empty when there is only one); they
@@ -96,11 +114,23 @@ class PodShape:
             self.cache["volume-variants"] = found
         return found
 
+    def with_requests(self, pod: Pod, signature: Hashable) -> PodShape:
+        """This initial shape for ``pod``, which differs from this shape's pod in its requests
+        only: everything derived from the constraints (requirements, alternatives, the
+        topology profile) is shared rather than derived again; the caches start empty."""
+        shape: PodShape = PodShape.__new__(PodShape)
+        shape.__dict__.update(self.__dict__)
+        shape.pod = pod
+        shape.signature = signature
+        shape.requests = pod.requests
+        shape.cache = {}
+        return shape
+
     def _copy(self, **changes: Any) -> PodShape:
         fields_ = {name: getattr(self, name) for name in (
             "pod", "signature", "requests", "alternatives", "preferred", "volume", "tolerations",
             "spreads", "affinity", "anti_affinity", "preferred_affinity", "preferred_anti",
-            "host_ports", "volume_alternatives", "volume_counts")}
+            "host_ports", "volume_alternatives", "volume_counts", "written_alternatives")}
         fields_.update(changes)
         return PodShape(**fields_)
 
@@ -169,25 +199,30 @@ def initial_shape(pod: Pod, signature: Hashable, volume: Requirements,
     pref_aff = tuple(t.term for t in sorted(pod.preferred_pod_affinity, key=lambda t: -t.weight))
     pref_anti = tuple(t.term for t in sorted(pod.preferred_pod_anti_affinity,
                                              key=lambda t: -t.weight))
+    alternatives = tuple(pod_requirements(pod))
     return PodShape(
         pod=pod, signature=signature, step=0, requests=pod.requests,
-        alternatives=tuple(pod_requirements(pod)), preferred=preferred, volume=volume,
+        alternatives=alternatives, written_alternatives=alternatives, preferred=preferred,
+        volume=volume,
         tolerations=pod.tolerations, spreads=pod.topology_spread,
         affinity=pod.pod_affinity + pref_aff, anti_affinity=pod.pod_anti_affinity + pref_anti,
         preferred_affinity=pref_aff, preferred_anti=pref_anti, host_ports=pod.host_ports,
         volume_alternatives=volume_alternatives, volume_counts=volume_counts)
 
 
-@dataclass(eq=False)
 class PendingPod:
-    """One pod in the queue: its identity and its current shape."""
+    """One pod in the queue: its identity and its current shape (a plain slotted class: one
+    is made per pod of every run)."""
 
-    pod: Pod
-    shape: PodShape
-    initial: PodShape  # as written, before any relaxation
-    key: str = ""  # ns/name, computed once (looked up several times per placement)
-    uid: str = ""
+    __slots__ = ("initial", "key", "pod", "shape", "uid")
 
-    def __post_init__(self) -> None:
-        self.key = self.pod.key
-        self.uid = self.pod.uid or self.key
+    def __init__(self, pod: Pod, shape: PodShape, initial: PodShape) -> None:
+        self.pod = pod
+        self.shape = shape
+        self.initial = initial  # as written, before any relaxation
+        # ns/name, computed once (looked up several times per placement)
+        self.key = key = pod.key
+        self.uid = pod.uid or key
+
+    def __repr__(self) -> str:
+        return f"PendingPod({self.key}, step {self.shape.step})"

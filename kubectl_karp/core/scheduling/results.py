@@ -22,6 +22,7 @@ from kubectl_karp.core.scheduling.result import (
 )
 from kubectl_karp.model import resources as res
 from kubectl_karp.model.objects import LABEL_CAPACITY_TYPE, LABEL_ZONE, Pod
+from kubectl_karp.model.requirements import IN, Requirement
 
 if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.core.scheduling.scheduler import Scheduler
@@ -49,8 +50,7 @@ def _planned(sched: Scheduler, claim: Claim) -> PlannedNodeClaim:
     offering = choice.offering
     zone = offering.zone if offering else ""
     zone_name = sched.ctx.zone_name(zone) if zone else ""
-    triples = tuple((k, req.operator, tuple(req.values_list()))
-                    for k, req in sorted(claim.requirements.items()))
+    triples = tuple(_triple(k, req) for k, req in sorted(claim.requirements.items()))
     return PlannedNodeClaim(
         node_pool=claim.template.name, instance_type=choice.instance_type.name, zone=zone,
         zone_name=zone_name if zone_name != zone else "",
@@ -64,6 +64,24 @@ def _planned(sched: Scheduler, claim: Claim) -> PlannedNodeClaim:
         daemonset_overhead=dict(claim.template.type_overhead.get(
             choice.instance_type.name, claim.template.daemon_overhead)),
         allocatable=dict(choice.instance_type.allocatable))
+
+
+_TRIPLES: dict[Requirement, tuple[str, str, tuple[str, ...]]] = {}
+
+
+def _triple(key: str, req: Requirement) -> tuple[str, str, tuple[str, ...]]:
+    """``(key, req.operator, tuple(req.values_list()))``. Each claim has its own hostname
+    requirement (one value: no sorting needed); the others are shared between claims of a
+    run (the NodePool's, a zone's), so they are kept."""
+    if not req.complement and len(req.values) == 1 and req.greater_than is None \
+            and req.less_than is None:  # In, one value
+        return (key, IN, tuple(req.values))
+    hit = _TRIPLES.get(req)
+    if hit is None:
+        if len(_TRIPLES) > 4096:
+            _TRIPLES.clear()
+        hit = _TRIPLES[req] = (key, req.operator, tuple(req.values_list()))
+    return hit
 
 
 def build_result(sched: Scheduler, wanted: Sequence[Pod], failed: Sequence[PendingPod],
@@ -84,7 +102,8 @@ def build_result(sched: Scheduler, wanted: Sequence[Pod], failed: Sequence[Pendi
         round(sum(p for p in prices if p is not None), 6)
     failures: list[PodFailure] = []
     by_shape: dict[Any, tuple[Reason, ...]] = {}
-    planned_by_pool = _planned_capacity(sched, planned)
+    # Only the reasons for pods left pending read it (limits): not built when all fit.
+    planned_by_pool = _planned_capacity(sched, planned) if failed or ignored else {}
     for pp in failed:
         pins = volume_pins(pp.pod, sched.snapshot, sched.ctx.rules)
         # Reasons name the workload and the volumes: same shape, same owner, same text.

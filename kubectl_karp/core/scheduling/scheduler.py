@@ -33,7 +33,13 @@ from kubectl_karp.core.scheduling.hostports import PortKey
 from kubectl_karp.core.scheduling.nodeclaim import Claim, base_catalog, new_claim
 from kubectl_karp.core.scheduling.nodes import Template
 from kubectl_karp.core.scheduling.placement import Miss
-from kubectl_karp.core.scheduling.pods import PendingPod, PodShape, initial_shape, shape_signature
+from kubectl_karp.core.scheduling.pods import (
+    PendingPod,
+    PodShape,
+    initial_shape,
+    shape_signature,
+    without_requests,
+)
 from kubectl_karp.core.scheduling.queue import Queue, order_key
 from kubectl_karp.core.scheduling.result import SimulationResult
 from kubectl_karp.core.scheduling.templates import Templates
@@ -301,12 +307,17 @@ class Scheduler:
         """Each pod's initial shape (identical pods share one), and the pods Karpenter
         ignores: volumes it cannot resolve, constraints the API server would refuse."""
         shapes: dict[Hashable, PodShape] = {}
+        # Shapes that differ only in their requests share everything derived from the
+        # constraints: the first shape of each such family is the template of the others.
+        families: dict[Hashable, PodShape] = {}
         volumes: dict[Hashable, VolumeInfo] = {}
         queue: list[PendingPod] = []
         ignored: list[tuple[Pod, str, str, str]] = []
         # With the prepared facts, each queued pod's order key (see Queue)
         memo: dict[int, _PodFacts] | None = self._memo() if PREPARED_BATCH else None
         self._order_keys: list[Any] | None = [] if memo is not None else None
+        volume_counts = not self.ctx.rules.has(releases.VOLUME_REQUIREMENTS_OUTSIDE_TOPOLOGY)
+        profile = self.topology.profile
         for pod in wanted:
             vkey = (pod.namespace, pod.pvc_names, pod.ephemeral_volume_classes)
             vinfo = volumes.get(vkey)
@@ -324,14 +335,19 @@ class Scheduler:
             sig = facts[3] if facts is not None else shape_signature(pod)
             shape = shapes.get(sig)
             if shape is None:
-                try:
-                    shape = initial_shape(
-                        pod, sig, vinfo.requirements, vinfo.alternatives,
-                        volume_counts=not self.ctx.rules.has(
-                            releases.VOLUME_REQUIREMENTS_OUTSIDE_TOPOLOGY))
-                except InputError as err:
-                    ignored.append((pod, f"invalid scheduling constraints: {err}", "", ""))
-                    continue
+                family = without_requests(sig)
+                template = families.get(family)
+                if template is not None:
+                    shape = template.with_requests(pod, sig)
+                else:
+                    try:
+                        shape = initial_shape(pod, sig, vinfo.requirements, vinfo.alternatives,
+                                              volume_counts=volume_counts)
+                    except InputError as err:
+                        ignored.append((pod, f"invalid scheduling constraints: {err}", "", ""))
+                        continue
+                    profile(shape)  # shared by the family from now on
+                    families[family] = shape
                 shapes[sig] = shape
             queue.append(PendingPod(pod, shape, shape))
             if facts is not None and self._order_keys is not None:

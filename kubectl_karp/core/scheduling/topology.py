@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from kubectl_karp.core import releases
 from kubectl_karp.core.scheduling.nodes import Template
 from kubectl_karp.core.scheduling.placement import TOPOLOGY_CODES, Miss, tolerates
-from kubectl_karp.core.scheduling.pods import PodShape
+from kubectl_karp.core.scheduling.pods import PodShape, without_requests
 from kubectl_karp.core.scheduling.topologygroup import (
     AFFINITY,
     ANTI_AFFINITY,
@@ -57,8 +57,6 @@ class Topology:
         self.inverse: dict[Hashable, TopologyGroup] = {}
         self._selects_cache: dict[Hashable, list[TopologyGroup]] = {}
         self._profiles: dict[Hashable, dict[str, Any]] = {}
-        # Spread node filters follow the pod as written, whatever relaxation did since.
-        self.base_alternatives: dict[Hashable, tuple[Requirements, ...]] = {}
         self._index_bound(cache, batch, exclude_nodes)
         self._setup_inverse_bound()
 
@@ -111,9 +109,6 @@ class Topology:
 
     def register(self, shapes: Iterable[PodShape]) -> None:
         """Every group and inverse group exists before the first pod is placed (NewTopology)."""
-        shapes = list(shapes)
-        for shape in shapes:
-            self.base_alternatives[shape.signature] = shape.alternatives
         for shape in shapes:
             self.owned_groups(shape)
             self.inverse_own(shape)
@@ -203,8 +198,7 @@ class Topology:
         the benchmark's and many real batches' pods come in far fewer such profiles."""
         found = shape.profile
         if found is None:
-            sig = shape.signature
-            key = (sig[:11] + sig[12:] if isinstance(sig, tuple) else sig, shape.step)
+            key = (without_requests(shape.signature), shape.step)
             found = self._profiles.get(key)
             if found is None:
                 found = self._profiles[key] = {}
@@ -218,7 +212,10 @@ class Topology:
             return cached  # type: ignore[no-any-return]
         pod = shape.pod
         out: list[TopologyGroup] = []
-        base = self.base_alternatives.get(shape.signature, shape.alternatives)
+        # Spread node filters follow the pod as written, whatever relaxation did since.
+        base = shape.written_alternatives
+        if base is None:
+            base = shape.alternatives
         if shape.volume_counts and shape.volume.keys():
             # v1.8 wrote the volume requirements into every required term of the pod itself
             # (VolumeTopology.Inject), so a Honor node filter carries them too.
@@ -239,7 +236,10 @@ class Topology:
         return owned
 
     def inverse_own(self, shape: PodShape) -> list[TopologyGroup]:
-        cached = shape.cache.get("inverse_own")
+        """The inverse anti-affinity groups of the pod's own required anti-affinity terms
+        (namespace, labels and terms: the same for every shape of a profile)."""
+        profile = self.profile(shape)
+        cached = profile.get("inverse-own")
         if cached is not None:
             return cached  # type: ignore[no-any-return]
         pod = shape.pod
@@ -249,20 +249,23 @@ class Topology:
                                           self.snapshot.namespaces)
             out.append(self.group(ANTI_AFFINITY, term.topology_key, ns, selector,
                                   MAX_SKEW_NONE, None, NodeFilter(), inverse=True))
-        shape.cache["inverse_own"] = out
+        profile["inverse-own"] = out
         return out
 
     def matching(self, shape: PodShape) -> list[tuple[TopologyGroup, bool]]:
         """Groups that constrain where ``shape`` may go: its own and inverse anti-affinities
         that select it."""
+        found = shape.matching
+        if found is not None:
+            return found
         profile = self.profile(shape)
         cached = profile.get("matching")
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        out = list(self.owned_groups(shape))
-        out += [(g, True) for g in self._selecting(shape, self.inverse)]
-        profile["matching"] = out
-        return out
+        if cached is None:
+            cached = list(self.owned_groups(shape))
+            cached += [(g, True) for g in self._selecting(shape, self.inverse)]
+            profile["matching"] = cached
+        shape.matching = cached
+        return cached
 
     def _counting(self, shape: PodShape) -> list[TopologyGroup]:
         cached = shape.cache.get("counting")
@@ -294,7 +297,9 @@ class Topology:
         Returns the refusal, or whether every group is settled: a spread or anti-affinity
         group on a key the place is pinned to, which accepted that domain, leaves the
         requirements as they are (True: the full topology step can be skipped)."""
-        profile = self.profile(shape)
+        profile = shape.profile
+        if profile is None:
+            profile = self.profile(shape)
         quick = profile.get("quick")
         if quick is None:
             quick = [(g, sel, g.key, shape.strict.defined(g.key)) for g, sel in
@@ -308,7 +313,7 @@ class Topology:
                 continue
             if group.kind == AFFINITY:
                 settled = False  # may still find no domain (nothing to be near yet)
-            domain = next(iter(pinned.values))
+            (domain,) = pinned.values
             if group.rejects(self_selecting, pod_domains, domain):
                 miss = topology_miss(group, shape.strict.get(key), pinned)
                 if group.kind == AFFINITY:
@@ -356,7 +361,9 @@ class Topology:
     def record(self, shape: PodShape, reqs: Requirements, taints: tuple[Taint, ...],
                allow_undefined: frozenset[str]) -> None:
         """upstream: topology.go Record — count the placed pod in every group selecting it."""
-        profile = self.profile(shape)
+        profile = shape.profile
+        if profile is None:
+            profile = self.profile(shape)
         counting = profile.get("counting-plan")
         if counting is None:
             # (group, its key, node filter to apply or None, anti-affinity?)
@@ -375,7 +382,10 @@ class Topology:
                     group.record(value)
             elif len(domains.values) == 1:
                 group.record(next(iter(domains.values)))
-        for group in self.inverse_own(shape):
+        inverse = profile.get("inverse-own")
+        if inverse is None:
+            inverse = self.inverse_own(shape)
+        for group in inverse:
             domains = reqs.defined(group.key)
             if domains is not None and not domains.complement:
                 for value in domains.values:
