@@ -30,7 +30,7 @@ from kubectl_karp.model.objects import (
 )
 from kubectl_karp.render.rollout import document
 from tests.disruption import test_fast_paths
-from tests.disruption.builders import NOW, Cluster
+from tests.builders.cluster import NOW, Cluster
 from tests.rollout import test_incremental
 
 
