@@ -29,8 +29,8 @@ from kubectl_karp.model.objects import (
     TopologySpreadConstraint,
 )
 from kubectl_karp.render.rollout import document
-from tests.disruption import test_fast_paths
 from tests.builders.cluster import NOW, Cluster
+from tests.disruption import test_fast_paths
 from tests.rollout import test_incremental
 
 
