@@ -35,14 +35,24 @@ def test_a_stale_entry_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
     rel = "catalogs/tke.yaml"
     stale: dict[str, Any] = {rel: {"sha256": "0" * 64, "documents": [[1, {"kind": "Wrong"}]]}}
     monkeypatch.setattr(packaged, "_compiled", lambda: stale)
+    packaged._encoded.cache_clear()
     docs = packaged.package_documents(rel, "bundled:tke")
     assert docs and all(d.get("kind") != "Wrong" for d, _ in docs)
     # And a current-looking entry is what is read (so the test above can fail):
     text = resources.files(packaged.PACKAGE).joinpath(rel).read_text(encoding="utf-8")
     fresh = {rel: {"sha256": packaged.digest(text), "documents": [[1, {"kind": "Marked"}]]}}
     monkeypatch.setattr(packaged, "_compiled", lambda: fresh)
+    packaged._encoded.cache_clear()
     assert packaged.package_documents(rel, "bundled:tke") == [({"kind": "Marked"},
                                                                "bundled:tke document 1")]
+    packaged._encoded.cache_clear()
+
+
+def test_each_caller_gets_its_own_documents() -> None:
+    first = packaged.package_documents("demo/10-karpenter.yaml", "demo/10-karpenter.yaml")
+    first[0][0]["kind"] = "Edited"
+    again = packaged.package_documents("demo/10-karpenter.yaml", "demo/10-karpenter.yaml")
+    assert again[0][0]["kind"] != "Edited"
 
 
 def test_the_generator_check_passes() -> None:

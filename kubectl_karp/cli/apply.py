@@ -244,10 +244,10 @@ def _run(manifests: Sequence[Manifest], cluster: ClusterOptions, outcome: Outcom
 def _offline_diffs(manifests: Sequence[Manifest], cluster: ClusterOptions) -> dict[str, str]:
     """``--diff`` on --demo/--snapshot: each manifest against the object of the same kind
     and name in the saved state (all added when it has none)."""
-    from kubectl_karp.cli.explain import _offline_documents
+    from kubectl_karp.sources.workloads import offline_documents
 
     saved: dict[tuple[str, str], Mapping[str, Any]] = {}
-    for doc, _ in _offline_documents(cluster):
+    for doc, _ in offline_documents(cluster):
         meta = doc.get("metadata")
         if isinstance(meta, Mapping):
             saved.setdefault((str(doc.get("kind", "")), str(meta.get("name", ""))), doc)

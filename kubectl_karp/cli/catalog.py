@@ -11,92 +11,37 @@ import click
 from kubectl_karp.cli.catalog_import import import_command
 from kubectl_karp.cli.common import node_pool_warnings, require_node_pools
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
-from kubectl_karp.core.context import NodePoolContext, SchedulingContext, build_context
-from kubectl_karp.core.nodepools import template_requirements
+from kubectl_karp.core.context import SchedulingContext, build_context
+from kubectl_karp.core.nodepools.offered import OfferedType, catalog_types, node_pool_types
 from kubectl_karp.errors import InputError, UsageError
-from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
-from kubectl_karp.model.objects import (
-    LABEL_CAPACITY_TYPE,
-    LABEL_ZONE,
-)
-from kubectl_karp.model.requirements import Requirements
+from kubectl_karp.model.catalog import InstanceTypeCatalog
 from kubectl_karp.model.snapshot import ClusterSnapshot
 from kubectl_karp.providers import PROVIDERS
-from kubectl_karp.providers.tke.zones import normalize_region
-from kubectl_karp.render.catalog import Row, documents, emit_catalogs, render_table
+from kubectl_karp.providers.registry import DEFAULT_PROVIDER
+from kubectl_karp.render.catalog import documents, emit_catalogs, render_table
 from kubectl_karp.render.output import Style, use_color
 
 PROVIDER_CHOICES = tuple(PROVIDERS)
 CAPACITY_TYPES = ("on-demand", "spot", "reserved")
 
 
-def over_limits(it: InstanceType, npc: NodePoolContext) -> str:
-    """Which of the NodePool's ``spec.limits`` one node of this type alone exceeds: the
-    scheduler drops such a type even with nothing in use (upstream:
-    scheduling/scheduler.go filterByRemainingResources, against the type's capacity)."""
-    from kubectl_karp.core.diagnosis.text import amount
-    from kubectl_karp.core.nodepools import limit_amount
-
-    limits = npc.node_pool.limits or {}
-    return ", ".join(f"{name} {amount(name, limit_amount(it.capacity, name))} > limits.{name} "
-                     f"{amount(name, limit)}" for name, limit in sorted(limits.items())
-                     if limit_amount(it.capacity, name) > limit)
-
-
-def _zone_matches(offering: Offering, zone: str | None) -> bool:
-    return zone is None or zone in (offering.zone, offering.zone_name)
-
-
-def _pool_requirements(npc: NodePoolContext) -> Requirements:
-    # The scheduler's own template, so catalog --nodepool lists what simulate may launch.
-    return template_requirements(npc.node_pool)
-
-
-def _exclusion(it: InstanceType, offerings: Sequence[Offering], reqs: Requirements,
-               npc: NodePoolContext) -> tuple[str, tuple[Offering, ...]]:
-    clash = reqs.intersects(it.requirements().without(LABEL_ZONE, LABEL_CAPACITY_TYPE))
-    if clash is not None:
-        return clash.describe(f"NodePool {npc.name}", it.name), ()
-    zone_req, ctype_req = reqs.get(LABEL_ZONE), reqs.get(LABEL_CAPACITY_TYPE)
-    allowed = tuple(o for o in offerings if ctype_req.has(o.capacity_type)
-                    and (zone_req.has(o.zone) or (o.zone_name and zone_req.has(o.zone_name))))
-    if allowed:
-        return "", allowed
-    if not it.offerings:
-        zones = ", ".join(sorted(npc.node_class_zones or ())) or "none"
-        return f"not offered in the node class's zones ({zones})", ()
-    if not offerings:
-        return "no available offering matches --zone/--capacity-type (or all are sold out)", ()
-    return (f"no available offering satisfies the NodePool's {LABEL_ZONE} / "
-            f"{LABEL_CAPACITY_TYPE} requirements"), ()
-
-
 def _rows(ctx: SchedulingContext, catalogs: Sequence[InstanceTypeCatalog], *,
-          nodepool: str | None, zone: str | None, capacity_type: str | None) -> list[Row]:
-    def keep(o: Offering) -> bool:
-        return o.available and _zone_matches(o, zone) and (
-            capacity_type is None or o.capacity_type == capacity_type)
-
+          nodepool: str | None, zone: str | None, capacity_type: str | None
+          ) -> list[OfferedType]:
     if nodepool is None:
-        rows = []
-        for catalog in catalogs:
-            for it in catalog.instance_types:
-                offerings = tuple(o for o in it.offerings if keep(o))
-                if offerings or (zone is None and capacity_type is None):
-                    rows.append(Row(it, catalog.provider, offerings))
-        return rows
+        return catalog_types(catalogs, zone=zone, capacity_type=capacity_type)
     require_node_pools([nodepool], (n.name for n in ctx.node_pools))
     npc = ctx.node_pool(nodepool)
     assert npc is not None
     node_pool_warnings([npc])
-    reqs = _pool_requirements(npc)
-    rows = []
-    for it in npc.instance_types:
-        offerings = tuple(o for o in it.offerings if keep(o))
-        reason, allowed = _exclusion(it, offerings, reqs, npc)
-        rows.append(Row(it, npc.provider or "", allowed, reason,
-                        over_limits(it, npc) if not reason else ""))
-    return rows
+    return node_pool_types(npc, zone=zone, capacity_type=capacity_type)
+
+
+def _region(cluster: ClusterOptions) -> str | None:
+    """--region, else the default provider's region variable (TENCENTCLOUD_REGION for TKE):
+    `catalog --region` without a cluster lists the provider with a live catalogue."""
+    env = DEFAULT_PROVIDER.region_env
+    return cluster.region or (os.environ.get(env) if env else None)
 
 
 def _choose(cluster: ClusterOptions, provider: str | None, nodepool: str | None
@@ -104,11 +49,12 @@ def _choose(cluster: ClusterOptions, provider: str | None, nodepool: str | None
     from kubectl_karp.sources import load_snapshot
     from kubectl_karp.sources.catalogs import bundled_region, choose_catalogs, options_rules
 
-    region_given = bool(cluster.region or os.environ.get("TENCENTCLOUD_REGION"))
+    region_given = bool(_region(cluster))
     need_cluster = cluster.offline or nodepool is not None or not (
         cluster.catalogs or region_given)
     snapshot = load_snapshot(cluster) if need_cluster else ClusterSnapshot(source="none")
-    if not need_cluster and not cluster.catalogs and provider not in (None, "tke"):
+    live = PROVIDERS.get(provider or DEFAULT_PROVIDER.name)
+    if not need_cluster and not cluster.catalogs and (live is None or not live.catalog_loader):
         raise UsageError(f"there is no live catalogue for provider {provider}: pass "
                          "--catalog FILE (see docs/catalog-format.md)")
     choice = choose_catalogs(cluster, snapshot, force_live=not need_cluster)
@@ -154,11 +100,12 @@ def catalog(cluster: ClusterOptions, provider: str | None, nodepool: str | None,
         return None  # `catalog import …`
     ctx = _choose(cluster, provider, nodepool)
     catalogs = [c for c in ctx.catalogs if provider is None or c.provider == provider]
-    region = cluster.region or os.environ.get("TENCENTCLOUD_REGION")
+    region = _region(cluster)
     # An explicit --region narrows (or refuses) even a single catalogue of another region.
     if region and (len({c.region for c in catalogs}) > 1
                    or (cluster.region and any(c.region for c in catalogs))):
-        region = normalize_region(region)
+        region = PROVIDERS.get(provider or DEFAULT_PROVIDER.name, DEFAULT_PROVIDER
+                               ).normalize_region(region)
         mine = [c for c in catalogs if c.region == region]
         if not mine:
             have = ", ".join(sorted({c.region for c in catalogs if c.region}))

@@ -126,23 +126,13 @@ def _items(names: Sequence[str], incomplete: str, help_: str, prefix: str = ""
 
 def _contexts(ctx: click.Context) -> list[str]:
     """Context names from the kubeconfig files kubectl would read (no API call)."""
-    import yaml
-
-    from kubectl_karp.sources.kubeconfig import kubeconfig_paths
+    from kubectl_karp.sources.kubeconfig import context_names
     from kubectl_karp.sources.options import ClusterOptions
 
-    names: list[str] = []
     try:
-        paths = kubeconfig_paths(ClusterOptions(kubeconfig=ctx.params.get("kubeconfig")))
-        for path in paths:
-            with open(path, encoding="utf-8") as f:
-                data = yaml.safe_load(f)
-            for entry in (data or {}).get("contexts") or []:
-                if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
-                    names.append(entry["name"])
+        return context_names(ClusterOptions(kubeconfig=ctx.params.get("kubeconfig")))
     except Exception:  # completion fails silently
         return []
-    return names
 
 
 # --------------------------------------------------------------------------- name lookups

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import click
@@ -20,25 +19,6 @@ from kubectl_karp.model.names import printable
 EXIT_PENDING = 3
 
 
-def _offline_documents(cluster: ClusterOptions) -> list[tuple[Mapping[str, Any], str]]:
-    """The raw documents of --demo/--snapshot: the snapshot keeps no workload objects."""
-    from kubectl_karp.model.parse import flatten
-
-    if cluster.demo:
-        from kubectl_karp.sources.demo import demo_documents
-
-        raw: list[tuple[Any, str]] = list(demo_documents())
-    elif cluster.snapshot is not None and cluster.snapshot != "-":
-        from kubectl_karp.sources.files import read_documents
-
-        raw = read_documents([cluster.snapshot])
-    else:
-        return []
-    # Keep each document's origin so errors in a workload name the file and document.
-    return [(doc, where) for item, origin in raw if isinstance(item, Mapping)
-            for doc, where in flatten(item, origin)]
-
-
 def kubectl_targets(args: tuple[str, ...]) -> list[str]:
     """kubectl's two spellings: ``TYPE/NAME...`` and ``TYPE NAME...`` (``explain pod
     trainer-0 trainer-1``): a first word that is a bare resource type names the type of
@@ -51,25 +31,6 @@ def kubectl_targets(args: tuple[str, ...]) -> list[str]:
                              "argument when passing arguments in resource/name form")
         return [f"{args[0]}/{name}" for name in args[1:]]
     return list(args)
-
-
-def _live_workload(cluster: ClusterOptions, kind: str, name: str, namespace: str
-                   ) -> Mapping[str, Any] | None:
-    from kubectl_karp.sources.kubeclient import connect
-    from kubectl_karp.sources.transport import api_path
-
-    group = "batch/v1" if kind in ("Job", "CronJob") else "apps/v1"
-    plural = kind.lower() + "s"
-    with connect(cluster) as conn:
-        doc = conn.get_json(api_path("apis", *group.split("/"), "namespaces", namespace,
-                                     plural, name),
-                            resource=f"{plural}.{group.split('/')[0]}", allow=(404,))
-    if not isinstance(doc, Mapping):
-        return None
-    if doc.get("kind") not in (None, kind):
-        raise InputError(f"{kind.lower()}/{name}: the API server answered with a "
-                         f"{printable(str(doc.get('kind')))[:60]}, not a {kind}")
-    return {**doc, "apiVersion": group, "kind": kind}
 
 
 def _checked_targets(targets: tuple[str, ...]) -> list[Any]:
@@ -121,6 +82,7 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], no_pending: bo
     from kubectl_karp.render.output import Style, emit_document, use_color
     from kubectl_karp.render.width import echo
     from kubectl_karp.sources.catalogs import load_context
+    from kubectl_karp.sources.workloads import live_workload, offline_documents
 
     parsed = _checked_targets(tuple(kubectl_targets(targets)))
     if filenames and parsed:
@@ -165,13 +127,13 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], no_pending: bo
         selection = select_pods(snapshot, pending, parsed, namespace=namespace,
                                 selector=selector)
         chosen = list(selection.pods)
-        offline_docs = _offline_documents(cluster) if selection.empty else []
+        offline_docs = offline_documents(cluster) if selection.empty else []
         origins = {id(doc): where for doc, where in offline_docs}
         for ns, target in selection.empty:
             doc = find_workload_document([d for d, _ in offline_docs], target, ns)
             origin = origins.get(id(doc), "") if doc is not None else ""
             if doc is None and not cluster.offline:
-                doc = _live_workload(cluster, target.kind, target.name, ns or "default")
+                doc = live_workload(cluster, target.kind, target.name, ns or "default")
                 origin = f"{cluster.context or 'current context'}"
             if doc is None:
                 # Like kubectl: a missing object is an error (exit 1), not a usage mistake.

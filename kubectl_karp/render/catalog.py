@@ -5,25 +5,27 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import IO
 
 from kubectl_karp.core.context import SchedulingContext
-from kubectl_karp.model.catalog import InstanceType, InstanceTypeCatalog, Offering
+from kubectl_karp.core.diagnosis.text import amount
+from kubectl_karp.core.nodepools.offered import OfferedType
+from kubectl_karp.model.catalog import InstanceTypeCatalog, Offering
 from kubectl_karp.model.objects import LABEL_ARCH
 from kubectl_karp.model.parse import catalog_to_document
 from kubectl_karp.model.prices import format_money
 from kubectl_karp.model.quantity import format_cpu
 from kubectl_karp.render.output import Style, emit_document, table, to_yaml
 
+# One row per listed type: the core's OfferedType (offerings, exclusion, limits it exceeds).
+Row = OfferedType
 
-@dataclass(frozen=True)
-class Row:
-    it: InstanceType
-    provider: str
-    offerings: tuple[Offering, ...]  # available ones matching the filters
-    excluded: str = ""  # why --nodepool rules it out (empty: allowed)
-    over_limits: str = ""  # larger than the NodePool's spec.limits: it can never launch
+
+def over_limits_text(row: Row) -> str:
+    """``cpu 16 > limits.cpu 10``: the NodePool limits one node of this type alone exceeds."""
+    return ", ".join(f"{name} {amount(name, have)} > limits.{name} {amount(name, limit)}"
+                     for name, have, limit in row.over_limits)
 
 
 def _gib(milli: int) -> str:
@@ -70,7 +72,7 @@ def render_table(ctx: SchedulingContext, rows: Sequence[Row], *, wide: bool, nod
         if wide:
             cells[1:1] = [row.provider, family, it.labels.get(LABEL_ARCH, "-")]
             if nodepool:
-                cells.append(row.excluded or (f"never launches: {row.over_limits}"
+                cells.append(row.excluded or (f"never launches: {over_limits_text(row)}"
                                               if row.over_limits else "-"))
         out.append(cells)
     if wide:

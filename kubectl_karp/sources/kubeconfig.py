@@ -75,6 +75,22 @@ def _read_kubeconfig(path: str) -> Mapping[str, Any]:
     return data
 
 
+def context_names(opts: ClusterOptions) -> list[str]:
+    """Context names from the kubeconfig files kubectl would read (no API call), for shell
+    completion: a file that cannot be read contributes none."""
+    names: list[str] = []
+    for path in kubeconfig_paths(opts):
+        try:
+            data = _read_kubeconfig(path)
+        except ClusterError:
+            continue
+        entries = data.get("contexts")
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
+                names.append(entry["name"])
+    return names
+
+
 def _in_cluster() -> bool:
     return bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
 

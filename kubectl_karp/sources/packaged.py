@@ -33,6 +33,16 @@ def _compiled() -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+@lru_cache(maxsize=64)
+def _encoded(path: str) -> tuple[str, str] | None:
+    """(sha256, the documents as JSON text) of one entry: each caller decodes its own copy,
+    as it would parse its own from the YAML, so no caller sees another's edits."""
+    entry = _compiled().get(path)
+    if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+        return None
+    return entry["sha256"], json.dumps(entry.get("documents"))
+
+
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -49,7 +59,7 @@ def package_documents(path: str, label: str) -> list[tuple[Any, str]]:
     """The ``(document, origin)`` pairs of package data file ``path`` (relative to
     kubectl_karp/data/), exactly as ``parse_text`` gives them for its YAML."""
     text = resources.files(PACKAGE).joinpath(path).read_text(encoding="utf-8")
-    entry = _compiled().get(path)
-    if isinstance(entry, dict) and entry.get("sha256") == digest(text):
-        return [(doc, f"{label} document {index}") for index, doc in entry["documents"]]
+    encoded = _encoded(path)
+    if encoded is not None and encoded[0] == digest(text):
+        return [(doc, f"{label} document {index}") for index, doc in json.loads(encoded[1])]
     return parse_text(text, label)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kubectl_karp.errors import InputError, UsageError
+from kubectl_karp.model.names import printable
 from kubectl_karp.model.objects import DaemonSet, Pod
 from kubectl_karp.model.parse import (
     WORKLOAD_KINDS,
@@ -16,6 +18,7 @@ from kubectl_karp.model.parse import (
     workload_pods,
 )
 from kubectl_karp.sources.files import read_documents
+from kubectl_karp.sources.options import ClusterOptions
 
 
 @dataclass(frozen=True)
@@ -91,3 +94,39 @@ def read_workloads(paths: Sequence[str], replicas: Mapping[str, int] | None = No
 
 def read_workload_pods(paths: Sequence[str]) -> list[Pod]:
     return list(read_workloads(paths).pods)
+
+
+def offline_documents(cluster: ClusterOptions) -> list[tuple[Mapping[str, Any], str]]:
+    """The raw documents of --demo/--snapshot: the snapshot keeps no workload objects."""
+    if cluster.demo:
+        from kubectl_karp.sources.demo import demo_documents
+
+        raw: list[tuple[Any, str]] = list(demo_documents())
+    elif cluster.snapshot is not None and cluster.snapshot != "-":
+        raw = read_documents([cluster.snapshot])
+    else:
+        return []
+    # Keep each document's origin so errors in a workload name the file and document.
+    return [(doc, where) for item, origin in raw if isinstance(item, Mapping)
+            for doc, where in flatten(item, origin)]
+
+
+def live_workload(cluster: ClusterOptions, kind: str, name: str, namespace: str
+                  ) -> Mapping[str, Any] | None:
+    """kind/name read from the API server, stamped with the apiVersion and kind a GET of one
+    object may leave out (explain TYPE/NAME for a workload that is not in a file)."""
+    from kubectl_karp.sources.kubeclient import connect
+    from kubectl_karp.sources.transport import api_path
+
+    group = "batch/v1" if kind in ("Job", "CronJob") else "apps/v1"
+    plural = kind.lower() + "s"
+    with connect(cluster) as conn:
+        doc = conn.get_json(api_path("apis", *group.split("/"), "namespaces", namespace,
+                                     plural, name),
+                            resource=f"{plural}.{group.split('/')[0]}", allow=(404,))
+    if not isinstance(doc, Mapping):
+        return None
+    if doc.get("kind") not in (None, kind):
+        raise InputError(f"{kind.lower()}/{name}: the API server answered with a "
+                         f"{printable(str(doc.get('kind')))[:60]}, not a {kind}")
+    return {**doc, "apiVersion": group, "kind": kind}
