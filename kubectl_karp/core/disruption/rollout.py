@@ -29,6 +29,7 @@ from kubectl_karp.core.disruption.planner import plan_consolidation
 from kubectl_karp.core.disruption.rollout_nodes import bound_to, new_node
 from kubectl_karp.core.disruption.simulation import share_unbound
 from kubectl_karp.core.scheduling import simulate
+from kubectl_karp.core.scheduling.cache import share_pod_facts
 from kubectl_karp.model.objects import (
     Condition,
     Node,
@@ -140,8 +141,10 @@ class _Rollout:
         self.destination: dict[str, str] = {}
         self.stalled: set[str] = set()
         self._last: tuple[ClusterSnapshot, SchedulingContext] | None = None
-        # Unbound pod copies outlive a round's context: most pods stay as they are.
+        # Unbound pod copies, and the scheduler's per-pod facts, outlive a round's context:
+        # most pods stay as they are.
         self.unbound: dict[int, tuple[Pod, Pod]] = {}
+        self.pod_facts: dict[int, tuple[object, ...]] = {}
 
     def context(self, snapshot: ClusterSnapshot) -> SchedulingContext:
         if self._last is not None and self._last[0] is snapshot:
@@ -149,6 +152,7 @@ class _Rollout:
         ctx = build_context(snapshot, self.base.catalogs, rules=self.base.rules,
                             catalog_source=self.base.catalog_source)
         share_unbound(ctx, self.unbound)
+        share_pod_facts(ctx, self.pod_facts)
         self._last = (snapshot, ctx)
         return ctx
 

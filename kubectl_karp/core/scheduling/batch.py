@@ -47,6 +47,11 @@ def _not_provisionable(pod: Pod) -> str | None:
     return None
 
 
+def not_provisionable(pod: Pod) -> str | None:
+    """Why the provisioner would not take ``pod`` (None: it would); see :func:`provisionable`."""
+    return _not_provisionable(pod)
+
+
 def node_deleting(snap: Any, node: Node) -> bool:
     """:func:`model.predicates.node_deleting` with the node's NodeClaim looked up."""
     return predicates.node_deleting(node, snap.node_claim_for(node))

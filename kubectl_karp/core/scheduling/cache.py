@@ -30,6 +30,13 @@ def context_cache(ctx: Any) -> dict[Any, Any]:
     return store
 
 
+def share_pod_facts(ctx: Any, store: dict[Any, Any]) -> None:
+    """Let ``ctx``'s runs use (and add to) ``store`` of per-pod facts (the scheduler's
+    ``PREPARED_BATCH``): each entry is a function of its pod alone, kept with the pod, so it
+    answers for any context (the rollout builds one per round over mostly the same pods)."""
+    context_cache(ctx).setdefault("pod-facts", store)
+
+
 def modelled_daemonsets(ctx: SchedulingContext) -> tuple[DaemonSet, ...]:
     """The cluster's DaemonSets as the scheduler models their pods, once per context."""
     cache = context_cache(ctx)
@@ -65,8 +72,9 @@ def carry_context_cache(old: SchedulingContext, new: SchedulingContext) -> bool:
     src, dst = context_cache(old), context_cache(new)
     for key, value in src.items():
         # Built from the NodePools, DaemonSets, nodes and pods only (``unbound``: the
-        # disruption simulation's unbound pod copies, disruption/simulation.py).
-        if key in ("nodepool-templates", "pool-types", "unbound") or (
+        # disruption simulation's unbound pod copies, disruption/simulation.py; ``pod-facts``:
+        # the scheduler's per-pod facts, functions of the pod alone).
+        if key in ("nodepool-templates", "pool-types", "unbound", "pod-facts") or (
                 isinstance(key, tuple) and key[0] in ("templates", "bound")):
             dst.setdefault(key, value)
     for key, value in list(src.items()):

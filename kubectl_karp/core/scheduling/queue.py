@@ -5,8 +5,9 @@ sends a pod that did not fit to the back)."""
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime, timezone
+from typing import Any
 
 from kubectl_karp.core.scheduling.pods import PendingPod
 from kubectl_karp.model.objects import Pod
@@ -27,8 +28,14 @@ def order_key(pod: Pod) -> tuple[int, int, datetime, str]:
 class Queue:
     __slots__ = ("_last_len", "_pods")
 
-    def __init__(self, pods: Iterable[PendingPod]) -> None:
-        self._pods = deque(sorted(pods, key=lambda p: order_key(p.pod)))
+    def __init__(self, pods: Sequence[PendingPod], keys: Sequence[Any] | None = None) -> None:
+        """``keys``: each pod's :func:`order_key`, in the order of ``pods``, when the caller
+        has them already (the same stable sort on the same keys: the same queue)."""
+        if keys is None:
+            self._pods = deque(sorted(pods, key=lambda p: order_key(p.pod)))
+        else:
+            order = sorted(range(len(pods)), key=keys.__getitem__)
+            self._pods = deque([pods[i] for i in order])
         self._last_len: dict[str, int] = {}  # uid → queue length when it was pushed back
 
     def pop(self) -> PendingPod | None:

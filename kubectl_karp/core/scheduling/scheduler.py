@@ -26,7 +26,7 @@ from kubectl_karp.core.nodepools import effective_limits, nodepool_usage
 from kubectl_karp.core.nodepools.limits import counted_places
 from kubectl_karp.core.reasons import POD_AFFINITY, POD_ANTI_AFFINITY, TOPOLOGY_SPREAD
 from kubectl_karp.core.releases import HOSTPORTS_PER_NODECLAIM
-from kubectl_karp.core.scheduling.batch import pending_batch, provisionable
+from kubectl_karp.core.scheduling.batch import not_provisionable, pending_batch, provisionable
 from kubectl_karp.core.scheduling.cache import context_cache, modelled_daemonsets
 from kubectl_karp.core.scheduling.claims import PlannedClaims
 from kubectl_karp.core.scheduling.existingnode import ExistingNode, ExistingNodes
@@ -41,7 +41,7 @@ from kubectl_karp.core.scheduling.pods import (
     shape_signature,
     without_requests,
 )
-from kubectl_karp.core.scheduling.queue import Queue
+from kubectl_karp.core.scheduling.queue import Queue, order_key
 from kubectl_karp.core.scheduling.result import SimulationResult
 from kubectl_karp.core.scheduling.templates import Templates
 from kubectl_karp.core.scheduling.topology import Topology
@@ -54,6 +54,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.core.context import SchedulingContext
 
 _PAUSE_GC_FROM = 1000  # pods in a run
+# Per-pod facts of a batch (whether the provisioner takes the pod, its shape signature, its
+# queue order) kept per context: consolidation and the rollout simulate the same pods
+# thousands of times on one context, and these facts are pure functions of the (frozen) pod,
+# so working them out once changes no answer. False: every run works them out afresh (the
+# reference of tests/scheduling/test_prepared_batch.py).
+PREPARED_BATCH = True
 _TOPOLOGY_CODES = (POD_ANTI_AFFINITY, TOPOLOGY_SPREAD, POD_AFFINITY)
 
 
@@ -242,10 +248,30 @@ class Scheduler:
             self.notes.extend(notes)
             self.notes.extend(self._buffer_notes())
             return chosen
-        kept, notes = provisionable([p for p in pods
-                                     if not p.is_daemonset_pod and not p.is_terminal])
-        self.notes.extend(notes)
+        if not PREPARED_BATCH:
+            kept, notes = provisionable([p for p in pods
+                                         if not p.is_daemonset_pod and not p.is_terminal])
+            self.notes.extend(notes)
+            return kept
+        kept = []
+        memo = self._memo()
+        for pod in pods:
+            facts = memo.get(id(pod))
+            if facts is None or facts[0] is not pod:
+                facts = memo[id(pod)] = _facts(pod)
+            if facts[1]:
+                continue  # a DaemonSet or terminal pod: never scheduled
+            if facts[2] is not None:
+                self.notes.extend(provisionable([pod])[1])
+                continue
+            kept.append(pod)
         return kept
+
+    def _memo(self) -> dict[int, _PodFacts]:
+        """The context's per-pod facts, keyed by identity with the pod kept (an id is never
+        reused while its entry lives)."""
+        memo: dict[int, _PodFacts] = self.cache.setdefault("pod-facts", {})
+        return memo
 
     def _buffer_notes(self) -> list[str]:
         """CapacityBuffers' virtual pods are never simulated: named, not dropped silently."""
@@ -285,6 +311,9 @@ class Scheduler:
         volumes: dict[Hashable, VolumeInfo] = {}
         queue: list[PendingPod] = []
         ignored: list[tuple[Pod, str, str, str]] = []
+        # With the prepared facts, each queued pod's order key (see Queue)
+        memo: dict[int, _PodFacts] | None = self._memo() if PREPARED_BATCH else None
+        self._order_keys: list[Any] | None = [] if memo is not None else None
         volume_counts = not self.ctx.rules.has(releases.VOLUME_REQUIREMENTS_OUTSIDE_TOPOLOGY)
         profile = self.topology.profile
         for pod in wanted:
@@ -296,7 +325,12 @@ class Scheduler:
             if vinfo.problem:
                 ignored.append((pod, vinfo.problem, vinfo.code, vinfo.fix))
                 continue
-            sig = shape_signature(pod)
+            facts = memo.get(id(pod)) if memo is not None else None
+            if facts is not None and facts[0] is not pod:
+                facts = None
+            if memo is not None and facts is None:
+                facts = memo[id(pod)] = _facts(pod)
+            sig = facts[3] if facts is not None else shape_signature(pod)
             shape = shapes.get(sig)
             if shape is None:
                 family = without_requests(sig)
@@ -314,6 +348,8 @@ class Scheduler:
                     families[family] = shape
                 shapes[sig] = shape
             queue.append(PendingPod(pod, shape, shape))
+            if facts is not None and self._order_keys is not None:
+                self._order_keys.append(facts[4])
         return queue, shapes, ignored
 
     def _solve(self, pods: Sequence[Pod] | None) -> SimulationResult:
@@ -327,7 +363,7 @@ class Scheduler:
         self.topology.register(shapes.values())
         self.planned.pin_keys = self.topology.pin_keys()
 
-        queue = Queue(pending)
+        queue = Queue(pending, self._order_keys)
         failed: dict[str, PendingPod] = {}
         while (pp := queue.pop()) is not None:
             if self._try_schedule(pp):
@@ -337,3 +373,14 @@ class Scheduler:
             failed[pp.key] = pp
             queue.push(pp)
         return build_result(self, wanted, list(failed.values()), ignored)
+
+
+# (the pod, DaemonSet or terminal, why the provisioner would not take it, shape signature,
+# queue order key)
+_PodFacts = tuple[Pod, bool, "str | None", Hashable, Any]
+
+
+def _facts(pod: Pod) -> _PodFacts:
+    skipped = pod.is_daemonset_pod or pod.is_terminal
+    return (pod, skipped, None if skipped else not_provisionable(pod), shape_signature(pod),
+            order_key(pod))
