@@ -176,3 +176,14 @@ def test_table_shrinks_widest_first_keeps_and_drops() -> None:
     assert "BBBBBBBB" not in many and "AAAAAAAA" in many and "DDDDDDDD" in many
     with output_width(None):
         assert "x" * 50 in table(["name", "message"], [["n1", "x" * 50]])
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: " ".join(a[:3]))
+def test_notes_on_stderr_fit_the_width(argv: list[str], capsys: pytest.CaptureFixture[str],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """`note: …` lines wrap at the width too (catalog's source note was 130 columns)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    run(argv)
+    err = capsys.readouterr().err
+    for line in err.splitlines():
+        assert visible_len(line) <= 80, f"{visible_len(line)} > 80: {line!r}"

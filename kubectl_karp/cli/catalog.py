@@ -20,6 +20,7 @@ from kubectl_karp.providers import PROVIDERS
 from kubectl_karp.providers.registry import DEFAULT_PROVIDER
 from kubectl_karp.render.catalog import documents, emit_catalogs, render_table
 from kubectl_karp.render.output import Style, use_color
+from kubectl_karp.render.width import note as note_line
 
 PROVIDER_CHOICES = tuple(PROVIDERS)
 CAPACITY_TYPES = ("on-demand", "spot", "reserved")
@@ -63,7 +64,7 @@ def _choose(cluster: ClusterOptions, provider: str | None, nodepool: str | None
         # region is what an explicit --region asks for.
         choice = replace(choice, catalogs=bundled_region(cluster.region))
     for note in dict.fromkeys((*snapshot.notes, *choice.notes)):
-        click.echo(f"note: {note}", err=True)
+        note_line(note)
     return build_context(snapshot, choice.catalogs, catalog_source=choice.source,
                          rules=options_rules(cluster, snapshot))
 
@@ -113,7 +114,7 @@ def catalog(cluster: ClusterOptions, provider: str | None, nodepool: str | None,
         catalogs = mine
     for note in ctx.notes:
         if not (ctx.illustrative_prices and "illustrative" in note):  # said once, below
-            click.echo(f"note: {note}", err=True)
+            note_line(note)
     rows = _rows(ctx, catalogs, nodepool=nodepool, zone=zone, capacity_type=capacity_type)
     if provider is not None:
         rows = [r for r in rows if r.provider == provider]
@@ -129,15 +130,14 @@ def catalog(cluster: ClusterOptions, provider: str | None, nodepool: str | None,
         click.echo("No instance types match.", err=True)
         return 0
     click.echo(text, nl=False)
-    click.echo(f"note: instance types from {ctx.catalog_source}", err=True)
+    note_line(f"instance types from {ctx.catalog_source}")
     if any(r.over_limits for r in rows):
-        click.echo(f"note: ! marks instance types larger than NodePool {nodepool}'s "
-                   "spec.limits: Karpenter can never launch them (-o wide says which limit)",
-                   err=True)
+        note_line(f"! marks instance types larger than NodePool {nodepool}'s spec.limits: "
+                  "Karpenter can never launch them (-o wide says which limit)")
     if ctx.illustrative_prices:
-        click.echo("note: * prices are illustrative (bundled catalogue), not a quote", err=True)
+        note_line("* prices are illustrative (bundled catalogue), not a quote")
     elif not ctx.prices_known:
-        click.echo("note: prices are unknown for these instance types", err=True)
+        note_line("prices are unknown for these instance types")
     return 0
 
 

@@ -10,6 +10,7 @@ import click
 from kubectl_karp.cli.common import node_pool_warnings, rules_warning
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import InputError, UsageError
+from kubectl_karp.render.width import note as note_line
 
 if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.core.context import SchedulingContext
@@ -97,7 +98,7 @@ def consolidate(node_name: str | None, now_text: str | None, spot_to_spot: bool,
     plan = plan_consolidation(ctx, now, spot_to_spot=spot_to_spot,
                               explain=frozenset([node_name] if node_name else []))
     for note in dict.fromkeys((*ctx.notes, *plan.notes)):
-        click.echo(f"note: {note}", err=True)
+        note_line(note)
     rules_warning(ctx.rules)
     warnings = node_pool_warnings(ctx.node_pools)
     header = ctx.rules.header
@@ -171,7 +172,7 @@ def _rollout(cluster: ClusterOptions, now: datetime, what_if: tuple[str, ...],
         if note:
             notes.append(note)
     for note in dict.fromkeys(notes):
-        click.echo(f"note: {note}", err=True)
+        note_line(note)
     style = Style(use_color())
     if rounds is None and not until_steady:
         drifted = replace(ctx, snapshot=mark_drifted(changed, findings, now))

@@ -15,6 +15,7 @@ from kubectl_karp.cli.common import (
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import InputError, UsageError
 from kubectl_karp.model.names import printable
+from kubectl_karp.render.width import note as note_line
 
 EXIT_PENDING = 3
 
@@ -121,7 +122,7 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], no_pending: bo
         hypothetical = list(workloads.pods)
         daemonsets = workloads.daemonsets
         for note in workloads.notes:
-            click.echo(f"note: {note}", err=True)
+            note_line(note)
         chosen = [p for p in hypothetical if namespace is None or p.namespace == namespace]
     else:
         selection = select_pods(snapshot, pending, parsed, namespace=namespace,
@@ -150,7 +151,7 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], no_pending: bo
     priced = output in ("json", "yaml") or any(
         p.verdict.price_per_hour is not None for p in result.pods)
     for note in shown_notes((*ctx.notes, *result.notes), prices_shown=priced):
-        click.echo(f"note: {note}", err=True)
+        note_line(note)
     rules_warning(ctx.rules)
     # Also when no pod listed here ran into it (the human output's blockers need a pod).
     node_pool_warnings(ctx.node_pools)

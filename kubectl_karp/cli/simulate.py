@@ -16,6 +16,7 @@ from kubectl_karp.cli.common import (
 )
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import UsageError
+from kubectl_karp.render.width import note as note_line
 
 EXIT_PENDING = 3
 
@@ -99,7 +100,7 @@ def simulate(filenames: tuple[str, ...], replicas: tuple[str, ...], what_if: tup
                      f"it with --replicas {name.partition('/')[2]}=N")
     priced = output in ("json", "yaml") or bool(result.node_claims)
     for note in shown_notes(notes, prices_shown=priced):
-        click.echo(f"note: {note}", err=True)
+        note_line(note)
     rules_warning(ctx.rules)
     # A NodePool that cannot provision is worth saying even when no pod needed it this time.
     node_pool_warnings(npc for npc in ctx.node_pools

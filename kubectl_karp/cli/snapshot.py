@@ -11,6 +11,7 @@ import click
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import KarpError
 from kubectl_karp.model.snapshot import ClusterSnapshot
+from kubectl_karp.render.width import note as note_line
 from kubectl_karp.sources import load_snapshot
 from kubectl_karp.sources.listfile import write_list
 
@@ -115,6 +116,6 @@ def snapshot(cluster: ClusterOptions, output: str, no_catalog: bool) -> int:
     else:
         notes, documents = _live(cluster, not no_catalog)
     for note in dict.fromkeys(notes):
-        click.echo(f"note: {note}", err=True)
+        note_line(note)
     write_list(documents, output, sys.stdout)
     return 0

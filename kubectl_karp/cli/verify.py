@@ -7,6 +7,7 @@ import click
 from kubectl_karp.cli.common import rules_warning
 from kubectl_karp.cli.consolidate import parse_now
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
+from kubectl_karp.render.width import note as note_line
 
 EXIT_DISAGREE = 3
 
@@ -52,7 +53,7 @@ def verify(now_text: str | None, output: str, cluster: ClusterOptions) -> int:
     from kubectl_karp.cli.common import shown_notes
 
     for note in shown_notes((*ctx.notes, *batch_notes, *report.notes), prices_shown=False):
-        click.echo(f"note: {note}", err=True)
+        note_line(note)
     rules_warning(ctx.rules)
     if output in ("json", "yaml"):
         emit_document(document(report), output)

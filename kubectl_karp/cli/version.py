@@ -9,6 +9,7 @@ import click
 from kubectl_karp import __version__
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import KarpError
+from kubectl_karp.render.width import note as note_line
 
 
 @click.command("version")
@@ -62,7 +63,7 @@ def version(client: bool, cluster: ClusterOptions, output: str) -> int:
             click.echo(f"note: {info['karpenterNote']}", err=True)
     notes = info.get("versionNotes")
     for note in notes if isinstance(notes, list) else ():
-        click.echo(f"note: {note}", err=True)
+        note_line(note)
     if info.get("versionWarning"):
         click.echo(f"warning: {info['versionWarning']}", err=True)
     if server_error is not None:

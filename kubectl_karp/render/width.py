@@ -176,6 +176,19 @@ def echo(text: str, *, nl: bool = True, fit: bool = True) -> None:
     click.echo(fit_text(text) if fit else text, nl=nl)
 
 
+def note(text: str) -> None:
+    """One ``note: …`` line on stderr, wrapped at the width like the rest of the text (a
+    continuation line is indented under the note's first word)."""
+    import click
+
+    limit = current_width()
+    line = f"note: {text}"
+    if limit is None or visible_len(line) <= limit:
+        click.echo(line, err=True)
+        return
+    click.echo("\n".join(wrap(line, limit, hang=6)), err=True)
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *,
           width: int | None = None, fit: bool = True,
           keep: Sequence[int] = (), drop: Sequence[int] = ()) -> str:
