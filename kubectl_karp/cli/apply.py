@@ -30,7 +30,7 @@ from kubectl_karp.model.catalog import InstanceTypeCatalog
 from kubectl_karp.model.objects import NodeClass
 from kubectl_karp.render.apply import Outcome, report_lines, write_diff
 from kubectl_karp.render.output import Style, emit_document, use_color
-from kubectl_karp.render.width import fit_text
+from kubectl_karp.render.width import echo
 
 DEFAULT_WAIT = "5m"
 OUTPUTS = ("text", "json", "yaml")
@@ -38,11 +38,11 @@ OUTPUTS = ("text", "json", "yaml")
 
 def _err(line: str) -> None:
     """One line of prose on stderr, wrapped at the terminal's width."""
-    click.echo(fit_text(line), err=True)
+    echo(line, err=True)
 
 
 def _out(line: str) -> None:
-    click.echo(fit_text(line))
+    echo(line)
 
 
 def _catalogs(opts: ClusterOptions) -> tuple[tuple[InstanceTypeCatalog, ...], bool]:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from kubectl_karp.render.width import warning
+
 if TYPE_CHECKING:  # pragma: no cover
     from kubectl_karp.core.context import NodePoolContext
     from kubectl_karp.core.releases import KarpenterRules
@@ -25,7 +27,7 @@ def node_pool_warnings(node_pools: Iterable[NodePoolContext]) -> list[str]:
             messages.append(message)
     messages = list(dict.fromkeys(messages))
     for message in messages:
-        click.echo(f"warning: {message}", err=True)
+        warning(message)
     return messages
 
 
@@ -62,4 +64,4 @@ def shown_notes(notes: Iterable[str], prices_shown: bool) -> list[str]:
 def rules_warning(rules: KarpenterRules) -> None:
     """One ``warning:`` line when the cluster's release is outside the supported range."""
     if rules.warning:
-        click.echo(f"warning: {rules.warning}", err=True)
+        warning(rules.warning)

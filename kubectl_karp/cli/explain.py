@@ -116,9 +116,8 @@ def explain(targets: tuple[str, ...], filenames: tuple[str, ...], no_pending: bo
             one = {name: 1 for name in workloads.empty}
             workloads = read_workloads(filenames, one)
             for name in one:
-                click.echo(f"note: -f: {name} has 0 replicas; explaining one pod of its "
-                           f"template (simulate: --replicas {name.partition('/')[2]}=N)",
-                           err=True)
+                note_line(f"-f: {name} has 0 replicas; explaining one pod of its template "
+                          f"(simulate: --replicas {name.partition('/')[2]}=N)")
         hypothetical = list(workloads.pods)
         daemonsets = workloads.daemonsets
         for note in workloads.notes:

@@ -10,6 +10,7 @@ from kubectl_karp import __version__
 from kubectl_karp.cli.options import ClusterOptions, cluster_options, output_option
 from kubectl_karp.errors import KarpError
 from kubectl_karp.render.width import note as note_line
+from kubectl_karp.render.width import warning
 
 
 @click.command("version")
@@ -60,12 +61,12 @@ def version(client: bool, cluster: ClusterOptions, output: str) -> int:
 
         click.echo(render_text(info), nl=False)
         if info.get("karpenterNote"):
-            click.echo(f"note: {info['karpenterNote']}", err=True)
+            note_line(str(info["karpenterNote"]))
     notes = info.get("versionNotes")
     for note in notes if isinstance(notes, list) else ():
         note_line(note)
     if info.get("versionWarning"):
-        click.echo(f"warning: {info['versionWarning']}", err=True)
+        warning(str(info["versionWarning"]))
     if server_error is not None:
         raise server_error
     return 0

@@ -169,24 +169,22 @@ def fit_text(text: str, width: int | None = None) -> str:
     return "\n".join(out)
 
 
-def echo(text: str, *, nl: bool = True, fit: bool = True) -> None:
-    """``click.echo`` of text fitted to the current width (``fit=False`` for -o wide)."""
+def echo(text: str, *, nl: bool = True, fit: bool = True, err: bool = False) -> None:
+    """``click.echo`` of text fitted to the current width (``fit=False`` for -o wide;
+    ``err`` for the notes and warnings on stderr, which wrap like the rest)."""
     import click
 
-    click.echo(fit_text(text) if fit else text, nl=nl)
+    click.echo(fit_text(text) if fit else text, nl=nl, err=err)
 
 
 def note(text: str) -> None:
-    """One ``note: …`` line on stderr, wrapped at the width like the rest of the text (a
-    continuation line is indented under the note's first word)."""
-    import click
+    """One ``note: …`` line on stderr, wrapped at the width."""
+    echo(f"note: {text}", err=True)
 
-    limit = current_width()
-    line = f"note: {text}"
-    if limit is None or visible_len(line) <= limit:
-        click.echo(line, err=True)
-        return
-    click.echo("\n".join(wrap(line, limit, hang=6)), err=True)
+
+def warning(text: str) -> None:
+    """One ``warning: …`` line on stderr, wrapped at the width."""
+    echo(f"warning: {text}", err=True)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *,
